@@ -1,0 +1,11 @@
+"""Coverage: line-of-sight kernels, network union, covered areas.
+
+>>> from foxbat.terrain import open_dem
+>>> from foxbat.coverage import RadarSite, compute_coverage
+>>> cov = compute_coverage(open_dem(), [RadarSite(42.16, 139.4456, antenna_msl_m=600, name="Okushiri")])
+"""
+
+from foxbat.coverage.engine import Coverage, compute_coverage, lowest_visible_height
+from foxbat.coverage.site import RadarSite
+
+__all__ = ["Coverage", "RadarSite", "compute_coverage", "lowest_visible_height"]

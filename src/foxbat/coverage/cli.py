@@ -1,0 +1,143 @@
+"""``foxbat coverage``: lowest visible height maps for a radar or a network."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+from foxbat.errors import ParameterError
+
+DEFAULT_NETWORK = "builtin:belenko-1976"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dem", help="elevation GeoTIFF (default: the built-in ETOPO5 DEM of 38-48N, 126-148E)")
+    p.add_argument("--band", type=int, help="band of a multi-band DEM (1-based)")
+    p.add_argument("--site", action="append", default=[], metavar="LAT,LON[,NAME]",
+                   help="a radar position in decimal degrees; repeat for a network")
+    p.add_argument("--sites", metavar="FILE",
+                   help="radars from a CSV or YAML file (or builtin:NAME); default without --site: "
+                        f"{DEFAULT_NETWORK}")
+    p.add_argument("--antenna-agl", type=float, metavar="M", help="antenna height above ground (m)")
+    p.add_argument("--antenna-msl", type=float, metavar="M", help="antenna altitude above sea level (m); wins over --antenna-agl")
+    p.add_argument("--k", type=float, default=4.0 / 3.0, help="effective Earth radius factor (default 4/3)")
+    p.add_argument("--max-range-km", type=float, metavar="R", help="instrumented range (km; default 400)")
+    p.add_argument("--min-elev-deg", type=float, metavar="A", help="lowest beam elevation (deg)")
+    p.add_argument("--max-elev-deg", type=float, metavar="A", help="highest beam elevation (deg): cone of silence")
+    p.add_argument("--out", required=False, default="foxbat-out/coverage.tif",
+                   help="output GeoTIFF: band 1 lowest visible height above ground (m), float32, "
+                        "nodata -9999 beyond range (default foxbat-out/coverage.tif)")
+    p.add_argument("--ceiling-out", metavar="PATH", help="cone-of-silence ceiling raster (m AGL); "
+                   "default OUT with .ceiling.tif when a maximum elevation is set")
+    p.add_argument("--png", metavar="MAP.png", help="write a map for people to look at")
+    p.add_argument("--geojson", metavar="OUT.geojson", help="covered areas at --alts as GeoJSON polygons")
+    p.add_argument("--alts", default="30,100,1000", help="altitudes for --geojson, m (default 30,100,1000)")
+    p.add_argument("--alt-ref", choices=("agl", "msl"), default="agl", help="altitudes above ground or sea level")
+
+
+def _parse_alts(text: str) -> list[float]:
+    try:
+        alts = [float(a) for a in text.split(",") if a.strip()]
+    except ValueError:
+        raise ParameterError(f"{text!r} is not a comma-separated list of metres, e.g. 30,100,1000",
+                             where="--alts") from None
+    if not alts or any(not math.isfinite(a) for a in alts):
+        raise ParameterError(f"{text!r} is not a comma-separated list of metres, e.g. 30,100,1000",
+                             where="--alts")
+    return alts
+
+
+def _check_args(a: argparse.Namespace) -> None:
+    from foxbat.geo import check_k
+
+    check_k(a.k)
+    if a.max_range_km is not None and not (math.isfinite(a.max_range_km) and a.max_range_km > 0):
+        raise ParameterError(f"must be a range in km > 0, got {a.max_range_km:g}", where="--max-range-km")
+    if a.antenna_agl is not None and not (math.isfinite(a.antenna_agl) and a.antenna_agl >= 0):
+        raise ParameterError(f"must be a height in m >= 0, got {a.antenna_agl:g}", where="--antenna-agl")
+    if a.antenna_msl is not None and not math.isfinite(a.antenna_msl):
+        raise ParameterError("must be a finite altitude in m", where="--antenna-msl")
+    for name in ("min_elev_deg", "max_elev_deg"):
+        v = getattr(a, name)
+        if v is not None and not (math.isfinite(v) and -90 < v < 90):
+            raise ParameterError(f"must be within (-90, 90) degrees, got {v:g}", where="--" + name.replace("_", "-"))
+    if a.site and a.sites:
+        raise ParameterError("give --site (repeatable) or --sites FILE, not both", where="--sites")
+    if a.site and a.antenna_agl is None and a.antenna_msl is None:
+        raise ParameterError("--site needs the antenna height: --antenna-agl M or --antenna-msl M",
+                             where="--antenna-agl")
+    out = Path(a.out)
+    if out.suffix.lower() not in (".tif", ".tiff"):
+        raise ParameterError(f"{a.out!r} must end in .tif", where="--out")
+    if out.is_dir():
+        raise ParameterError(f"{a.out!r} is a folder; give a file name ending in .tif", where="--out")
+    for opt in ("png", "geojson", "ceiling_out"):
+        v = getattr(a, opt)
+        if v is not None and Path(v).is_dir():
+            raise ParameterError(f"{v!r} is a folder; give a file name", where="--" + opt.replace("_", "-"))
+
+
+def _sites(a: argparse.Namespace):
+    from foxbat.coverage.site import DEFAULT_MAX_RANGE_M, RadarSite
+    from foxbat.scenario.radars import load_sites_file, parse_site_arg, sites_from_specs
+
+    rng_m = a.max_range_km * 1000.0 if a.max_range_km is not None else None
+    if a.site:
+        sites = []
+        for i, text in enumerate(a.site):
+            lat, lon, name = parse_site_arg(text, i)
+            sites.append(RadarSite(lat, lon, antenna_agl_m=a.antenna_agl, antenna_msl_m=a.antenna_msl,
+                                   max_range_m=rng_m or DEFAULT_MAX_RANGE_M, min_elev_deg=a.min_elev_deg,
+                                   max_elev_deg=a.max_elev_deg, name=name))
+        return sites
+    defaults = {"antenna_agl_m": a.antenna_agl, "antenna_msl_m": a.antenna_msl,
+                "min_elev_deg": a.min_elev_deg, "max_elev_deg": a.max_elev_deg,
+                "max_range_km": a.max_range_km}
+    specs = load_sites_file(a.sites or DEFAULT_NETWORK, defaults)
+    return sites_from_specs(specs)
+
+
+def run(a: argparse.Namespace) -> int:
+    import sys
+
+    from foxbat.coverage.engine import compute_coverage
+    from foxbat.coverage.raster_io import NODATA, write_ceiling_tif, write_coverage_tif
+    from foxbat.terrain import open_dem
+
+    _check_args(a)
+    alts = _parse_alts(a.alts) if a.geojson else []
+    sites = _sites(a)
+    dem = open_dem(a.dem, a.band)
+    out = Path(a.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    if len(sites) > 1:
+        from rich.progress import Progress
+
+        with Progress(transient=True) as bar:
+            task = bar.add_task(f"coverage of {len(sites)} radars", total=len(sites))
+            cov = compute_coverage(dem, sites, a.k, fill=NODATA,
+                                   on_site_done=lambda i, s: bar.advance(task))
+    else:
+        cov = compute_coverage(dem, sites, a.k, fill=NODATA)
+    # a failure below leaves earlier outputs complete; each file is atomic
+    write_coverage_tif(out, cov)
+    written = [str(out)]
+    if cov.ceiling_agl_m is not None:
+        ceil_path = Path(a.ceiling_out) if a.ceiling_out else out.with_suffix(".ceiling.tif")
+        write_ceiling_tif(ceil_path, cov)
+        written.append(str(ceil_path))
+    if a.geojson:
+        from foxbat.coverage.polygons import coverage_geojson, write_geojson
+
+        write_geojson(coverage_geojson(cov, alts, a.alt_ref), a.geojson)
+        written.append(a.geojson)
+    if a.png:
+        from foxbat.report.coverage_map import render_coverage_png
+
+        render_coverage_png(cov, a.png)
+        written.append(a.png)
+    print(f"foxbat coverage: {len(sites)} radar(s) on {dem.name} ({dem.shape[1]} x {dem.shape[0]}); "
+          f"wrote {', '.join(written)}")
+    return 0

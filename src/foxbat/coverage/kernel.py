@@ -1,0 +1,191 @@
+"""Line-of-sight kernels (numba): plain arrays in, plain arrays out.
+
+The algorithm is R2 (Franklin & Ray 1994) with a per-cell ray assignment: in each
+octant around the observer, rays go from the observer's cell centre to every cell
+centre on the octant's outer line. Along a ray the terrain is interpolated linearly
+where the ray crosses each grid line of the major axis, and the running maximum of
+the elevation slope (on a sphere of radius k·R, parabolic drop d²/2kR) is the
+horizon. Cell (i, j) of an octant (i steps along the major axis, j along the minor
+one) takes its value from ray m = round(j·L/i), the ray passing closest to its
+centre (within half a cell); that rule is a pure function of the cell, so every
+cell is written by exactly one ray, rays run in parallel without locks, and no
+per-cell "distance to ray" array is needed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+# rays processed together by one thread
+_CHUNK = 64
+
+
+@njit(cache=True, inline="always")
+def _is_nodata(v, nodata, has_nodata):
+    return has_nodata and (v == nodata or v != v)
+
+
+@njit(cache=True, parallel=True)
+def lowest_visible_agl(
+    z,
+    nodata,
+    has_nodata,
+    r0,
+    c0,
+    h0_msl_m,
+    cell_w_m,
+    cell_h_m,
+    inv_2kr,
+    max_range_m,
+    tan_min_elev,
+    floor_m,
+    out,
+    idx,
+    radar_id,
+):
+    """Lowest visible target height above ground (m) for every cell within range.
+
+    z: 2-D terrain heights MSL (any numeric dtype); nodata cells neither block nor
+    receive a value. (r0, c0): observer cell; h0_msl_m: antenna height MSL.
+    cell_w_m / cell_h_m: ground size of a column / row step. inv_2kr = 1/(2kR).
+    tan_min_elev: tangent of the lowest beam elevation (-inf for none).
+    floor_m: terrain below this is raised to it (0: the sea surface is 0 m MSL for
+    line of sight; -inf keeps depressions below sea level).
+    out (float32, same shape as z): each cell's value is lowered to this radar's
+    value where that is smaller (initialise it to +inf); where it is, idx (int16,
+    same shape, or shape (1, 1) to skip) is set to radar_id.
+    """
+    nrows, ncols = z.shape
+    zf = z.reshape(nrows * ncols)
+    write_idx = idx.shape[0] == nrows and idx.shape[1] == ncols
+    # the observer's own cell
+    if not _is_nodata(zf[r0 * ncols + c0], nodata, has_nodata):
+        if out[r0, c0] > 0.0:
+            out[r0, c0] = 0.0
+            if write_idx:
+                idx[r0, c0] = radar_id
+    for octant in range(8):
+        swap = octant >= 4
+        s_major = 1 if (octant & 1) == 0 else -1
+        s_minor = 1 if (octant & 2) == 0 else -1
+        if swap:  # major axis along rows
+            cm = cell_h_m
+            cn = cell_w_m
+            l_edge = (nrows - 1 - r0) if s_major > 0 else r0
+            j_max = (ncols - 1 - c0) if s_minor > 0 else c0
+        else:  # major axis along columns
+            cm = cell_w_m
+            cn = cell_h_m
+            l_edge = (ncols - 1 - c0) if s_major > 0 else c0
+            j_max = (nrows - 1 - r0) if s_minor > 0 else r0
+        l_range = int(max_range_m / cm * (1.0 + 1e-9))
+        n_steps = min(l_edge, l_range)
+        if n_steps <= 0:
+            continue
+        # rays aim at (L, m), m = 0..L, on the octant's outer line at L = n_steps
+        n_rays = n_steps + 1
+        step_minor = s_minor if swap else s_minor * ncols
+        inv_l = 1.0 / n_steps
+        stop_m = max_range_m + cm
+        max_range2 = max_range_m * max_range_m * (1.0 + 1e-9)  # cells exactly at the range count
+        n_chunks = (n_rays + _CHUNK - 1) // _CHUNK
+        for chunk in prange(n_chunks):
+            m_first = chunk * _CHUNK
+            nb = min(_CHUNK, n_rays - m_first)
+            m_last = m_first + nb - 1
+            smax = np.empty(nb)
+            dsv = np.empty(nb)
+            i_end = np.empty(nb, np.int64)
+            i_last = 0
+            for b in range(nb):
+                m = m_first + b
+                sm = m * inv_l
+                dsv[b] = math.sqrt(cm * cm + (cn * sm) * (cn * sm))
+                smax[b] = tan_min_elev
+                ie = min(n_steps, int(stop_m / dsv[b]))
+                if m > 0:
+                    ie = min(ie, int((j_max + 0.5) * n_steps / m))
+                i_end[b] = ie
+                i_last = max(i_last, ie)
+            # the rays of a chunk advance together, one grid line at a time, so each
+            # step touches a few neighbouring cache lines whichever axis is major
+            for i in range(1, i_last + 1):
+                dm = i * cm
+                l_over_i = n_steps / i
+                # 1. cells of this grid line whose nearest ray is in this chunk take
+                #    that ray's horizon so far (their own terrain does not hide them)
+                j_lo = max(0, int(m_first * i * inv_l) - 1)
+                j_hi = min(j_max, int(m_last * i * inv_l) + 1, i)
+                for jc in range(j_lo, j_hi + 1):
+                    m = int(jc * l_over_i + 0.5)
+                    if m < m_first or m > m_last:
+                        continue
+                    b = m - m_first
+                    if i > i_end[b]:
+                        continue
+                    dn = jc * cn
+                    dc2 = dm * dm + dn * dn
+                    if dc2 > max_range2:
+                        continue
+                    if swap:
+                        rr = r0 + s_major * i
+                        cc = c0 + s_minor * jc
+                    else:
+                        rr = r0 + s_minor * jc
+                        cc = c0 + s_major * i
+                    zc = zf[rr * ncols + cc]
+                    if _is_nodata(zc, nodata, has_nodata):
+                        continue
+                    dc = math.sqrt(dc2)
+                    zc = max(zc, floor_m)
+                    v = h0_msl_m + smax[b] * dc + dc2 * inv_2kr - zc
+                    if v < 0.0:
+                        v = 0.0
+                    if v < out[rr, cc]:
+                        out[rr, cc] = v
+                        if write_idx:
+                            idx[rr, cc] = radar_id
+                # 2. terrain where each ray crosses this grid line hides what lies beyond
+                base = (r0 + s_major * i) * ncols + c0 if swap else r0 * ncols + c0 + s_major * i
+                for b in range(nb):
+                    if i > i_end[b]:
+                        continue
+                    y = i * ((m_first + b) * inv_l)
+                    d = i * dsv[b]
+                    j0 = int(y)
+                    frac = y - j0
+                    if j0 >= j_max:
+                        j0 = j_max
+                        frac = 0.0
+                    # flat unsigned index: no wrap-around test on the hot path
+                    ka = np.uint64(base + j0 * step_minor)
+                    za = zf[ka]
+                    zb = zf[np.uint64(ka + step_minor)] if frac > 0.0 else za
+                    if has_nodata:
+                        a_nd = _is_nodata(za, nodata, has_nodata)
+                        b_nd = _is_nodata(zb, nodata, has_nodata)
+                        if a_nd and b_nd:
+                            continue
+                        if a_nd:
+                            za = zb
+                        elif b_nd:
+                            zb = za
+                    zs = max(za + frac * (zb - za), floor_m)
+                    rise = zs - d * d * inv_2kr - h0_msl_m
+                    if rise > smax[b] * d:
+                        smax[b] = rise / d
+    return out
+
+
+@njit(cache=True, parallel=True)
+def replace_inf(a, fill):
+    """Set every infinite cell of a 2-D float array to fill, in place (no mask array)."""
+    nr, nc = a.shape
+    for r in prange(nr):
+        for c in range(nc):
+            if math.isinf(a[r, c]):
+                a[r, c] = fill
+    return a

@@ -1,0 +1,78 @@
+"""Writing coverage rasters as GeoTIFFs on the DEM's grid, atomically."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from foxbat.coverage.engine import Coverage
+
+NODATA = -9999.0
+_STRIP_ROWS = 256
+
+
+def _tmp_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def write_float_raster(path: str | os.PathLike, cov: Coverage, bands: list[tuple[np.ndarray, str]],
+                       tags: dict[str, str] | None = None) -> Path:
+    """Write float32 bands (NaN or NODATA = missing) with the DEM's grid and CRS.
+
+    The file appears only when complete: it is written beside the target under a
+    temporary name and renamed.
+    """
+    import rasterio
+    from rasterio.windows import Window
+
+    path = Path(path)
+    tmp = _tmp_path(path)
+    dem = cov.dem
+    profile = dict(driver="GTiff", width=dem.shape[1], height=dem.shape[0], count=len(bands),
+                   dtype="float32", crs=dem.crs, transform=dem.transform, nodata=NODATA)
+    try:
+        with rasterio.Env(GDAL_CACHEMAX=64), rasterio.open(tmp, "w", **profile) as ds:
+            for b, (arr, desc) in enumerate(bands, start=1):
+                # strips of rows: no whole-raster copy for the dtype or the NaN fill
+                for r0 in range(0, arr.shape[0], _STRIP_ROWS):
+                    strip = np.asarray(arr[r0:r0 + _STRIP_ROWS], dtype=np.float32)
+                    if np.issubdtype(arr.dtype, np.floating):
+                        nan = np.isnan(strip)
+                        if nan.any():
+                            strip = np.where(nan, np.float32(NODATA), strip)
+                    ds.write(strip, b, window=Window(0, r0, strip.shape[1], strip.shape[0]))
+                ds.set_band_description(b, desc)
+            if tags:
+                ds.update_tags(**tags)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def write_coverage_tif(path: str | os.PathLike, cov: Coverage) -> Path:
+    """Band 1: lowest visible height above ground (m). For a network, band 2: the
+    0-based index of the radar giving it (names in the RADARS tag)."""
+    bands = [(cov.lowest_agl_m, "lowest_visible_height_agl_m")]
+    if cov.radar_index is not None:
+        idx = cov.radar_index.astype(np.float32)
+        idx[cov.radar_index < 0] = np.nan
+        bands.append((idx, "radar_index"))
+    tags = {
+        "UNITS": "metres above ground",
+        "K_FACTOR": f"{cov.k:.6g}",
+        "RADARS": ";".join(s.name for s in cov.sites),
+        "SOFTWARE": "foxbat coverage",
+    }
+    return write_float_raster(path, cov, bands, tags)
+
+
+def write_ceiling_tif(path: str | os.PathLike, cov: Coverage) -> Path:
+    """The cone-of-silence ceiling (m above ground) as its own raster."""
+    if cov.ceiling_agl_m is None:
+        raise ValueError("this coverage has no ceiling (no site has a maximum elevation)")
+    return write_float_raster(path, cov, [(cov.ceiling_agl_m, "ceiling_agl_m")],
+                              {"UNITS": "metres above ground", "K_FACTOR": f"{cov.k:.6g}"})

@@ -1,0 +1,1 @@
+"""Scenario files: schema (pydantic), loaders, built-in scenarios."""

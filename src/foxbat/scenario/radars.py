@@ -1,0 +1,197 @@
+"""The ``radars`` section of a scenario file, and stand-alone sites files (YAML or CSV).
+
+A sites file is either a YAML list of radars, a YAML mapping with a ``radars:`` list
+(so a whole scenario file can be given), or a CSV with a header row using the same
+field names. Every figure in a built-in file carries ``source`` or ``notional: true``
+with a ``reason``.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from foxbat.coverage.site import DEFAULT_MAX_RANGE_M, RadarSite
+from foxbat.errors import InputFileError, ScenarioError
+
+BUILTIN_PREFIX = "builtin:"
+
+
+class RadarSpec(BaseModel):
+    """One radar site of a scenario. Angles in degrees, heights in metres, range in km."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(description="unique name of the site")
+    lat: float = Field(ge=-90, le=90, description="latitude, degrees north (WGS84)")
+    lon: float = Field(ge=-180, le=360, description="longitude, degrees east (WGS84)")
+    antenna_agl_m: float | None = Field(default=None, ge=0, description="antenna height above the DEM, m")
+    antenna_msl_m: float | None = Field(default=None, description="antenna altitude above mean sea level, m")
+    max_range_km: float = Field(default=DEFAULT_MAX_RANGE_M / 1000, gt=0, description="instrumented range, km")
+    min_elev_deg: float | None = Field(default=None, gt=-90, lt=90, description="lowest beam elevation, deg")
+    max_elev_deg: float | None = Field(default=None, gt=-90, lt=90, description="highest beam elevation, deg")
+    side: str | None = Field(default=None, description="the side that operates it")
+    type: str | None = Field(default=None, description="radar type, from the radar catalogue")
+    source: str | None = Field(default=None, description="citation for the position and antenna")
+    notional: bool = Field(default=False, description="true where a figure is not sourced")
+    reason: str | None = Field(default=None, description="why a notional figure was chosen")
+
+    @model_validator(mode="after")
+    def _check(self) -> "RadarSpec":
+        if self.antenna_agl_m is None and self.antenna_msl_m is None:
+            raise ValueError("give antenna_agl_m (above ground) or antenna_msl_m (above sea level)")
+        if self.notional and not self.reason:
+            raise ValueError("a notional site needs a one-line 'reason'")
+        if (self.min_elev_deg is not None and self.max_elev_deg is not None
+                and self.max_elev_deg <= self.min_elev_deg):
+            raise ValueError("max_elev_deg must exceed min_elev_deg")
+        return self
+
+    def to_site(self) -> RadarSite:
+        return RadarSite(
+            lat_deg=self.lat, lon_deg=self.lon, antenna_agl_m=self.antenna_agl_m,
+            antenna_msl_m=self.antenna_msl_m, max_range_m=self.max_range_km * 1000.0,
+            min_elev_deg=self.min_elev_deg, max_elev_deg=self.max_elev_deg, name=self.name)
+
+
+def builtin_scenario_path(name: str) -> Path:
+    """Path of a built-in scenario file by name (e.g. ``belenko-1976``)."""
+    return Path(str(files("foxbat.scenario") / "builtin" / f"{name}.yaml"))
+
+
+def builtin_scenario_names() -> list[str]:
+    folder = Path(str(files("foxbat.scenario") / "builtin"))
+    return sorted(p.stem for p in folder.glob("*.yaml") if not p.stem.endswith("-flight"))
+
+
+def _format_validation_error(exc: ValidationError, items: list[dict], where: str) -> ScenarioError:
+    err = exc.errors()[0]
+    loc = ".".join(str(x) for x in err["loc"])
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        allowed = ", ".join(RadarSpec.model_fields)
+        msg = f"unknown field; allowed: {allowed}"
+    elif err["type"] == "missing":
+        msg = "required field is missing"
+    return ScenarioError(msg, where=where, field=loc or None)
+
+
+def parse_radars(items: Any, where: str) -> list[RadarSpec]:
+    """Validate a list of radar mappings; errors name ``where`` and the field."""
+    if not isinstance(items, list) or not items:
+        raise ScenarioError("expected a non-empty list of radars", where=where, field="radars")
+    specs = []
+    for i, item in enumerate(items):
+        label = f"radars[{i}]"
+        if not isinstance(item, dict):
+            raise ScenarioError("each radar must be a mapping of fields", where=where, field=label)
+        if isinstance(item.get("name"), str):
+            label = f"radars[{i}] ({item['name']})"
+        try:
+            specs.append(RadarSpec.model_validate(item))
+        except ValidationError as exc:
+            e = _format_validation_error(exc, items, where)
+            raise ScenarioError(e.detail, where=where, field=f"{label}.{e.field}" if e.field else label) from None
+    names = [s.name for s in specs]
+    dup = {n for n in names if names.count(n) > 1}
+    if dup:
+        raise ScenarioError(f"radar names must be unique; repeated: {', '.join(sorted(dup))}",
+                            where=where, field="radars.name")
+    return specs
+
+
+def _read_csv(path: Path) -> list[dict]:
+    rows = []
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        if not reader.fieldnames or not {"lat", "lon"} <= set(reader.fieldnames):
+            raise ScenarioError("a CSV sites file needs a header row with at least lat,lon "
+                                "(and name, antenna_agl_m or antenna_msl_m, max_range_km, ...)",
+                                where=str(path))
+        for n, row in enumerate(reader, start=1):
+            clean: dict[str, Any] = {}
+            for key, val in row.items():
+                if key is None or val is None or val.strip() == "":
+                    continue
+                key = key.strip()
+                val = val.strip()
+                if key in ("name", "side", "type", "source", "reason"):
+                    clean[key] = val
+                elif key == "notional":
+                    clean[key] = val.lower() in ("1", "true", "yes")
+                else:
+                    try:
+                        clean[key] = float(val)
+                    except ValueError:
+                        raise ScenarioError(f"row {n}: {val!r} is not a number", where=str(path),
+                                            field=key) from None
+            clean.setdefault("name", f"radar{n}")
+            rows.append(clean)
+    return rows
+
+
+def load_sites_file(path_or_name: str, defaults: dict | None = None) -> list[RadarSpec]:
+    """Radars from a YAML or CSV file, or ``builtin:NAME`` / a built-in scenario name.
+
+    ``defaults`` fill fields a row leaves out (e.g. the command line's --antenna-agl).
+    """
+    import yaml
+
+    text = str(path_or_name)
+    name = text.removeprefix(BUILTIN_PREFIX)
+    path = Path(text)
+    if text.startswith(BUILTIN_PREFIX) or (not path.exists() and name in builtin_scenario_names()):
+        path = builtin_scenario_path(name)
+        if not path.exists():
+            raise InputFileError(f"no built-in scenario {name!r}; built-in: {', '.join(builtin_scenario_names())}",
+                                 where="--sites")
+    where = str(path)
+    if not path.exists():
+        raise InputFileError("no such file; give a YAML or CSV sites file, or builtin:NAME", where=f"--sites {where}")
+    if path.suffix.lower() == ".csv":
+        items = _read_csv(path)
+    else:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            raise InputFileError("not a text file; give a YAML or CSV sites file", where=where) from None
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = f"line {mark.line + 1}: " if mark is not None else ""
+            raise ScenarioError(f"{line}not valid YAML ({getattr(exc, 'problem', exc)})", where=where) from None
+        items = data.get("radars") if isinstance(data, dict) else data
+        if isinstance(data, dict) and "radars" not in data:
+            raise ScenarioError("no 'radars' section", where=where, field="radars")
+    if defaults:
+        items = [({**{k: v for k, v in defaults.items() if v is not None}, **it} if isinstance(it, dict) else it)
+                 for it in (items or [])]
+    return parse_radars(items, where)
+
+
+def sites_from_specs(specs: list[RadarSpec]) -> list[RadarSite]:
+    return [s.to_site() for s in specs]
+
+
+def parse_site_arg(text: str, index: int) -> tuple[float, float, str]:
+    """``LAT,LON`` or ``LAT,LON,NAME`` from the command line (decimal degrees)."""
+    from foxbat.errors import ParameterError
+
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) not in (2, 3):
+        raise ParameterError(f"{text!r} is not LAT,LON or LAT,LON,NAME (decimal degrees, e.g. 42.16,139.45)",
+                             where="--site")
+    try:
+        lat, lon = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise ParameterError(f"{text!r} is not LAT,LON or LAT,LON,NAME (decimal degrees, e.g. 42.16,139.45)",
+                             where="--site") from None
+    if not (math.isfinite(lat) and -90 <= lat <= 90 and math.isfinite(lon) and -180 <= lon <= 360):
+        raise ParameterError(f"{text!r}: latitude must be within -90..90 and longitude -180..360",
+                             where="--site")
+    name = parts[2] if len(parts) == 3 and parts[2] else f"site{index + 1}"
+    return lat, lon, name

@@ -1,0 +1,181 @@
+"""DEM access through rasterio: a terrain grid with its transform, CRS and nodata."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from foxbat.errors import InputFileError, OffMapError, ParameterError
+
+# Reads of whole large rasters are several times faster with a small block cache:
+# GDAL then copies straight into our array instead of through its cache.
+_GDAL_ENV = {"GDAL_CACHEMAX": 64}
+
+
+@dataclass
+class Dem:
+    """A single-band elevation grid (metres MSL) with its georeferencing.
+
+    ``heights_m`` is the raw band (any numeric dtype, C-contiguous, row 0 at the top);
+    ``nodata`` the value marking missing cells (NaN counts as missing too).
+    """
+
+    heights_m: np.ndarray
+    transform: "object"  # affine.Affine
+    crs: "object"  # rasterio.crs.CRS
+    nodata: float | None = None
+    path: str | None = None
+    _lonlat_to_xy: object = field(default=None, repr=False, compare=False)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.heights_m.shape
+
+    @property
+    def is_geographic(self) -> bool:
+        return bool(self.crs.is_geographic)
+
+    @property
+    def name(self) -> str:
+        return self.path or "<array DEM>"
+
+    def valid_mask(self) -> np.ndarray:
+        """True where the cell holds an elevation."""
+        z = self.heights_m
+        ok = np.ones(z.shape, bool) if not np.issubdtype(z.dtype, np.floating) else np.isfinite(z)
+        if self.nodata is not None and np.isfinite(self.nodata):
+            ok &= z != self.nodata
+        return ok
+
+    def xy(self, lat_deg, lon_deg):
+        """Map coordinates (x, y) in the DEM's CRS of WGS84 lat/lon points."""
+        if self._lonlat_to_xy is None:
+            from pyproj import Transformer
+
+            self._lonlat_to_xy = Transformer.from_crs("EPSG:4326", self.crs.to_wkt(), always_xy=True)
+        return self._lonlat_to_xy.transform(lon_deg, lat_deg)
+
+    def rowcol_float(self, lat_deg, lon_deg):
+        """Fractional (row, col) of lat/lon points, cell centres at integers."""
+        x, y = self.xy(lat_deg, lon_deg)
+        inv = ~self.transform
+        col, row = inv * (np.asarray(x, float), np.asarray(y, float))  # noqa: affine 3 warns, still exact
+        return np.asarray(row) - 0.5, np.asarray(col) - 0.5
+
+    def contains(self, lat_deg, lon_deg) -> np.ndarray:
+        """True for points inside the grid's outer cell edges."""
+        row, col = self.rowcol_float(lat_deg, lon_deg)
+        nr, nc = self.shape
+        return (row >= -0.5) & (row <= nr - 0.5) & (col >= -0.5) & (col <= nc - 0.5)
+
+    def elevation_m(self, lat_deg, lon_deg) -> np.ndarray:
+        """Bilinear terrain height (m MSL) at lat/lon; NaN off the grid or next to nodata.
+
+        Cell values are taken at cell centres; within half a cell of the outer edge
+        the edge value is held.
+        """
+        row, col = self.rowcol_float(lat_deg, lon_deg)
+        row = np.atleast_1d(np.asarray(row, float))
+        col = np.atleast_1d(np.asarray(col, float))
+        nr, nc = self.shape
+        inside = (row >= -0.5) & (row <= nr - 0.5) & (col >= -0.5) & (col <= nc - 0.5)
+        r = np.clip(row, 0, nr - 1)
+        c = np.clip(col, 0, nc - 1)
+        r0 = np.minimum(np.floor(r).astype(np.int64), max(nr - 2, 0))
+        c0 = np.minimum(np.floor(c).astype(np.int64), max(nc - 2, 0))
+        r1 = np.minimum(r0 + 1, nr - 1)
+        c1 = np.minimum(c0 + 1, nc - 1)
+        fr = r - r0
+        fc = c - c0
+        z = self.heights_m
+        vals = []
+        for rr, cc in ((r0, c0), (r0, c1), (r1, c0), (r1, c1)):
+            v = z[rr, cc].astype(float)
+            if self.nodata is not None:
+                v[v == self.nodata] = np.nan
+            vals.append(v)
+        z00, z01, z10, z11 = vals
+        out = (z00 * (1 - fr) * (1 - fc) + z01 * (1 - fr) * fc + z10 * fr * (1 - fc) + z11 * fr * fc)
+        out[~inside] = np.nan
+        if np.ndim(lat_deg) == 0 and np.ndim(lon_deg) == 0:
+            return out[0]
+        return out
+
+    def cell_size_m(self, lat_deg: float | None = None) -> tuple[float, float]:
+        """Ground size (width, height) of a cell in metres, at lat_deg for geographic DEMs."""
+        a = self.transform
+        if not self.is_geographic:
+            return abs(a.a), abs(a.e)
+        from foxbat.geo import geodesic_distance_m
+
+        if lat_deg is None:
+            lat_deg = float(a.f + a.e * self.shape[0] / 2)
+        w = geodesic_distance_m(lat_deg, 0.0, lat_deg, abs(a.a))
+        h = geodesic_distance_m(lat_deg - abs(a.e) / 2, 0.0, lat_deg + abs(a.e) / 2, 0.0)
+        return float(w), float(h)
+
+
+def from_array(heights_m: np.ndarray, transform, crs, nodata: float | None = None) -> Dem:
+    """A Dem from a numpy array and its georeferencing (``crs``: anything rasterio's CRS takes)."""
+    from rasterio.crs import CRS
+
+    if not isinstance(crs, CRS):
+        crs = CRS.from_user_input(crs)
+    z = np.asarray(heights_m)
+    if z.ndim != 2:
+        raise ParameterError(f"a DEM array must be 2-D, got shape {z.shape}", field="heights_m")
+    return Dem(np.ascontiguousarray(z), transform, crs, nodata)
+
+
+def open_dem(path: str | os.PathLike | None = None, band: int | None = None) -> Dem:
+    """Read a single-band raster (GeoTIFF or anything GDAL reads) as a Dem.
+
+    ``path=None`` opens the built-in DEM. A multi-band raster needs ``band`` (1-based).
+    Raises InputFileError for a missing, unreadable or unsuitable file.
+    """
+    import rasterio
+    from rasterio.errors import RasterioIOError
+
+    from foxbat.terrain.builtin import builtin_dem_path
+
+    where = "--dem"
+    p = Path(path) if path is not None else builtin_dem_path()
+    shown = str(p)
+    if not p.exists():
+        raise InputFileError("no such file; give a GeoTIFF elevation raster", where=f"{where} {shown}")
+    if p.is_dir():
+        raise InputFileError("is a folder; give a GeoTIFF elevation raster", where=f"{where} {shown}")
+    if not os.access(p, os.R_OK):
+        raise InputFileError("cannot be read (permission denied)", where=f"{where} {shown}")
+    try:
+        with rasterio.Env(**_GDAL_ENV), rasterio.open(p) as ds:
+            if ds.count < 1:
+                raise InputFileError("the raster has no bands", where=f"{where} {shown}")
+            if band is None:
+                if ds.count > 1:
+                    raise InputFileError(
+                        f"the raster has {ds.count} bands; choose one with --band 1..{ds.count}",
+                        where=f"{where} {shown}",
+                    )
+                band = 1
+            if not 1 <= band <= ds.count:
+                raise ParameterError(f"band must be 1..{ds.count}, got {band}", where="--band")
+            if ds.crs is None:
+                raise InputFileError("the raster has no coordinate reference system; "
+                                     "give a georeferenced GeoTIFF", where=f"{where} {shown}")
+            dtype = np.dtype(ds.dtypes[band - 1])
+            if dtype.kind == "c":
+                raise InputFileError(f"band {band} is complex ({dtype}); elevations must be real numbers",
+                                     where=f"{where} {shown}")
+            z = np.empty((ds.height, ds.width), dtype=dtype)
+            ds.read(band, out=z)
+            nodata = ds.nodatavals[band - 1]
+            return Dem(z, ds.transform, ds.crs, nodata, shown)
+    except RasterioIOError as exc:
+        msg = str(exc).split("\n")[0]
+        if "not recognized as" in msg or "not a supported file format" in msg:
+            msg = "not a raster file GDAL can read; give a GeoTIFF elevation raster"
+        raise InputFileError(msg, where=f"{where} {shown}") from None
