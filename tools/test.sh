@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Set up a fresh machine for foxbat's tests and run them: the README's test command.
+# Installs the Debian packages the tests need (gdal-bin: gdal_viewshed is the peer the
+# tests compare against), a virtual environment with foxbat and its test extras, then
+# runs pytest. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v gdal_viewshed >/dev/null || need_apt+=(gdal-bin)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need_apt[@]}"
+fi
+
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[test]'
+exec .venv/bin/python -m pytest -q "$@"
