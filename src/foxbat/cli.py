@@ -44,7 +44,10 @@ def main(argv: list[str] | None = None) -> int:
 
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv)
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage errors (one line, status 2) and --help/--version
+        return int(exc.code or 0)
     if not args.command:
         parser.print_help()
         return 2

@@ -1,0 +1,1 @@
+"""Reports: maps, replays and files for other tools (PNG, GeoJSON, KML, ...)."""
