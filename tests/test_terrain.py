@@ -1,0 +1,84 @@
+"""DEM reading and sampling, and the built-in DEM's provenance."""
+
+import numpy as np
+import pytest
+import rasterio
+from affine import Affine
+
+from foxbat.errors import InputFileError
+from foxbat.terrain import builtin_dem_path, from_array, open_dem
+
+
+def test_bilinear_is_exact_on_a_plane():
+    # z = 2*col + 3*row on a 1/10-degree grid: bilinear interpolation is exact
+    nr, nc = 20, 30
+    rows, cols = np.mgrid[0:nr, 0:nc]
+    tr = Affine(0.1, 0, 130.0, 0, -0.1, 45.0)
+    dem = from_array((2 * cols + 3 * rows).astype(np.float32), tr, "EPSG:4326")
+    lat = np.array([44.95, 44.123, 43.5])
+    lon = np.array([130.05, 131.777, 132.0])
+    col = (lon - 130.0) / 0.1 - 0.5
+    row = (45.0 - lat) / 0.1 - 0.5
+    np.testing.assert_allclose(dem.elevation_m(lat, lon), 2 * col + 3 * row, atol=1e-6)
+    assert np.isnan(dem.elevation_m(46.0, 131.0))  # off the grid
+    assert dem.contains(44.0, 131.0) and not dem.contains(44.0, 129.0)
+
+
+def test_nodata_makes_nan_nearby():
+    z = np.ones((5, 5), np.int16)
+    z[2, 2] = -32768
+    dem = from_array(z, Affine(1, 0, 0, 0, -1, 5), "EPSG:32654", nodata=-32768)
+    assert not dem.valid_mask()[2, 2]
+    x, y = dem.transform * (2.5, 2.5)
+    from pyproj import Transformer
+
+    lon, lat = Transformer.from_crs("EPSG:32654", "EPSG:4326", always_xy=True).transform(x, y)
+    assert np.isnan(dem.elevation_m(lat, lon))
+
+
+def test_builtin_dem_extent_and_known_places():
+    dem = open_dem()
+    assert dem.path == str(builtin_dem_path())
+    assert dem.shape == (121, 265) and dem.crs.to_epsg() == 4326
+    left, top = dem.transform * (0, 0)
+    right, bottom = dem.transform * (dem.shape[1], dem.shape[0])
+    assert (left, right) == pytest.approx((126 - 1 / 24, 148 + 1 / 24))
+    assert (bottom, top) == pytest.approx((38 - 1 / 24, 48 + 1 / 24))
+    # the Sea of Japan basin is deep, Hokkaido's Daisetsu massif high, Sikhote-Alin hilly
+    assert dem.elevation_m(41.0, 135.0) < -3000
+    assert dem.elevation_m(43.66, 142.85) > 1000
+    assert 200 < dem.elevation_m(44.0833, 133.8683) < 1200  # Chuguyevka (field at 305 m; 9 km cells)
+    with rasterio.open(builtin_dem_path()) as ds:
+        assert "ETOPO5" in ds.tags()["SOURCE"] and "public domain" in ds.tags()["SOURCE"]
+
+
+def test_rebuild_script_reproduces_builtin(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    src = Path("/usr/share/ferret-vis/data/etopo5.cdf")
+    if not src.exists():
+        pytest.skip("Debian ferret-datasets not installed (apt-get install ferret-datasets)")
+    tool = Path(__file__).parents[1] / "tools" / "build_builtin_dem.py"
+    spec = importlib.util.spec_from_file_location("build_builtin_dem", tool)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    out = tmp_path / "rebuilt.tif"
+    mod.write_geotiff(mod.crop_etopo5(str(src)), out)
+    with rasterio.open(out) as a, rasterio.open(builtin_dem_path()) as b:
+        np.testing.assert_array_equal(a.read(1), b.read(1))
+        assert a.transform == b.transform
+
+
+def test_open_dem_errors(tmp_path):
+    with pytest.raises(InputFileError, match="no such file"):
+        open_dem(tmp_path / "missing.tif")
+    bad = tmp_path / "bad.tif"
+    bad.write_text("hello")
+    with pytest.raises(InputFileError, match="not a raster"):
+        open_dem(bad)
+    nocrs = tmp_path / "nocrs.tif"
+    with rasterio.open(nocrs, "w", driver="GTiff", width=3, height=3, count=1, dtype="float32") as ds:
+        ds.write(np.zeros((3, 3), np.float32), 1)
+    with pytest.raises(InputFileError, match="coordinate reference system"):
+        open_dem(nocrs)
