@@ -82,3 +82,22 @@ def test_open_dem_errors(tmp_path):
         ds.write(np.zeros((3, 3), np.float32), 1)
     with pytest.raises(InputFileError, match="coordinate reference system"):
         open_dem(nocrs)
+
+
+def test_api_accepts_rasterio_dataset_path_and_array(tmp_path):
+    from foxbat.coverage import RadarSite, compute_coverage
+
+    z = np.random.default_rng(0).random((41, 41)).astype(np.float32) * 200
+    tr = Affine(500, 0, 500000 - 20.5 * 500, 0, -500, 4760000 + 20.5 * 500)
+    path = tmp_path / "d.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=41, height=41, count=1, dtype="float32",
+                       crs="EPSG:32654", transform=tr) as ds:
+        ds.write(z, 1)
+    site = RadarSite(42.98, 141.0, antenna_agl_m=20, max_range_m=8e3)
+    a = compute_coverage(from_array(z, tr, "EPSG:32654"), site).lowest_agl_m
+    b = compute_coverage(str(path), site).lowest_agl_m
+    with rasterio.open(path) as ds:
+        c = compute_coverage(ds, site).lowest_agl_m
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(a, c)
+    assert np.isfinite(a).sum() > 500

@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v gdal_viewshed >/dev/null || need_apt+=(gdal-bin)
+# ETOPO5 source of the built-in DEM: the test that rebuilds it byte for byte
+[ -e /usr/share/ferret-vis/data/etopo5.cdf ] || need_apt+=(ferret-datasets)
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"

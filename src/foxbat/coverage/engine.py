@@ -220,7 +220,7 @@ def _single_geographic(dem, site, k, h0, floor_m, want_ceiling):
 
 
 def compute_coverage(
-    dem: Dem,
+    dem: "Dem | str | object",
     sites: Sequence[RadarSite] | RadarSite,
     k: float = DEFAULT_K,
     *,
@@ -230,11 +230,15 @@ def compute_coverage(
 ) -> Coverage:
     """Lowest visible target height above ground for one radar or a network.
 
-    Per cell the minimum over radars, and (for several radars) which radar gives it.
+    ``dem``: a Dem, an open rasterio dataset or a path. Per cell the minimum over
+    radars, and (for several radars) which radar gives it.
     ``fill`` marks cells no radar reaches. With ``sea_floor`` terrain below 0 m MSL
     (bathymetry) counts as the sea surface. ``on_site_done(i, site)`` is called after
     each radar (for progress bars).
     """
+    from foxbat.terrain.dem import as_dem
+
+    dem = as_dem(dem)
     if isinstance(sites, RadarSite):
         sites = [sites]
     sites = list(sites)
@@ -274,6 +278,6 @@ def compute_coverage(
     return Coverage(dem, sites, k, out, idx if multi else None, ceiling, h0s, fill)
 
 
-def lowest_visible_height(dem: Dem, site: RadarSite, k: float = DEFAULT_K) -> np.ndarray:
+def lowest_visible_height(dem: "Dem | str | object", site: RadarSite, k: float = DEFAULT_K) -> np.ndarray:
     """The lowest visible target height above ground (m, float32, NaN beyond range) of one radar."""
     return compute_coverage(dem, [site], k).lowest_agl_m

@@ -98,33 +98,41 @@ def lowest_visible_agl(
             m_last = m_first + nb - 1
             smax = np.empty(nb)
             dsv = np.empty(nb)
+            inv_ds = np.empty(nb)
+            y_step = np.empty(nb)
             i_end = np.empty(nb, np.int64)
-            i_last = 0
             for b in range(nb):
                 m = m_first + b
-                sm = m * inv_l
-                dsv[b] = math.sqrt(cm * cm + (cn * sm) * (cn * sm))
+                y_step[b] = m * inv_l
+                dsv[b] = math.sqrt(cm * cm + (cn * y_step[b]) * (cn * y_step[b]))
+                inv_ds[b] = 1.0 / dsv[b]
                 smax[b] = tan_min_elev
                 ie = min(n_steps, int(stop_m / dsv[b]))
                 if m > 0:
                     ie = min(ie, int((j_max + 0.5) * n_steps / m))
                 i_end[b] = ie
-                i_last = max(i_last, ie)
+            # i_end never grows with m (longer steps, earlier exit through the side),
+            # so the rays still going at step i are a prefix of the chunk
+            nb_act = nb
             # the rays of a chunk advance together, one grid line at a time, so each
             # step touches a few neighbouring cache lines whichever axis is major
-            for i in range(1, i_last + 1):
+            i = 0
+            while True:
+                i += 1
+                while nb_act > 0 and i_end[nb_act - 1] < i:
+                    nb_act -= 1
+                if nb_act == 0:
+                    break
                 dm = i * cm
                 l_over_i = n_steps / i
                 # 1. cells of this grid line whose nearest ray is in this chunk take
                 #    that ray's horizon so far (their own terrain does not hide them)
                 j_lo = max(0, int(m_first * i * inv_l) - 1)
-                j_hi = min(j_max, int(m_last * i * inv_l) + 1, i)
+                j_hi = min(j_max, int((m_first + nb_act - 1) * i * inv_l) + 1, i)
                 for jc in range(j_lo, j_hi + 1):
                     m = int(jc * l_over_i + 0.5)
-                    if m < m_first or m > m_last:
-                        continue
                     b = m - m_first
-                    if i > i_end[b]:
+                    if b < 0 or b >= nb_act:
                         continue
                     dn = jc * cn
                     dc2 = dm * dm + dn * dn
@@ -140,43 +148,39 @@ def lowest_visible_agl(
                     if _is_nodata(zc, nodata, has_nodata):
                         continue
                     dc = math.sqrt(dc2)
-                    zc = max(zc, floor_m)
-                    v = h0_msl_m + smax[b] * dc + dc2 * inv_2kr - zc
+                    v = h0_msl_m + smax[b] * dc + dc2 * inv_2kr - max(zc, floor_m)
                     if v < 0.0:
                         v = 0.0
                     if v < out[rr, cc]:
                         out[rr, cc] = v
                         if write_idx:
                             idx[rr, cc] = radar_id
-                # 2. terrain where each ray crosses this grid line hides what lies beyond
+                # 2. terrain where each ray crosses this grid line hides what lies beyond;
+                #    branch-free so the loop vectorises: slope = (z - h0)/d - d/(2kR)
                 base = (r0 + s_major * i) * ncols + c0 if swap else r0 * ncols + c0 + s_major * i
-                for b in range(nb):
-                    if i > i_end[b]:
-                        continue
-                    y = i * ((m_first + b) * inv_l)
-                    d = i * dsv[b]
+                inv_i = 1.0 / i
+                for b in range(nb_act):
+                    y = i * y_step[b]
                     j0 = int(y)
                     frac = y - j0
-                    if j0 >= j_max:
-                        j0 = j_max
-                        frac = 0.0
+                    ja = min(j0, j_max)
+                    jb = min(j0 + 1, j_max)
                     # flat unsigned index: no wrap-around test on the hot path
-                    ka = np.uint64(base + j0 * step_minor)
-                    za = zf[ka]
-                    zb = zf[np.uint64(ka + step_minor)] if frac > 0.0 else za
+                    za = zf[np.uint64(base + ja * step_minor)]
+                    zb = zf[np.uint64(base + jb * step_minor)]
                     if has_nodata:
-                        a_nd = _is_nodata(za, nodata, has_nodata)
-                        b_nd = _is_nodata(zb, nodata, has_nodata)
-                        if a_nd and b_nd:
-                            continue
-                        if a_nd:
-                            za = zb
-                        elif b_nd:
-                            zb = za
-                    zs = max(za + frac * (zb - za), floor_m)
-                    rise = zs - d * d * inv_2kr - h0_msl_m
-                    if rise > smax[b] * d:
-                        smax[b] = rise / d
+                        a_nd = za == nodata or za != za
+                        b_nd = zb == nodata or zb != zb
+                        za2 = zb if a_nd else za
+                        zb2 = za if b_nd else zb
+                        zs = za2 + frac * (zb2 - za2)
+                        zs = -np.inf if (a_nd and b_nd) else zs
+                    else:
+                        zs = za + frac * (zb - za)
+                    zs = max(zs, floor_m)
+                    d = i * dsv[b]
+                    s = (zs - h0_msl_m) * (inv_i * inv_ds[b]) - d * inv_2kr
+                    smax[b] = max(smax[b], s)
     return out
 
 

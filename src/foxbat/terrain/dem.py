@@ -130,6 +130,30 @@ def from_array(heights_m: np.ndarray, transform, crs, nodata: float | None = Non
     return Dem(np.ascontiguousarray(z), transform, crs, nodata)
 
 
+def from_dataset(dataset, band: int | None = None) -> Dem:
+    """A Dem from an open rasterio dataset (reads the band into memory)."""
+    where = f"--dem {dataset.name}"
+    if band is None:
+        if dataset.count > 1:
+            raise InputFileError(f"the raster has {dataset.count} bands; choose one with band=1..{dataset.count}",
+                                 where=where)
+        band = 1
+    if dataset.crs is None:
+        raise InputFileError("the raster has no coordinate reference system", where=where)
+    z = np.empty((dataset.height, dataset.width), dtype=np.dtype(dataset.dtypes[band - 1]))
+    dataset.read(band, out=z)
+    return Dem(z, dataset.transform, dataset.crs, dataset.nodatavals[band - 1], dataset.name)
+
+
+def as_dem(obj, band: int | None = None) -> Dem:
+    """Accept a Dem, an open rasterio dataset or a path, and return a Dem."""
+    if isinstance(obj, Dem):
+        return obj
+    if hasattr(obj, "read") and hasattr(obj, "transform"):
+        return from_dataset(obj, band)
+    return open_dem(obj, band)
+
+
 def open_dem(path: str | os.PathLike | None = None, band: int | None = None) -> Dem:
     """Read a single-band raster (GeoTIFF or anything GDAL reads) as a Dem.
 
