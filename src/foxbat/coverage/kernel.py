@@ -19,8 +19,12 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from foxbat.coverage.prefetch import prefetch
+
 # rays processed together by one thread
 _CHUNK = 64
+# how many grid lines ahead each ray's terrain is prefetched
+_PREFETCH_STEPS = 8
 
 
 @njit(cache=True, inline="always")
@@ -60,6 +64,7 @@ def lowest_visible_agl(
     """
     nrows, ncols = z.shape
     zf = z.reshape(nrows * ncols)
+    outf = out.reshape(nrows * ncols)
     write_idx = idx.shape[0] == nrows and idx.shape[1] == ncols
     # the observer's own cell
     if not _is_nodata(zf[r0 * ncols + c0], nodata, has_nodata):
@@ -88,6 +93,7 @@ def lowest_visible_agl(
         # rays aim at (L, m), m = 0..L, on the octant's outer line at L = n_steps
         n_rays = n_steps + 1
         step_minor = s_minor if swap else s_minor * ncols
+        ahead = _PREFETCH_STEPS * (s_major * ncols if swap else s_major)
         inv_l = 1.0 / n_steps
         stop_m = max_range_m + cm
         max_range2 = max_range_m * max_range_m * (1.0 + 1e-9)  # cells exactly at the range count
@@ -144,7 +150,10 @@ def lowest_visible_agl(
                     else:
                         rr = r0 + s_minor * jc
                         cc = c0 + s_major * i
-                    zc = zf[rr * ncols + cc]
+                    k_c = rr * ncols + cc
+                    prefetch(zf, k_c + ahead)
+                    prefetch(outf, k_c + ahead)
+                    zc = zf[k_c]
                     if _is_nodata(zc, nodata, has_nodata):
                         continue
                     dc = math.sqrt(dc2)
@@ -165,8 +174,10 @@ def lowest_visible_agl(
                     frac = y - j0
                     ja = min(j0, j_max)
                     jb = min(j0 + 1, j_max)
+                    k_a = base + ja * step_minor
+                    prefetch(zf, k_a + ahead)
                     # flat unsigned index: no wrap-around test on the hot path
-                    za = zf[np.uint64(base + ja * step_minor)]
+                    za = zf[np.uint64(k_a)]
                     zb = zf[np.uint64(base + jb * step_minor)]
                     if has_nodata:
                         a_nd = za == nodata or za != za
