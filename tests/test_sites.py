@@ -3,7 +3,8 @@
 import pytest
 
 from foxbat.errors import ScenarioError
-from foxbat.scenario.radars import load_sites_file, parse_site_arg
+from foxbat.scenario.radars import load_sites_file
+from foxbat.coverage.cli import parse_site_arg
 
 
 def test_builtin_network_every_site_sourced_or_notional():

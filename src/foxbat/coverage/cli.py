@@ -78,9 +78,25 @@ def _check_args(a: argparse.Namespace) -> None:
             raise ParameterError(f"{v!r} is a folder; give a file name", where="--" + opt.replace("_", "-"))
 
 
+def parse_site_arg(text: str, index: int) -> tuple[float, float, str]:
+    """``LAT,LON`` or ``LAT,LON,NAME`` from the command line (decimal degrees)."""
+    parts = [p.strip() for p in text.split(",")]
+    usage = f"{text!r} is not LAT,LON or LAT,LON,NAME (decimal degrees, e.g. 42.16,139.45)"
+    if len(parts) not in (2, 3):
+        raise ParameterError(usage, where="--site")
+    try:
+        lat, lon = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise ParameterError(usage, where="--site") from None
+    if not (math.isfinite(lat) and -90 <= lat <= 90 and math.isfinite(lon) and -180 <= lon <= 360):
+        raise ParameterError(f"{text!r}: latitude must be within -90..90 and longitude -180..360",
+                             where="--site")
+    name = parts[2] if len(parts) == 3 and parts[2] else f"site{index + 1}"
+    return lat, lon, name
+
+
 def _sites(a: argparse.Namespace):
     from foxbat.coverage.site import DEFAULT_MAX_RANGE_M, RadarSite
-    from foxbat.scenario.radars import load_sites_file, parse_site_arg, sites_from_specs
 
     rng_m = a.max_range_km * 1000.0 if a.max_range_km is not None else None
     if a.site:
@@ -91,6 +107,8 @@ def _sites(a: argparse.Namespace):
                                    max_range_m=rng_m or DEFAULT_MAX_RANGE_M, min_elev_deg=a.min_elev_deg,
                                    max_elev_deg=a.max_elev_deg, name=name))
         return sites
+    from foxbat.scenario.radars import load_sites_file, sites_from_specs
+
     defaults = {"antenna_agl_m": a.antenna_agl, "antenna_msl_m": a.antenna_msl,
                 "min_elev_deg": a.min_elev_deg, "max_elev_deg": a.max_elev_deg,
                 "max_range_km": a.max_range_km}
@@ -98,21 +116,31 @@ def _sites(a: argparse.Namespace):
     return sites_from_specs(specs)
 
 
-def run(a: argparse.Namespace) -> int:
-    import sys
+# a network whose radars reach more cells than this shows a progress bar
+_PROGRESS_CELLS = 100_000_000
 
+
+def _cells_in_range(dem, sites) -> float:
+    w, h = dem.cell_size_m() if dem.is_geographic else (abs(dem.transform.a), abs(dem.transform.e))
+    per_site = [min(math.pi * s.max_range_m**2 / (w * h), dem.shape[0] * dem.shape[1]) for s in sites]
+    return float(sum(per_site))
+
+
+def run(a: argparse.Namespace) -> int:
     from foxbat.coverage.engine import compute_coverage
+    from foxbat.coverage.startup import load_kernels_without_blas_probe
     from foxbat.coverage.raster_io import NODATA, write_ceiling_tif, write_coverage_tif
     from foxbat.terrain import open_dem
 
     _check_args(a)
     alts = _parse_alts(a.alts) if a.geojson else []
     sites = _sites(a)
+    load_kernels_without_blas_probe()
     dem = open_dem(a.dem, a.band)
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
 
-    if len(sites) > 1:
+    if len(sites) > 1 and _cells_in_range(dem, sites) > _PROGRESS_CELLS:
         from rich.progress import Progress
 
         with Progress(transient=True) as bar:

@@ -119,18 +119,6 @@ def _nodata_args(z: np.ndarray, nodata: float | None) -> tuple[float, bool]:
     return 0.0, False
 
 
-def _scale_factor(dem: Dem, site: RadarSite) -> float:
-    """Point scale factor of a projected CRS at the site (grid metres per ground metre)."""
-    try:
-        from pyproj import Proj
-
-        f = Proj(dem.crs.to_wkt()).get_factors(site.lon_deg, site.lat_deg)
-        s = math.sqrt(f.meridional_scale * f.parallel_scale)
-        return s if math.isfinite(s) and s > 0 else 1.0
-    except Exception:  # a CRS without factors (local engineering grids): take it as true
-        return 1.0
-
-
 def _run_kernel(z, nodata, r0, c0, h0, cw, ch, k, site, out, idx, radar_id, floor_m):
     nd, has_nd = _nodata_args(z, nodata)
     tan_min = math.tan(math.radians(site.min_elev_deg)) if site.min_elev_deg is not None else -math.inf
@@ -156,7 +144,7 @@ def _single_projected(dem, site, k, h0, out, idx, radar_id, floor_m):
     row, col = dem.rowcol_float(site.lat_deg, site.lon_deg)
     r0 = int(np.clip(np.rint(row), 0, dem.shape[0] - 1))
     c0 = int(np.clip(np.rint(col), 0, dem.shape[1] - 1))
-    s = _scale_factor(dem, site)
+    s = dem.scale_factor(site.lat_deg, site.lon_deg)
     cw, ch = abs(dem.transform.a) / s, abs(dem.transform.e) / s
     z = np.ascontiguousarray(dem.heights_m)
     _run_kernel(z, dem.nodata, r0, c0, h0, cw, ch, k, site, out, idx, radar_id, floor_m)

@@ -204,3 +204,8 @@ def replace_inf(a, fill):
             if math.isinf(a[r, c]):
                 a[r, c] = fill
     return a
+
+
+def warm_up_small() -> None:
+    """Load the cheapest cached kernel, which makes numba load its registries."""
+    replace_inf(np.zeros((1, 1), np.float32), 0.0)

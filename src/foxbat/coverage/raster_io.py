@@ -19,7 +19,8 @@ def _tmp_path(path: Path) -> Path:
 
 def write_float_raster(path: str | os.PathLike, cov: Coverage, bands: list[tuple[np.ndarray, str]],
                        tags: dict[str, str] | None = None) -> Path:
-    """Write float32 bands (NaN or NODATA = missing) with the DEM's grid and CRS.
+    """Write bands as float32 (missing: NaN or NODATA in float bands, negative in
+    integer bands) with the DEM's grid and CRS.
 
     The file appears only when complete: it is written beside the target under a
     temporary name and renamed.
@@ -37,11 +38,12 @@ def write_float_raster(path: str | os.PathLike, cov: Coverage, bands: list[tuple
             for b, (arr, desc) in enumerate(bands, start=1):
                 # strips of rows: no whole-raster copy for the dtype or the NaN fill
                 for r0 in range(0, arr.shape[0], _STRIP_ROWS):
-                    strip = np.asarray(arr[r0:r0 + _STRIP_ROWS], dtype=np.float32)
-                    if np.issubdtype(arr.dtype, np.floating):
-                        nan = np.isnan(strip)
-                        if nan.any():
-                            strip = np.where(nan, np.float32(NODATA), strip)
+                    src = arr[r0:r0 + _STRIP_ROWS]
+                    strip = np.asarray(src, dtype=np.float32)
+                    # missing: NaN in float bands, negative in integer (index) bands
+                    miss = np.isnan(strip) if np.issubdtype(arr.dtype, np.floating) else src < 0
+                    if miss.any():
+                        strip = np.where(miss, np.float32(NODATA), strip)
                     ds.write(strip, b, window=Window(0, r0, strip.shape[1], strip.shape[0]))
                 ds.set_band_description(b, desc)
             if tags:
@@ -58,9 +60,7 @@ def write_coverage_tif(path: str | os.PathLike, cov: Coverage) -> Path:
     0-based index of the radar giving it (names in the RADARS tag)."""
     bands = [(cov.lowest_agl_m, "lowest_visible_height_agl_m")]
     if cov.radar_index is not None:
-        idx = cov.radar_index.astype(np.float32)
-        idx[cov.radar_index < 0] = np.nan
-        bands.append((idx, "radar_index"))
+        bands.append((cov.radar_index, "radar_index"))
     tags = {
         "UNITS": "metres above ground",
         "K_FACTOR": f"{cov.k:.6g}",

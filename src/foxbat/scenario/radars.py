@@ -175,23 +175,3 @@ def load_sites_file(path_or_name: str, defaults: dict | None = None) -> list[Rad
 
 def sites_from_specs(specs: list[RadarSpec]) -> list[RadarSite]:
     return [s.to_site() for s in specs]
-
-
-def parse_site_arg(text: str, index: int) -> tuple[float, float, str]:
-    """``LAT,LON`` or ``LAT,LON,NAME`` from the command line (decimal degrees)."""
-    from foxbat.errors import ParameterError
-
-    parts = [p.strip() for p in text.split(",")]
-    if len(parts) not in (2, 3):
-        raise ParameterError(f"{text!r} is not LAT,LON or LAT,LON,NAME (decimal degrees, e.g. 42.16,139.45)",
-                             where="--site")
-    try:
-        lat, lon = float(parts[0]), float(parts[1])
-    except ValueError:
-        raise ParameterError(f"{text!r} is not LAT,LON or LAT,LON,NAME (decimal degrees, e.g. 42.16,139.45)",
-                             where="--site") from None
-    if not (math.isfinite(lat) and -90 <= lat <= 90 and math.isfinite(lon) and -180 <= lon <= 360):
-        raise ParameterError(f"{text!r}: latitude must be within -90..90 and longitude -180..360",
-                             where="--site")
-    name = parts[2] if len(parts) == 3 and parts[2] else f"site{index + 1}"
-    return lat, lon, name

@@ -29,6 +29,7 @@ class Dem:
     nodata: float | None = None
     path: str | None = None
     _lonlat_to_xy: object = field(default=None, repr=False, compare=False)
+    _proj: object = field(default=None, repr=False, compare=False)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -57,6 +58,23 @@ class Dem:
 
             self._lonlat_to_xy = Transformer.from_crs("EPSG:4326", self.crs.to_wkt(), always_xy=True)
         return self._lonlat_to_xy.transform(lon_deg, lat_deg)
+
+    def scale_factor(self, lat_deg: float, lon_deg: float) -> float:
+        """Point scale factor of a projected CRS (map metres per ground metre); 1 if unknown."""
+        import math
+
+        if self.is_geographic:
+            return 1.0
+        try:
+            if self._proj is None:
+                from pyproj import Proj
+
+                self._proj = Proj(self.crs.to_wkt())
+            f = self._proj.get_factors(lon_deg, lat_deg)
+            s = math.sqrt(f.meridional_scale * f.parallel_scale)
+            return s if math.isfinite(s) and s > 0 else 1.0
+        except Exception:  # a CRS without factors (local engineering grids): take it as true
+            return 1.0
 
     def rowcol_float(self, lat_deg, lon_deg):
         """Fractional (row, col) of lat/lon points, cell centres at integers."""
