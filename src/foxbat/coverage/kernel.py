@@ -1,15 +1,19 @@
 """Line-of-sight kernels (numba): plain arrays in, plain arrays out.
 
-The algorithm is R2 (Franklin & Ray 1994) with a per-cell ray assignment: in each
-octant around the observer, rays go from the observer's cell centre to every cell
-centre on the octant's outer line. Along a ray the terrain is interpolated linearly
-where the ray crosses each grid line of the major axis, and the running maximum of
-the elevation slope (on a sphere of radius k·R, parabolic drop d²/2kR) is the
-horizon. Cell (i, j) of an octant (i steps along the major axis, j along the minor
-one) takes its value from ray m = round(j·L/i), the ray passing closest to its
-centre (within half a cell); that rule is a pure function of the cell, so every
-cell is written by exactly one ray, rays run in parallel without locks, and no
-per-cell "distance to ray" array is needed.
+The algorithm is R2 (Franklin & Ray 1994) refined in two ways. In each octant around
+the observer, rays go from the observer's cell centre to every cell centre on the
+octant's outer line (L steps out). Along a ray the terrain is sampled where the ray
+crosses each grid line of the major axis (linear between the two cells there, as in
+R2) and also where it crosses a grid line of the minor axis (linear along that line:
+without these samples a ray slipping diagonally past a peak misses it, which made plain
+R2 see too much). The running maximum of the elevation slope, with the Earth-curvature
+drop d²/2kR, is the ray's horizon.
+
+A cell (i, j) of an octant (i steps along the major axis, j along the minor) lies
+between rays floor(u) and ceil(u), u = j·L/i, and takes their horizons interpolated by
+angle (plain R2 takes the nearest ray's). The cell belongs to the chunk of rays holding
+ray ceil(u), a pure function of the cell, so every cell is written exactly once, chunks
+of rays run in parallel without locks, and no per-cell distance array is needed.
 """
 
 from __future__ import annotations
@@ -66,6 +70,9 @@ def lowest_visible_agl(
     zf = z.reshape(nrows * ncols)
     outf = out.reshape(nrows * ncols)
     write_idx = idx.shape[0] == nrows and idx.shape[1] == ncols
+    z_obs = float(zf[r0 * ncols + c0])
+    if _is_nodata(zf[r0 * ncols + c0], nodata, has_nodata):
+        z_obs = np.nan
     # the observer's own cell
     if not _is_nodata(zf[r0 * ncols + c0], nodata, has_nodata):
         if out[r0, c0] > 0.0:
@@ -100,22 +107,29 @@ def lowest_visible_agl(
         n_chunks = (n_rays + _CHUNK - 1) // _CHUNK
         for chunk in prange(n_chunks):
             m_first = chunk * _CHUNK
-            nb = min(_CHUNK, n_rays - m_first)
-            m_last = m_first + nb - 1
+            m_last = min(m_first + _CHUNK, n_rays) - 1
+            # one guard ray below the chunk: cells between it and m_first are ours
+            m_base = max(m_first - 1, 0)
+            nb = m_last - m_base + 1
             smax = np.empty(nb)
             dsv = np.empty(nb)
             inv_ds = np.empty(nb)
             y_step = np.empty(nb)
+            inv_y_step = np.empty(nb)
+            j_prev = np.zeros(nb, np.int64)
+            z_prev = np.empty(nb)
             i_end = np.empty(nb, np.int64)
             for b in range(nb):
-                m = m_first + b
+                m = m_base + b
                 y_step[b] = m * inv_l
+                inv_y_step[b] = n_steps / m if m > 0 else 0.0
+                z_prev[b] = z_obs
                 dsv[b] = math.sqrt(cm * cm + (cn * y_step[b]) * (cn * y_step[b]))
                 inv_ds[b] = 1.0 / dsv[b]
                 smax[b] = tan_min_elev
                 ie = min(n_steps, int(stop_m / dsv[b]))
                 if m > 0:
-                    ie = min(ie, int((j_max + 0.5) * n_steps / m))
+                    ie = min(ie, int((j_max + 1.0) * n_steps / m))
                 i_end[b] = ie
             # i_end never grows with m (longer steps, earlier exit through the side),
             # so the rays still going at step i are a prefix of the chunk
@@ -131,15 +145,38 @@ def lowest_visible_agl(
                     break
                 dm = i * cm
                 l_over_i = n_steps / i
-                # 1. cells of this grid line whose nearest ray is in this chunk take
-                #    that ray's horizon so far (their own terrain does not hide them)
-                j_lo = max(0, int(m_first * i * inv_l) - 1)
-                j_hi = min(j_max, int((m_first + nb_act - 1) * i * inv_l) + 1, i)
+                # 1. cells of this grid line between two rays of this chunk take the
+                #    horizon so far (their own terrain does not hide them) interpolated
+                #    between those rays by angle; a cell belongs to the chunk of the
+                #    upper ray, ceil(jc*L/i), a pure function of the cell
+                m_act = m_base + nb_act - 1
+                j_lo = max(0, int((m_first - 1) * i * inv_l))
+                j_hi = min(j_max, int(m_act * i * inv_l) + 1, i)
                 for jc in range(j_lo, j_hi + 1):
-                    m = int(jc * l_over_i + 0.5)
-                    b = m - m_first
-                    if b < 0 or b >= nb_act:
+                    u = jc * l_over_i
+                    m_lo = int(u)
+                    w = u - m_lo
+                    # rounding: a cell on a ray (the axis, the diagonal) takes that ray
+                    if w < 1e-9:
+                        w = 0.0
+                    elif w > 1.0 - 1e-9:
+                        m_lo += 1
+                        w = 0.0
+                    key = m_lo if w == 0.0 else m_lo + 1
+                    if key < m_first or key > m_act:
                         continue
+                    b = m_lo - m_base
+                    if w == 0.0:
+                        s_cell = smax[b]
+                    else:
+                        s_lo = smax[b]
+                        s_hi = smax[b + 1]
+                        if s_lo == -np.inf:
+                            s_cell = s_hi
+                        elif s_hi == -np.inf:
+                            s_cell = s_lo
+                        else:
+                            s_cell = s_lo + w * (s_hi - s_lo)
                     dn = jc * cn
                     dc2 = dm * dm + dn * dn
                     if dc2 > max_range2:
@@ -157,7 +194,7 @@ def lowest_visible_agl(
                     if _is_nodata(zc, nodata, has_nodata):
                         continue
                     dc = math.sqrt(dc2)
-                    v = h0_msl_m + smax[b] * dc + dc2 * inv_2kr - max(zc, floor_m)
+                    v = h0_msl_m + s_cell * dc + dc2 * inv_2kr - max(zc, floor_m)
                     if v < 0.0:
                         v = 0.0
                     if v < out[rr, cc]:
@@ -186,11 +223,26 @@ def lowest_visible_agl(
                         zb2 = za if b_nd else zb
                         zs = za2 + frac * (zb2 - za2)
                         zs = -np.inf if (a_nd and b_nd) else zs
+                        za_raw = np.nan if a_nd else float(za)
+                        zb_raw = np.nan if b_nd else float(zb)
                     else:
                         zs = za + frac * (zb - za)
+                        za_raw = float(za)
+                        zb_raw = float(zb)
                     zs = max(zs, floor_m)
                     d = i * dsv[b]
                     s = (zs - h0_msl_m) * (inv_i * inv_ds[b]) - d * inv_2kr
+                    # where the ray crossed a minor-axis grid line since the last step,
+                    # terrain is linear along that line between the two major lines:
+                    # z(j0, i-1) (kept from the last step) to z(j0, i)
+                    if j0 > j_prev[b] and j0 <= j_max:
+                        x = j0 * inv_y_step[b]
+                        zr = z_prev[b] + (x - (i - 1)) * (za_raw - z_prev[b])
+                        dr = x * dsv[b]
+                        sr = (max(zr, floor_m) - h0_msl_m) / dr - dr * inv_2kr
+                        s = max(s, sr)
+                    j_prev[b] = j0
+                    z_prev[b] = zb_raw
                     smax[b] = max(smax[b], s)
     return out
 
