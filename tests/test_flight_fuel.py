@@ -1,0 +1,131 @@
+"""Fuel: exhaustion where the fuel model says, the glide that follows, and the Belenko
+profile of the facts sheet landing with 0-1.5 t of its 14 t."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from foxbat.aircraft import load_aircraft
+from foxbat.aircraft.atmosphere import speed_of_sound_mps
+from foxbat.flight import fly, fly_scenario
+from foxbat.geo import geodesic_distance_m, wgs84_geod
+from foxbat.scenario.flight import parse_flight_scenario
+
+
+def _level_flight(aircraft, fuel_kg, alt_m, mach, lat=40.0, lon=131.0, az=45.0, far_km=500.0):
+    geod = wgs84_geod()
+    lo2, la2, _ = geod.fwd(lon, lat, az, far_km * 1000)
+    doc = {"aircraft": {"type": aircraft, "fuel_kg": fuel_kg},
+           "route": {"legs": [
+               {"start": {"lat": lat, "lon": lon, "alt_msl_m": alt_m, "heading_deg": az, "speed": {"mach": mach}}},
+               {"fly_to": {"lat": float(la2), "lon": float(lo2)}}]}}
+    return fly(parse_flight_scenario(doc, "test"))
+
+
+@pytest.mark.parametrize("aircraft,fuel,alt,mach", [("MiG-15bis", 200.0, 8000.0, 0.7),
+                                                    ("MiG-25P", 1500.0, 300.0, 0.85),
+                                                    ("F-4EJ", 900.0, 11000.0, 0.9)])
+def test_runs_dry_where_the_fuel_model_predicts(aircraft, fuel, alt, mach):
+    ac = load_aircraft(aircraft)
+    ff = ac.fuel_flow_level_kg_s(alt, mach)  # level, unaccelerated, 1 g: the whole model
+    t_pred = fuel / ff
+    v = mach * speed_of_sound_mps(alt)
+    lat0, lon0, az = 40.0, 131.0, 45.0
+    lo_p, la_p, _ = wgs84_geod().fwd(lon0, lat0, az, v * t_pred)
+    traj = _level_flight(aircraft, fuel, alt, mach, lat0, lon0, az)
+    out = traj.events_named("fuel_exhausted")
+    assert len(out) == 1
+    e = out[0]
+    assert e["t_s"] == pytest.approx(t_pred, abs=0.01)
+    miss = geodesic_distance_m(la_p, lo_p, e["lat_deg"], e["lon_deg"])
+    assert miss < 1e-3 * v * t_pred + 5.0, miss
+    assert e["alt_msl_m"] == pytest.approx(alt, abs=1.0)
+    assert traj["fuel_kg"].min() == 0.0
+
+
+def test_after_fuel_exhaustion_it_glides_then_crashes():
+    ac = load_aircraft("MiG-15bis")
+    traj = _level_flight("MiG-15bis", 200.0, 8000.0, 0.7)
+    out = traj.events_named("fuel_exhausted")[0]
+    crash = traj.events_named("crash")[0]
+    assert traj.outcome == "crashed"
+    assert crash["t_s"] > out["t_s"]
+    glide = geodesic_distance_m(out["lat_deg"], out["lon_deg"], crash["lat_deg"], crash["lon_deg"])
+    ratio = float(ac.spec.glide_ratio.value)
+    assert glide == pytest.approx(8000.0 * ratio, rel=0.1)  # over the sea, ground = 0 m
+    after = traj["t_s"] > out["t_s"] + 1
+    assert np.all(traj["fuel_flow_kg_s"][after] == 0)
+    assert np.all(traj["climb_mps"][after][5:] < 0)
+
+
+def test_dead_stick_landing_when_the_fuel_runs_out_on_approach():
+    geod = wgs84_geod()
+    thr = (42.0, 136.0)  # a runway on the sea surface (ground 0 m in the DEM)
+    lo_s, la_s, _ = geod.fwd(thr[1], thr[0], 270.0, 30_000.0)
+    doc = {"aircraft": {"type": "MiG-15bis", "fuel_kg": 2.0},
+           "route": {"legs": [
+               {"start": {"lat": float(la_s), "lon": float(lo_s), "alt_msl_m": 2900, "heading_deg": 90,
+                          "speed": {"tas_kmh": 400}}},
+               {"land": {"runway": {"lat": thr[0], "lon": thr[1], "heading_deg": 90, "length_m": 3000,
+                                    "elevation_m": 0}, "final_approach_km": 8}}]}}
+    traj = fly(parse_flight_scenario(doc, "test"))
+    assert traj.events_named("fuel_exhausted")
+    ds = traj.events_named("dead_stick_landing")
+    assert len(ds) == 1 and 0 <= ds[0]["past_threshold_m"] <= 3000
+    assert traj.outcome == "landed"
+
+
+# ---- the Belenko profile ----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def belenko():
+    return fly_scenario("builtin:belenko-1976-flight")
+
+
+def _jst(traj, t_s):
+    return traj.utc(t_s) + timedelta(hours=9)
+
+
+def test_belenko_lands_with_0_to_1_5_t_of_14_t(belenko):
+    f = belenko["fuel_kg"]
+    assert f[0] == 14000
+    assert belenko.outcome == "landed"
+    assert not belenko.events_named("fuel_exhausted")
+    assert 0 < f[-1] < 1500
+    # the whole flight averages inside the facts sheet's derived 12.5-14 t/h
+    hours = (belenko["t_s"][-1] - belenko["t_s"][0]) / 3600
+    assert 12500 <= belenko.fuel_used_kg / hours <= 14000
+
+
+def test_belenko_timeline(belenko):
+    tk = belenko.events_named("liftoff")[0]
+    assert tk["t_s"] < 30  # brakes 12:50, airborne within 15 s [S18]
+    td = belenko.events_named("touchdown")[0]
+    j = _jst(belenko, td["t_s"])
+    assert (j.hour, j.minute) >= (13, 46) and (j.hour, j.minute) <= (13, 54)  # ~13:50 [S1]
+    # climbing through 5,000 m toward ~6,000 m near 13:11 (detection) [S2]
+    t, alt = belenko["t_s"], belenko["alt_msl_m"]
+    i6 = np.argmax((alt > 5900) & (t > 900))
+    j6 = _jst(belenko, t[i6])
+    assert (13, 8) <= (j6.hour, j6.minute) <= (13, 14)
+    # the low-level leg: 250 m above the sea surface
+    low = belenko["leg"] == 3
+    assert np.median(belenko["height_agl_m"][low]) == pytest.approx(250, abs=5)
+    # fuel gauge: 16-18 min left at ~13:30 [S19]; the sim leaves 10-25 min at the current burn
+    k = np.argmin(np.abs(t - 40 * 60))
+    minutes_left = belenko["fuel_kg"][k] / belenko["fuel_flow_kg_s"][k] / 60
+    assert 10 < minutes_left < 25
+
+
+def test_belenko_lands_on_hakodate_runway_with_an_overrun(belenko):
+    td = belenko.events_named("touchdown")[0]
+    stop = belenko.events_named("stopped")[0]
+    thr = (41.774501, 140.811524)
+    assert td["past_threshold_m"] == pytest.approx(1000, abs=30)  # mid-runway [S4]
+    d_stop = geodesic_distance_m(thr[0], thr[1], stop["lat_deg"], stop["lon_deg"])
+    assert d_stop == pytest.approx(td["past_threshold_m"] + stop["roll_m"], abs=5)
+    assert stop["overrun_m"] == pytest.approx(td["past_threshold_m"] + stop["roll_m"] - 2000, abs=1)
+    assert 0 < stop["overrun_m"] < 800  # ~240 m [S37]
