@@ -82,7 +82,7 @@ def test_dead_stick_landing_when_the_fuel_runs_out_on_approach():
 
 @pytest.fixture(scope="module")
 def belenko():
-    return fly_scenario("builtin:belenko-1976-flight")
+    return fly_scenario("builtin:belenko-1976")
 
 
 def _jst(traj, t_s):

@@ -15,8 +15,8 @@ def _doc(legs, **extra):
 
 
 def test_builtin_flight_every_leg_has_provenance():
-    sc, shown = load_flight_scenario("builtin:belenko-1976-flight")
-    assert shown == "builtin:belenko-1976-flight"
+    sc, shown = load_flight_scenario("builtin:belenko-1976")
+    assert shown == "builtin:belenko-1976"
     assert sc.epoch_utc.isoformat() == "1976-09-06T03:50:00+00:00"
     assert sc.aircraft.type == "MiG-25P" and sc.aircraft.fuel_kg == 14000
     for i, leg in enumerate(sc.route.legs, start=1):
@@ -55,5 +55,5 @@ def test_schema_errors_name_the_field(legs, msg):
 def test_missing_sections_and_builtin_names():
     with pytest.raises(ScenarioError, match="missing section 'route'"):
         parse_flight_scenario({"aircraft": {"type": "MiG-25P"}}, "f.yaml")
-    with pytest.raises(InputFileError, match="belenko-1976-flight"):
+    with pytest.raises(InputFileError, match="belenko-1976"):
         load_flight_scenario("builtin:nope")

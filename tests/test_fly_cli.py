@@ -38,7 +38,7 @@ def _fails(capsys, argv):
 
 def test_fly_builtin_belenko_writes_all_outputs(tmp_path, capsys):
     out = tmp_path / "out"
-    assert main(["fly", "builtin:belenko-1976-flight", "--out", str(out)]) == 0
+    assert main(["fly", "builtin:belenko-1976", "--out", str(out)]) == 0
     said = capsys.readouterr().out
     assert "MiG-25P landed" in said
     names = sorted(p.name for p in out.iterdir())

@@ -15,6 +15,7 @@ import sys
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "coverage": ("foxbat.coverage.cli", "lowest visible height maps for a radar or a network"),
     "fly": ("foxbat.flight.cli", "fly a route with an aircraft's performance and fuel"),
+    "run": ("foxbat.run_cli", "run a whole scenario: flight, radars, tracking, interceptors, reports"),
 }
 
 

@@ -1,7 +1,7 @@
 """Fly a scenario: route -> trajectory (a time series) and events.
 
 >>> from foxbat.flight import fly_scenario
->>> traj = fly_scenario("builtin:belenko-1976-flight")
+>>> traj = fly_scenario("builtin:belenko-1976")
 >>> traj.events_named("stopped")[0]["overrun_m"]
 """
 

@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from foxbat.errors import InputFileError, ScenarioError
 
 BUILTIN_PREFIX = "builtin:"
-DEFAULT_FLIGHT = "builtin:belenko-1976-flight"
+DEFAULT_FLIGHT = "builtin:belenko-1976"
 
 
 class _Strict(BaseModel):

@@ -1,0 +1,1 @@
+"""Command: airspace, ground-controlled interception, interceptor flights."""

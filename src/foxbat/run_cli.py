@@ -1,0 +1,100 @@
+"""``foxbat run``: the whole simulation of a scenario, its run folder and reports."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from datetime import timedelta
+from pathlib import Path
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", nargs="?", default=None,
+                   help="scenario YAML file or built-in name (default: belenko-1976)")
+    p.add_argument("--out", default="foxbat-out", help="output folder (default ./foxbat-out)")
+    p.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    p.add_argument("--low-level-m", type=float, metavar="M",
+                   help="fly the low-level leg at this height above ground instead of the scenario's")
+    p.add_argument("--no-reports", action="store_true", help="write the data files only, no maps or replay")
+
+
+def run(a: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from foxbat import sim
+    from foxbat.errors import ParameterError
+    from foxbat.run_output import write_run_folder
+    from foxbat.scenario.run import load_run_scenario
+
+    if a.seed is not None and a.seed < 0:
+        raise ParameterError(f"must be an integer >= 0, got {a.seed}", where="--seed")
+    out = Path(a.out)
+    if out.exists() and not out.is_dir():
+        raise ParameterError(f"{a.out!r} is a file; give a folder", where="--out")
+    console = Console(stderr=True)
+    sc = load_run_scenario(a.scenario)
+    with console.status("running") as status:
+        res = sim.run(sc, seed=a.seed, low_level_m=a.low_level_m, progress=lambda m: status.update(m))
+        status.update("writing")
+        written = write_run_folder(res, out)
+        if not a.no_reports:
+            written += _reports(res, out, status)
+    for w in res.warnings:
+        console.print(f"[yellow]warning:[/] {w}")
+    print_summary(res, Console())
+    Console().print(f"wrote {len(written)} files to {out}/")
+    return 0
+
+
+def _reports(res, out: Path, status) -> list[Path]:
+    written = []
+    from foxbat.history import write_history_csv
+
+    status.update("history")
+    written.append(write_history_csv(res, out / "history.csv"))
+    try:
+        from foxbat.report.all_reports import write_reports
+    except ImportError:  # reports not installed in this build
+        return written
+    status.update("reports")
+    written += write_reports(out)
+    return written
+
+
+def _clock(res, t_s: float | None) -> str:
+    if t_s is None or (isinstance(t_s, float) and math.isnan(t_s)):
+        return "-"
+    d = res.scenario.defenders
+    local = res.epoch + timedelta(seconds=float(t_s), hours=d.local_tz_hours)
+    return local.strftime("%H:%M:%S")
+
+
+def print_summary(res, console) -> None:
+    from rich.table import Table
+
+    from foxbat.run_output import summary
+
+    s = summary(res)
+    d = res.scenario.defenders
+    tz = d.local_tz_name
+    t1 = Table(title=f"{res.scenario.name}: who saw whom, when ({tz})")
+    for col in ("side", "first detection", "tracks", "time tracked", "spans (start-end)"):
+        t1.add_column(col)
+    for side, v in s["sides"].items():
+        spans = ", ".join(f"{_clock(res, a)}-{_clock(res, b)}" for a, b in v["track_spans_s"]) or "-"
+        t1.add_row(side, _clock(res, v["first_detection_t_s"]), str(v["n_tracks"]),
+                   f"{v['time_tracked_s'] / 60:.1f} min", spans)
+    console.print(t1)
+    if s["interceptors"]:
+        t2 = Table(title="interceptors")
+        for col in ("aircraft", "radar contact", "visual", "intercept", "bingo", "fuel at end"):
+            t2.add_column(col)
+        for name, v in s["interceptors"].items():
+            t2.add_row(name, f"{v['contact_s']:.0f} s", "yes" if v["visual"] else "no",
+                       "yes" if v["intercept"] else "no", "yes" if v["bingo"] else "no",
+                       f"{v['fuel_end_kg']:,.0f} kg" if v["fuel_end_kg"] is not None else "-")
+        console.print(t2)
+    i = s["intruder"]
+    over = f", overrun {i['overrun_m']:.0f} m" if i.get("overrun_m") else ""
+    console.print(f"{d.intruder.id} ({res.scenario.flight.aircraft.type}): {i['outcome']}, fuel at the end "
+                  f"{i['fuel_end_kg']:,.0f} kg{over}; intercepted: {'yes' if i['intercepted'] else 'no'}")

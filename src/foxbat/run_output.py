@@ -1,0 +1,211 @@
+"""Write a run's results as the run folder (docs/run-output.md), atomically per file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+
+from foxbat.sim import RunResult, _iso
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _num(v):
+    """Numbers as short, stable text (same run, same bytes)."""
+    if v is None:
+        return ""
+    if isinstance(v, (bool, np.bool_)):
+        return "true" if v else "false"
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        f = float(v)
+        if math.isnan(f):
+            return ""
+        if math.isinf(f):
+            return "inf" if f > 0 else "-inf"
+        return f"{f:.10g}"
+    return str(v)
+
+
+def _csv(header: list[str], rows) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    for row in rows:
+        w.writerow([_num(v) for v in row])
+    return buf.getvalue()
+
+
+def _clean(obj):
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, (np.floating, float)):
+        f = float(obj)
+        return None if not math.isfinite(f) else float(f"{f:.10g}")
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
+
+
+def trajectory_rows(res: RunResult):
+    d = res.scenario.defenders
+    tr = res.intruder
+    ac_type = res.scenario.flight.aircraft.type
+    cols = ("t_s", "lat_deg", "lon_deg", "alt_msl_m", "height_agl_m", "tas_mps", "gs_mps", "heading_deg",
+            "climb_mps", "load_factor", "fuel_kg", "mass_kg")
+    arrs = [tr[c] for c in cols]
+    for i in range(len(tr)):
+        t = arrs[0][i]
+        yield [d.intruder.id, d.intruder.side, ac_type, t, _iso(res.epoch, t)] + [a[i] for a in arrs[1:]]
+    for f in res.interceptors:
+        c = f.columns
+        for i in range(len(c["t_s"])):
+            t = c["t_s"][i]
+            yield [f.id, f.side, f.type, t, _iso(res.epoch, t), c["lat"][i], c["lon"][i], c["alt_msl_m"][i],
+                   c["height_agl_m"][i], c["tas_mps"][i], c["ground_speed_mps"][i], c["heading_deg"][i],
+                   c["climb_rate_mps"][i], c["load_factor"][i], c["fuel_kg"][i], c["mass_kg"][i]]
+
+
+def write_run_folder(res: RunResult, out_dir: str | os.PathLike) -> list[Path]:
+    """Write every file of the run folder; returns their paths."""
+    from foxbat.coverage.engine import Coverage
+    from foxbat.coverage.raster_io import write_float_raster
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    d = res.scenario.defenders
+    written = []
+
+    def put(name, text):
+        p = out / name
+        _atomic_write_text(p, text)
+        written.append(p)
+
+    put("run.json", json.dumps(_clean(run_meta(res)), indent=1, sort_keys=False) + "\n")
+    keys = ("t_utc", "t_s", "side", "kind", "actor", "target", "lat", "lon", "alt_msl_m")
+    lines = []
+    for e in res.events:
+        ordered = {k: e.get(k) for k in keys}
+        ordered.update({k: v for k, v in e.items() if k not in ordered})
+        lines.append(json.dumps(_clean(ordered), separators=(",", ":")))
+    put("events.jsonl", "\n".join(lines) + ("\n" if lines else ""))
+    put("trajectories.csv", _csv(
+        ["aircraft", "side", "type", "t_s", "t_utc", "lat", "lon", "alt_msl_m", "height_agl_m", "tas_mps",
+         "ground_speed_mps", "heading_deg", "climb_rate_mps", "load_factor", "fuel_kg", "mass_kg"],
+        trajectory_rows(res)))
+    det_rows, look_rows = [], []
+    for lk in res.looks:
+        for i in range(lk.t_s.size):
+            look_rows.append([lk.t_s[i], lk.side, lk.radar, lk.target, bool(lk.visible[i]),
+                              lk.snr_db[i] if lk.visible[i] else None, lk.pd[i], bool(lk.detected[i])])
+            if lk.detected[i]:
+                det_rows.append([lk.t_s[i], _iso(res.epoch, lk.t_s[i]), lk.side, lk.radar, lk.target, lk.range_m[i],
+                                 lk.azimuth_deg[i], lk.elevation_deg[i], lk.snr_db[i], lk.pd[i], lk.lat[i], lk.lon[i],
+                                 lk.alt_msl_m[i], False])
+    for f in res.interceptors:
+        radar = f"{f.id} radar"
+        for (t, vis, snr, pd, hit) in f.looks:
+            look_rows.append([t, f.side, radar, d.intruder.id, vis, snr if vis else None, pd, hit])
+    look_rows.sort(key=lambda r: (r[0], r[2]))
+    det_rows.sort(key=lambda r: (r[0], r[3]))
+    put("detections.csv", _csv(["t_s", "t_utc", "side", "radar", "target", "range_m", "azimuth_deg", "elevation_deg",
+                                "snr_db", "pd", "lat", "lon", "alt_msl_m", "false_alarm"], det_rows))
+    put("looks.csv", _csv(["t_s", "side", "radar", "target", "visible", "snr_db", "pd", "detected"], look_rows))
+    track_rows = []
+    for side, tr in res.tracking.items():
+        for rec in tr.tracks:
+            for s in rec.states:
+                if s.confirmed:
+                    track_rows.append([side, rec.track_id, rec.target, s.t_s, _iso(res.epoch, s.t_s), s.lat_deg,
+                                       s.lon_deg, s.alt_msl_m, s.vel_east_mps, s.vel_north_mps, s.vel_up_mps,
+                                       s.sigma_horiz_m])
+    put("tracks.csv", _csv(["side", "track_id", "target", "t_s", "t_utc", "lat", "lon", "alt_msl_m", "vel_e_mps",
+                            "vel_n_mps", "vel_u_mps", "sigma_pos_m"], track_rows))
+    radars = [{"name": r.name, "side": r.side, "type": r.rtype.name, "lat": r.lat_deg, "lon": r.lon_deg,
+               "antenna_msl_m": r.antenna_msl_m, "max_range_m": r.max_range_m, "airborne": False} for r in res.radars]
+    put("radars.json", json.dumps(_clean(radars), indent=1) + "\n")
+    for side, arr in res.side_coverage.items():
+        cov = Coverage(res.dem, [], res.scenario.defenders.k, arr)
+        p = out / f"coverage_{side}.tif"
+        write_float_raster(p, cov, [(arr, "lowest_visible_height_agl_m")],
+                           {"SIDE": side, "UNITS": "metres above ground", "SOFTWARE": "foxbat run"})
+        written.append(p)
+    return written
+
+
+def run_meta(res: RunResult) -> dict:
+    sc = res.scenario
+    d = sc.defenders
+    notional = []
+    for r in sc.radars:
+        if r.notional:
+            notional.append({"what": f"radars[{r.name}]", "reason": r.reason})
+    if d.intruder.rcs_m2.notional:
+        notional.append({"what": "intruder.rcs_m2", "reason": d.intruder.rcs_m2.reason})
+    for f in d.interceptors:
+        if f.notional:
+            notional.append({"what": f"interceptors[{f.name}]", "reason": f.reason})
+    if d.weather.notional:
+        notional.append({"what": "weather", "reason": d.weather.reason})
+    for s in d.sides:
+        if s.airspace is not None and s.airspace.notional:
+            notional.append({"what": f"sides[{s.name}].airspace", "reason": s.airspace.reason})
+    for leg in sc.flight.route.legs if hasattr(sc.flight.route, "legs") else []:
+        body = getattr(leg, "model_dump", lambda: {})()
+        for v in body.values():
+            if isinstance(v, dict) and v.get("notional"):
+                notional.append({"what": f"route leg {v.get('label') or ''}".strip(), "reason": v.get("reason")})
+    aircraft = [{"id": d.intruder.id, "side": d.intruder.side, "type": sc.flight.aircraft.type, "role": "intruder"}]
+    aircraft += [{"id": f.id, "side": f.side, "type": f.type, "role": "interceptor"} for f in res.interceptors]
+    return {
+        "scenario": sc.name, "title": d.title or sc.flight.title, "epoch_utc": d.epoch_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "seed": res.seed, "local_tz_hours": d.local_tz_hours, "local_tz_name": d.local_tz_name,
+        "dem": sc.flight.dem or "builtin", "k": d.k,
+        "sides": [{"name": s.name, "color": s.color} for s in d.sides],
+        "aircraft": aircraft, "notional": notional, "low_level_height_m": res.low_level_height_m,
+        "warnings": res.warnings, "summary": summary(res),
+    }
+
+
+def summary(res: RunResult) -> dict:
+    """Who saw whom when, track spans and gaps, interception outcome, fuel at landing."""
+    d = res.scenario.defenders
+    out: dict = {"sides": {}, "interceptors": {}}
+    for side, tr in res.tracking.items():
+        first = next((e["t_s"] for e in res.events if e["kind"] == "detection" and e["side"] == side), None)
+        spans = [(rec.confirmed_t_s, rec.lost_t_s if rec.lost_t_s is not None else rec.last_detection_t_s)
+                 for rec in tr.tracks if rec.target == d.intruder.id]
+        held = sum(b - a for a, b in spans)
+        out["sides"][side] = {"first_detection_t_s": first, "track_spans_s": spans, "time_tracked_s": held,
+                              "n_tracks": len(spans)}
+    for f in res.interceptors:
+        kinds = [e["kind"] for e in f.events]
+        contact = sum(e.get("duration_s") or 0 for e in f.events if e["kind"] == "contact_lost")
+        out["interceptors"][f.id] = {"contact_s": contact, "visual": "visual" in kinds,
+                                     "intercept": "intercept" in kinds, "bingo": "bingo" in kinds,
+                                     "fuel_end_kg": f.columns["fuel_kg"][-1] if f.columns["fuel_kg"] else None}
+    stopped = res.intruder.events_named("stopped")
+    out["intruder"] = {"outcome": res.intruder.outcome, "fuel_end_kg": float(res.intruder["fuel_kg"][-1]),
+                       "overrun_m": stopped[0].get("overrun_m") if stopped else None,
+                       "intercepted": any(v["intercept"] for v in out["interceptors"].values())}
+    return out

@@ -1,0 +1,367 @@
+"""The whole scenario that ``foxbat run`` reads: sides, radars, the intruder's flight,
+bases and interceptors.
+
+One YAML file holds every section; the flight stage's sections (``aircraft``,
+``route``) are validated by :mod:`foxbat.scenario.flight`, the radar sites by
+:mod:`foxbat.scenario.radars`, the rest here. Units are in the field names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from foxbat.errors import InputFileError, ScenarioError
+from foxbat.scenario.flight import FlightScenario, parse_flight_scenario
+from foxbat.scenario.radars import RadarSpec, builtin_scenario_names, builtin_scenario_path, parse_radars
+
+DEFAULT_SCENARIO = "belenko-1976"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Sourced(_Strict):
+    """A figure with its provenance."""
+
+    value: float
+    source: str | None = None
+    notional: bool = False
+    reason: str | None = None
+
+    @model_validator(mode="after")
+    def _prov(self):
+        if not self.source and not (self.notional and self.reason):
+            raise ValueError("give 'source', or 'notional: true' with a 'reason'")
+        return self
+
+
+class TrackerSpec(_Strict):
+    """Stone Soup tracker settings of a side (see foxbat.tracking.TrackerConfig)."""
+
+    m: int = Field(default=3, ge=1, description="hits needed among the first n scans to confirm")
+    n: int = Field(default=4, ge=1, description="scans of the M-of-N confirmation")
+    max_coast_s: float = Field(default=60.0, gt=0, description="a track with no detection this long is lost")
+    gate_probability: float = Field(default=0.9999, gt=0, lt=1)
+    q_horizontal_m2_s3: float = Field(default=50.0, gt=0, description="process noise, east/north")
+    q_vertical_m2_s3: float = Field(default=10.0, gt=0, description="process noise, up")
+
+    @model_validator(mode="after")
+    def _mn(self):
+        if self.n < self.m:
+            raise ValueError(f"n ({self.n}) must be >= m ({self.m})")
+        return self
+
+
+class AirspaceSpec(_Strict):
+    """A side's airspace: within ``buffer_km`` of its land inside the box."""
+
+    lat_min: float = Field(ge=-90, le=90)
+    lat_max: float = Field(ge=-90, le=90)
+    lon_min: float = Field(ge=-180, le=360)
+    lon_max: float = Field(ge=-180, le=360)
+    buffer_km: float = Field(default=22.224, ge=0, description="territorial sea, 12 nmi = 22.224 km")
+    source: str | None = None
+    notional: bool = False
+    reason: str | None = None
+
+
+class SideSpec(_Strict):
+    name: str
+    color: str = "#555555"
+    tracker: TrackerSpec = TrackerSpec()
+    airspace: AirspaceSpec | None = None
+    zone_km: float = Field(default=400.0, ge=0, description="a track this close to the airspace is 'in the zone'")
+
+
+class IntruderSpec(_Strict):
+    """Who flies the scenario's route, and how radars see it."""
+
+    id: str = Field(description="label in events (e.g. a call sign)")
+    side: str
+    rcs_m2: Sourced
+    swerling: int = Field(default=1, description="fluctuation case: 0, 1 or 3")
+
+    @field_validator("swerling")
+    @classmethod
+    def _sw(cls, v):
+        if v not in (0, 1, 3):
+            raise ValueError("must be 0, 1 or 3")
+        return v
+
+
+class RunwaySpec(_Strict):
+    heading_deg: float = Field(ge=0, lt=360)
+    length_m: float = Field(gt=0)
+
+
+class BaseSpec(_Strict):
+    name: str
+    side: str
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=360)
+    elevation_m: float = 0.0
+    runway: RunwaySpec | None = None
+    source: str | None = None
+    notional: bool = False
+    reason: str | None = None
+
+
+class ScrambleSpec(_Strict):
+    """When a flight is launched: at a scripted time, or after a delay once its side holds
+    a track of an unknown aircraft in its zone."""
+
+    at_utc: datetime | None = None
+    delay_s: float | None = Field(default=None, ge=0)
+    source: str | None = None
+    notional: bool = False
+    reason: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.at_utc is None) == (self.delay_s is None):
+            raise ValueError("give exactly one of 'at_utc' and 'delay_s'")
+        if self.at_utc is not None and self.at_utc.tzinfo is None:
+            self.at_utc = self.at_utc.replace(tzinfo=timezone.utc)
+        return self
+
+
+class InterceptorSpec(_Strict):
+    name: str = Field(description="flight name; aircraft are numbered 'NAME 1', 'NAME 2'")
+    type: str = Field(description="aircraft catalogue type")
+    side: str
+    base: str
+    count: int = Field(default=2, ge=1, le=8)
+    fuel_kg: float | None = Field(default=None, gt=0)
+    radar: str | None = Field(default=None, description="airborne radar catalogue type")
+    rcs_m2: Sourced | None = None
+    scramble: ScrambleSpec
+    takeoff_s: float = Field(default=120.0, ge=0, description="from scramble to airborne")
+    cruise_mach: float = Field(default=0.9, gt=0)
+    search_alt_msl_m: float = Field(default=6000.0, gt=0)
+    visual_range_m: float = Field(default=5000.0, gt=0)
+    weapons_range_m: float = Field(default=1500.0, gt=0)
+    intercept_hold_s: float = Field(default=10.0, ge=0)
+    weapons_need_visual: bool = Field(default=False, description="guns: the target must have been seen")
+    bingo_fuel_kg: float = Field(default=1500.0, ge=0)
+    source: str | None = None
+    notional: bool = False
+    reason: str | None = None
+
+
+class HistoryEvent(_Strict):
+    """A recorded event to set beside the simulation's."""
+
+    what: str
+    kind: str = Field(description="the simulated event kind it compares with")
+    side: str | None = None
+    actor: str | None = None
+    time_local: str | None = Field(default=None, description="HH:MM or HH:MM:SS, local time of the scenario")
+    after_local: str | None = Field(default=None, description="match the first simulated event after this time")
+    tolerance_min: float = Field(default=3.0, ge=0, description="a difference up to this agrees")
+    note: str | None = None
+    if_differs: str | None = Field(default=None, description="why the model may differ here")
+    source: str
+
+
+class WeatherSpec(_Strict):
+    """A cloud layer: eyes see through clear air only (radar is not affected)."""
+
+    cloud_base_m: float | None = Field(default=None, ge=0, description="MSL")
+    cloud_top_m: float | None = Field(default=None, ge=0, description="MSL")
+    source: str | None = None
+    notional: bool = False
+    reason: str | None = None
+
+    def clear_between(self, alt1_msl_m: float, alt2_msl_m: float) -> bool:
+        """True when a line between the two altitudes does not cross the cloud layer."""
+        if self.cloud_base_m is None:
+            return True
+        top = self.cloud_top_m if self.cloud_top_m is not None else float("inf")
+        lo, hi = min(alt1_msl_m, alt2_msl_m), max(alt1_msl_m, alt2_msl_m)
+        return hi <= self.cloud_base_m or lo >= top
+
+
+class DefendersSpec(_Strict):
+    name: str | None = None
+    title: str | None = None
+    epoch_utc: datetime
+    local_tz_hours: float = 0.0
+    local_tz_name: str = "UTC"
+    k: float = Field(default=4.0 / 3.0, gt=0)
+    seed: int = 0
+    low_level_height_m: float | None = None
+    sides: list[SideSpec]
+    intruder: IntruderSpec
+    bases: list[BaseSpec] = []
+    interceptors: list[InterceptorSpec] = []
+    history: list[HistoryEvent] = []
+    false_alarms_per_scan: float = Field(default=0.0, ge=0)
+    weather: WeatherSpec = WeatherSpec()
+    sea_surface: str = Field(default="sea_state_3", description="clutter class of the sea (radar.clutter)")
+    land_surface: str = Field(default="wooded_hills", description="clutter class of land (radar.clutter)")
+
+    @field_validator("sea_surface", "land_surface")
+    @classmethod
+    def _surface(cls, v):
+        from foxbat.radar.clutter import surface_names
+
+        if v not in surface_names():
+            raise ValueError(f"unknown surface; allowed: {', '.join(surface_names())}")
+        return v
+
+    @field_validator("epoch_utc")
+    @classmethod
+    def _utc(cls, v):
+        return v if v.tzinfo is not None else v.replace(tzinfo=timezone.utc)
+
+
+FLIGHT_KEYS = {"aircraft", "route", "dem", "name", "title", "epoch_utc"}
+OTHER_KEYS = {"radars"}
+
+
+@dataclass
+class RunScenario:
+    """A validated scenario: the defenders' sections, the radar sites and the flight."""
+
+    where: str
+    defenders: DefendersSpec
+    radars: list[RadarSpec]
+    flight: FlightScenario
+    raw: dict
+
+    @property
+    def name(self) -> str:
+        return self.defenders.name or self.flight.name
+
+
+def _loc(loc: tuple) -> str:
+    out = ""
+    for p in loc:
+        out += f"[{p}]" if isinstance(p, int) else (("." if out else "") + str(p))
+    return out
+
+
+def _line_of(text: str, field: str) -> int | None:
+    """The line of a top-level key or a nested key (first occurrence), for messages."""
+    key = field.split(".")[0].split("[")[0]
+    for i, line in enumerate(text.splitlines(), start=1):
+        if line.startswith(f"{key}:"):
+            return i
+    return None
+
+
+def parse_run_scenario(data: Any, where: str, text: str = "") -> RunScenario:
+    if not isinstance(data, dict):
+        raise ScenarioError("a scenario file is a YAML mapping of sections", where=where)
+    allowed = set(DefendersSpec.model_fields) | FLIGHT_KEYS | OTHER_KEYS
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        line = _line_of(text, unknown[0])
+        at = f" (line {line})" if line else ""
+        raise ScenarioError(f"unknown section{at}; allowed: {', '.join(sorted(allowed))}",
+                            where=where, field=unknown[0])
+    flight = parse_flight_scenario(data, where)
+    radars = parse_radars(data.get("radars"), where)
+    try:
+        defenders = DefendersSpec.model_validate({k: v for k, v in data.items() if k in DefendersSpec.model_fields})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        fld = _loc(err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "missing":
+            msg = "required field is missing"
+        line = _line_of(text, fld)
+        if line:
+            msg = f"{msg} (section at line {line})"
+        raise ScenarioError(msg, where=where, field=fld) from None
+    _check_references(defenders, radars, where)
+    return RunScenario(where, defenders, radars, flight, data)
+
+
+def _check_references(d: DefendersSpec, radars: list[RadarSpec], where: str) -> None:
+    from foxbat.aircraft.catalogue import get_spec
+    from foxbat.radar.catalogue import get_radar_type
+
+    sides = [s.name for s in d.sides]
+    if len(set(sides)) != len(sides):
+        raise ScenarioError("side names must be unique", where=where, field="sides")
+    for i, r in enumerate(radars):
+        if r.side not in sides:
+            raise ScenarioError(f"side {r.side!r} is not one of the sides ({', '.join(sides)})",
+                                where=where, field=f"radars[{i}] ({r.name}).side")
+        if not r.type:
+            raise ScenarioError("a radar of a run needs its 'type' from the radar catalogue",
+                                where=where, field=f"radars[{i}] ({r.name}).type")
+        get_radar_type(r.type, where=where, field=f"radars[{i}] ({r.name}).type")
+    for s in sides:
+        if not any(r.side == s for r in radars):
+            raise ScenarioError(f"side {s!r} has no radars; give it at least one ground radar",
+                                where=where, field="sides")
+    if d.intruder.side not in sides:
+        raise ScenarioError(f"side {d.intruder.side!r} is not one of the sides ({', '.join(sides)})",
+                            where=where, field="intruder.side")
+    bases = {b.name: b for b in d.bases}
+    for i, b in enumerate(d.bases):
+        if b.side not in sides:
+            raise ScenarioError(f"side {b.side!r} is not one of the sides", where=where, field=f"bases[{i}].side")
+    for i, f in enumerate(d.interceptors):
+        label = f"interceptors[{i}] ({f.name})"
+        if f.side not in sides:
+            raise ScenarioError(f"side {f.side!r} is not one of the sides", where=where, field=f"{label}.side")
+        if f.base not in bases:
+            raise ScenarioError(f"no base {f.base!r}; bases: {', '.join(bases) or 'none'}",
+                                where=where, field=f"{label}.base")
+        if bases[f.base].side != f.side:
+            raise ScenarioError(f"base {f.base!r} belongs to {bases[f.base].side}, not {f.side}",
+                                where=where, field=f"{label}.base")
+        get_spec(f.type, where=where, field=f"{label}.type")
+        if f.radar is not None:
+            rt = get_radar_type(f.radar, where=where, field=f"{label}.radar")
+            if rt.platform != "airborne":
+                raise ScenarioError(f"{rt.name} is a ground radar; an interceptor needs an airborne one",
+                                    where=where, field=f"{label}.radar")
+        if f.scramble.delay_s is None and f.scramble.at_utc < d.epoch_utc:
+            raise ScenarioError("scramble time is before the scenario's epoch", where=where,
+                                field=f"{label}.scramble.at_utc")
+
+
+def resolve_scenario_path(name_or_path: str | None) -> tuple[Path, str]:
+    text = DEFAULT_SCENARIO if name_or_path is None else str(name_or_path)
+    name = text.removeprefix("builtin:")
+    p = Path(text)
+    if text.startswith("builtin:") or (not p.exists() and name in builtin_scenario_names()):
+        p = builtin_scenario_path(name)
+        if not p.exists():
+            raise InputFileError(f"no built-in scenario {name!r}; built-in: {', '.join(builtin_scenario_names())}",
+                                 where=text)
+        return p, f"builtin:{name}"
+    if not p.exists():
+        raise InputFileError("no such file; give a scenario YAML file or a built-in name "
+                             f"({', '.join(builtin_scenario_names())})", where=text)
+    if p.is_dir():
+        raise InputFileError("is a folder; give a scenario YAML file", where=text)
+    return p, text
+
+
+def load_run_scenario(name_or_path: str | None = None) -> RunScenario:
+    """Read and validate a scenario file or a built-in scenario by name."""
+    p, shown = resolve_scenario_path(name_or_path)
+    try:
+        text = p.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+    except OSError as exc:
+        raise InputFileError(f"cannot be read: {exc.strerror}", where=shown) from None
+    except UnicodeDecodeError:
+        raise InputFileError("not a text file; give a scenario YAML file", where=shown) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f"line {mark.line + 1}: " if mark is not None else ""
+        raise ScenarioError(f"{line}not valid YAML ({getattr(exc, 'problem', exc)})", where=shown) from None
+    return parse_run_scenario(data, shown, text)

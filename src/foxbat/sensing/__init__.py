@@ -1,0 +1,1 @@
+"""Sensing: scan-by-scan looks of ground and airborne radars at aircraft."""

@@ -1,0 +1,125 @@
+"""Ground radars looking at an aircraft, scan by scan.
+
+Line of sight comes from the coverage engine (the radar's lowest-visible-height raster
+sampled at the aircraft), so a coverage map and a run never disagree. A visible target
+inside the elevation coverage gets an SNR from the radar equation with surface clutter
+after the radar's Doppler processing, a Pd for its Swerling case, and a draw with the
+run's generator; a detection carries Gaussian measurement noise.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from foxbat.radar.catalogue import RadarType
+from foxbat.sensing.geometry import look_angles
+from foxbat.terrain.dem import Dem
+
+
+@dataclass
+class GroundRadar:
+    """A ground radar of a run: its site, type and coverage raster (on the DEM grid)."""
+
+    name: str
+    side: str
+    lat_deg: float
+    lon_deg: float
+    antenna_msl_m: float
+    antenna_agl_m: float
+    max_range_m: float
+    rtype: RadarType
+    lowest_agl: Dem  # the lowest visible height above ground as a Dem-like grid (NaN beyond range)
+
+
+@dataclass
+class Looks:
+    """Every scan of one radar at one target: arrays of equal length."""
+
+    radar: str
+    side: str
+    target: str
+    t_s: np.ndarray
+    visible: np.ndarray
+    snr_db: np.ndarray
+    pd: np.ndarray
+    detected: np.ndarray
+    range_m: np.ndarray  # measured slant range (NaN when not detected)
+    azimuth_deg: np.ndarray
+    elevation_deg: np.ndarray  # NaN for 2-D radars
+    lat: np.ndarray  # true target position at the scan
+    lon: np.ndarray
+    alt_msl_m: np.ndarray
+
+
+def interp_track(t_s: np.ndarray, traj_t: np.ndarray, *cols: np.ndarray) -> list[np.ndarray]:
+    """Linear interpolation of trajectory columns at scan times."""
+    return [np.interp(t_s, traj_t, c) for c in cols]
+
+
+def scan_times(t0_s: float, t1_s: float, period_s: float, rng: np.random.Generator) -> np.ndarray:
+    """Scan instants of a rotating radar over [t0, t1]: a random phase, then every period."""
+    phase = rng.uniform(0.0, period_s)
+    first = t0_s + phase
+    if first > t1_s:
+        return np.zeros(0)
+    return first + period_s * np.arange(int((t1_s - first) // period_s) + 1)
+
+
+def surface_under(dem: Dem, lat, lon, sea: str, land: str) -> np.ndarray:
+    z = dem.elevation_m(np.atleast_1d(lat), np.atleast_1d(lon))
+    return np.where(np.nan_to_num(z, nan=0.0) > 0.0, land, sea)
+
+
+def ground_looks(radar: GroundRadar, target: str, traj_t: np.ndarray, lat: np.ndarray, lon: np.ndarray,
+                 alt_msl_m: np.ndarray, agl_m: np.ndarray, rcs_m2: float, swerling: int,
+                 rng: np.random.Generator, dem: Dem, sea: str, land: str, k: float) -> Looks:
+    """All scans of ``radar`` at one aircraft over the aircraft's flight."""
+    rt = radar.rtype
+    t = scan_times(float(traj_t[0]), float(traj_t[-1]), rt.revisit_s, rng)
+    la, lo, alt, agl = interp_track(t, traj_t, lat, lon, alt_msl_m, agl_m)
+    ground, az, slant, elev = look_angles(radar.lat_deg, radar.lon_deg, radar.antenna_msl_m, la, lo, alt, k)
+    lowest = np.asarray(radar.lowest_agl.elevation_m(la, lo), float) if t.size else np.zeros(0)
+    in_range = (ground <= radar.max_range_m) & np.isfinite(lowest)
+    visible = in_range & (agl >= np.nan_to_num(lowest, nan=np.inf)) & np.asarray(rt.covers(0.0, np.radians(elev)))
+    snr = np.full(t.shape, -np.inf)
+    if visible.any():
+        v = visible
+        surf = surface_under(dem, la[v], lo[v], sea, land)
+        s = np.empty(v.sum())
+        for name in np.unique(surf):
+            m = surf == name
+            s[m] = rt.effective_snr_db(slant[v][m], rcs_m2, radar_height_m=radar.antenna_agl_m,
+                                       target_height_m=agl[v][m], surface=str(name))
+        snr[v] = s
+    pd = np.where(visible, np.asarray(rt.pd_from_snr(np.where(visible, snr, -50.0), swerling)), 0.0)
+    u = rng.random(t.shape)  # one draw per scan whether visible or not: runs stay aligned
+    detected = visible & (u < pd)
+    n = t.shape
+    noise_r = rng.standard_normal(n) * rt.sigma_range_m.value
+    noise_a = rng.standard_normal(n) * rt.sigma_bearing_deg.value
+    noise_e = rng.standard_normal(n) * (rt.sigma_elevation_deg.value if rt.sigma_elevation_deg else 0.0)
+    rng_m = np.where(detected, slant + noise_r, np.nan)
+    az_m = np.where(detected, np.mod(az + noise_a, 360.0), np.nan)
+    el_m = np.where(detected & (rt.role == "height_finder"), elev + noise_e, np.nan)
+    return Looks(radar.name, radar.side, target, t, visible, snr, pd, detected, rng_m, az_m, el_m, la, lo, alt)
+
+
+def to_measurements(looks: Looks, radar: GroundRadar):
+    """The detections of ``looks`` as tracker measurements."""
+    from foxbat.tracking import RadarMeasurement
+
+    rt = radar.rtype
+    out = []
+    for i in np.nonzero(looks.detected)[0]:
+        el = looks.elevation_deg[i]
+        out.append(RadarMeasurement(
+            t_s=float(looks.t_s[i]), radar=radar.name, side=radar.side, radar_lat_deg=radar.lat_deg,
+            radar_lon_deg=radar.lon_deg, radar_alt_msl_m=radar.antenna_msl_m, range_m=float(looks.range_m[i]),
+            azimuth_deg=float(looks.azimuth_deg[i]), elevation_deg=None if math.isnan(el) else float(el),
+            sigma_range_m=rt.sigma_range_m.value, sigma_azimuth_deg=rt.sigma_bearing_deg.value,
+            sigma_elevation_deg=rt.sigma_elevation_deg.value if rt.sigma_elevation_deg else None,
+            target=looks.target))
+    return out

@@ -1,0 +1,281 @@
+"""The engine: fly the intruder, scan it with every radar, track it per side, scramble
+and fly the interceptors, and collect every event.
+
+Stages run one after the other because the intruder's route is scripted: it does not
+react to the defenders. Every random draw comes from one generator seeded per run,
+split into independent streams per radar and per interceptor, so adding a radar does
+not change another radar's draws.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable
+
+import numpy as np
+
+from foxbat.command.airspace import Airspace, airspace_from_dem
+from foxbat.command.intercept import InterceptorFlight, Intruder, TrackPicture, fly_interceptor
+from foxbat.coverage import RadarSite, compute_coverage
+from foxbat.errors import ParameterError
+from foxbat.flight import Trajectory, fly
+from foxbat.scenario.run import RunScenario
+from foxbat.sensing.ground import GroundRadar, Looks, ground_looks, to_measurements
+from foxbat.terrain.dem import Dem
+
+
+@dataclass
+class RunResult:
+    scenario: RunScenario
+    seed: int
+    dem: Dem
+    intruder: Trajectory
+    radars: list[GroundRadar]
+    looks: list[Looks]
+    tracking: dict  # side -> TrackingResult
+    interceptors: list[InterceptorFlight]
+    events: list[dict]
+    side_coverage: dict[str, np.ndarray]  # side -> lowest visible AGL (NaN beyond range)
+    airspaces: dict[str, Airspace]
+    low_level_height_m: float | None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def epoch(self) -> datetime:
+        return self.scenario.defenders.epoch_utc
+
+
+def _override_low_level(raw: dict, old_m: float | None, new_m: float) -> dict:
+    """The scenario with every leg flown at the low-level height moved to ``new_m``."""
+    import copy
+
+    if old_m is None:
+        raise ParameterError("the scenario has no low_level_height_m to override", where="--low-level-m")
+    if not (math.isfinite(new_m) and new_m >= 0):
+        raise ParameterError(f"must be a height >= 0 m, got {new_m:g}", where="--low-level-m")
+    raw = copy.deepcopy(raw)
+    route = raw["route"]
+    legs = route["legs"] if isinstance(route, dict) else route
+    for leg in legs:
+        for body in leg.values():
+            if isinstance(body, dict):
+                for key in ("height_agl_m", "to_height_agl_m"):
+                    if body.get(key) == old_m:
+                        body[key] = new_m
+    raw["low_level_height_m"] = new_m
+    return raw
+
+
+def build_ground_radars(sc: RunScenario, dem: Dem) -> list[GroundRadar]:
+    """Each ground radar with its coverage raster from the coverage engine."""
+    from foxbat.coverage.engine import antenna_msl_m, site_ground_m
+    from foxbat.radar.catalogue import get_radar_type
+
+    k = sc.defenders.k
+    out = []
+    for spec in sc.radars:
+        rt = get_radar_type(spec.type, where=sc.where, field=f"radars ({spec.name}).type")
+        if rt.platform != "ground":
+            raise ParameterError(f"{rt.name} is an airborne radar; a site needs a ground radar type",
+                                 where=sc.where, field=f"radars ({spec.name}).type")
+        max_range = min(spec.max_range_km * 1000.0, rt.instrumented_range_m.value)
+        site = RadarSite(spec.lat, spec.lon, spec.antenna_agl_m, spec.antenna_msl_m, max_range,
+                         rt.elevation_min_deg.value if spec.min_elev_deg is None else spec.min_elev_deg,
+                         None, spec.name)
+        cov = compute_coverage(dem, [site], k)
+        h0 = antenna_msl_m(dem, site)
+        out.append(GroundRadar(spec.name, spec.side, spec.lat, spec.lon, h0, max(h0 - site_ground_m(dem, site), 1.0),
+                               max_range, rt, Dem(cov.lowest_agl_m, dem.transform, dem.crs, None)))
+    return out
+
+
+def _iso(epoch: datetime, t_s: float) -> str:
+    return (epoch + timedelta(seconds=float(t_s))).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+FLIGHT_EVENT_KINDS = {"liftoff": "takeoff", "touchdown": "landing", "stopped": "overrun",
+                      "fuel_exhausted": "fuel_exhausted", "crash": "crash", "dead_stick_landing": "landing"}
+
+
+def run(sc: RunScenario, seed: int | None = None, low_level_m: float | None = None,
+        progress: Callable[[str], None] | None = None) -> RunResult:
+    """Run a scenario. ``seed`` defaults to the scenario's; ``low_level_m`` moves the
+    low-level leg (legs at the scenario's ``low_level_height_m``) to another height."""
+    from foxbat.aircraft.performance import load_aircraft
+    from foxbat.scenario.flight import parse_flight_scenario
+    from foxbat.terrain import open_dem
+    from foxbat.tracking import SideTracker, TrackerConfig
+
+    say = progress or (lambda _msg: None)
+    d = sc.defenders
+    seed = d.seed if seed is None else int(seed)
+    low = d.low_level_height_m
+    flight = sc.flight
+    if low_level_m is not None:
+        raw = _override_low_level(sc.raw, d.low_level_height_m, low_level_m)
+        flight = parse_flight_scenario(raw, sc.where)
+        low = low_level_m
+    root = np.random.SeedSequence(seed)
+    streams = root.spawn(len(sc.radars) + len(d.interceptors) * 8 + 1)
+
+    say("terrain")
+    dem = open_dem(flight.dem)
+    say("intruder flight")
+    traj = fly(flight, dem, where=sc.where)
+    t = traj["t_s"]
+    lat, lon, alt, agl = traj["lat_deg"], traj["lon_deg"], traj["alt_msl_m"], traj["height_agl_m"]
+
+    say("radar coverage")
+    radars = build_ground_radars(sc, dem)
+    warnings = []
+    rcs = d.intruder.rcs_m2.value
+    looks: list[Looks] = []
+    measurements = []
+    scans: dict[str, list] = {s.name: [] for s in d.sides}
+    say("radar scans")
+    for i, r in enumerate(radars):
+        rng = np.random.default_rng(streams[i])
+        lk = ground_looks(r, d.intruder.id, t, lat, lon, alt, agl, rcs, d.intruder.swerling, rng, dem,
+                          d.sea_surface, d.land_surface, d.k)
+        if not lk.visible.any():
+            warnings.append(f"radar {r.name} ({r.side}) can see nothing of the route")
+        looks.append(lk)
+        measurements.extend(to_measurements(lk, r))
+        scans[r.side].extend((float(x), r.name) for x in lk.t_s)
+
+    say("tracking")
+    tracking = {}
+    for s in d.sides:
+        own = [r for r in radars if r.side == s.name]
+        ref = (float(np.mean([r.lat_deg for r in own])), float(np.mean([r.lon_deg for r in own])))
+        cfg = TrackerConfig(m=s.tracker.m, n=s.tracker.n, max_coast_s=s.tracker.max_coast_s,
+                            gate_probability=s.tracker.gate_probability,
+                            q_horizontal_m2_s3=s.tracker.q_horizontal_m2_s3,
+                            q_vertical_m2_s3=s.tracker.q_vertical_m2_s3)
+        tracking[s.name] = SideTracker(s.name, ref[0], ref[1], cfg).run(
+            [m for m in measurements if m.side == s.name], scans=scans[s.name])
+
+    airspaces = {s.name: airspace_from_dem(s.name, dem, s.airspace.lat_min, s.airspace.lat_max, s.airspace.lon_min,
+                                           s.airspace.lon_max, s.airspace.buffer_km)
+                 for s in d.sides if s.airspace is not None}
+
+    events: list[dict] = []
+    ev = lambda **kw: events.append(kw)  # noqa: E731
+    # the intruder's own events
+    for e in traj.events:
+        kind = FLIGHT_EVENT_KINDS.get(e["kind"])
+        if kind is None:
+            continue
+        extra = {k: e[k] for k in ("roll_m", "overrun_m") if k in e}
+        ev(t_s=e["t_s"], side=d.intruder.side, kind=kind, actor=d.intruder.id, target=None, lat=e["lat_deg"],
+           lon=e["lon_deg"], alt_msl_m=e["alt_msl_m"], fuel_kg=float(np.interp(e["t_s"], t, traj["fuel_kg"])), **extra)
+    for side, a in airspaces.items():
+        if side == d.intruder.side:
+            continue
+        inside = a.contains(lat, lon)
+        if inside.any():
+            i = int(np.argmax(inside))
+            ev(t_s=float(t[i]), side=side, kind="airspace_entry", actor=d.intruder.id, target=side,
+               lat=float(lat[i]), lon=float(lon[i]), alt_msl_m=float(alt[i]))
+    # first detection by each radar, and again after a gap of 3 scans or more
+    for lk, r in zip(looks, radars):
+        last = -math.inf
+        for j in np.nonzero(lk.detected)[0]:
+            if lk.t_s[j] - last > 3 * r.rtype.revisit_s:
+                ev(t_s=float(lk.t_s[j]), side=r.side, kind="detection", actor=r.name, target=lk.target,
+                   lat=float(lk.lat[j]), lon=float(lk.lon[j]), alt_msl_m=float(lk.alt_msl_m[j]), radar=r.name,
+                   snr_db=round(float(lk.snr_db[j]), 2), pd=round(float(lk.pd[j]), 4))
+            last = lk.t_s[j]
+    for side, res in tracking.items():
+        for te in res.events:
+            extra = {"since_last_detection_s": te.since_last_detection_s} if te.since_last_detection_s is not None else {}
+            ev(t_s=te.t_s, side=side, kind=te.kind, actor=f"{side} track {te.track_id}", target=te.target,
+               lat=te.lat_deg, lon=te.lon_deg, alt_msl_m=te.alt_msl_m, track_id=te.track_id, **extra)
+
+    # a side's gaps: from the end of every track it held on the intruder to the next
+    t_last = float(t[-1])
+    for side, res in tracking.items():
+        spans = sorted((rec.confirmed_t_s, rec.lost_t_s if rec.lost_t_s is not None else t_last)
+                       for rec in res.tracks if rec.target == d.intruder.id)
+        covered_to = None
+        for a, b in spans:
+            if covered_to is not None and a > covered_to:
+                _gap_event(ev, side, d.intruder.id, covered_to, a, t, lat, lon, alt)
+            covered_to = b if covered_to is None else max(covered_to, b)
+        if covered_to is not None and covered_to < t_last:
+            _gap_event(ev, side, d.intruder.id, covered_to, None, t, lat, lon, alt)
+
+    say("interceptors")
+    flights: list[InterceptorFlight] = []
+    bases = {b.name: b for b in d.bases}
+    intruder = Intruder(d.intruder.id, t, lat, lon, alt, agl, rcs, d.intruder.swerling)
+    t_end = float(t[-1]) + 1800.0
+    for fi, spec in enumerate(d.interceptors):
+        res = tracking[spec.side]
+        t_scr = _scramble_time(spec, res, airspaces.get(spec.side), d, sc)
+        if t_scr is None:
+            continue
+        base = bases[spec.base]
+        ev(t_s=t_scr, side=spec.side, kind="scramble", actor=spec.name, target=d.intruder.id, lat=base.lat,
+           lon=base.lon, alt_msl_m=base.elevation_m, count=spec.count)
+        picture = _picture(res, spec.side, d)
+        ac = load_aircraft(spec.type, where=sc.where)
+        from foxbat.radar.catalogue import get_radar_type
+
+        radar = get_radar_type(spec.radar) if spec.radar else None
+        for n in range(spec.count):
+            rng = np.random.default_rng(streams[len(sc.radars) + fi * 8 + n])
+            f = fly_interceptor(
+                f"{spec.name} {n + 1}", spec.side, ac, radar, base.lat, base.lon, base.elevation_m,
+                t_scr + spec.takeoff_s + 20.0 * n, t_end, spec.fuel_kg or ac.internal_fuel_kg, picture, intruder,
+                dem, d.k, rng, cruise_mach=spec.cruise_mach, search_alt_msl_m=spec.search_alt_msl_m,
+                visual_range_m=spec.visual_range_m, weapons_range_m=spec.weapons_range_m,
+                intercept_hold_s=spec.intercept_hold_s, bingo_fuel_kg=spec.bingo_fuel_kg,
+                sea=d.sea_surface, land=d.land_surface, weapons_need_visual=spec.weapons_need_visual,
+                clear_air=d.weather.clear_between)
+            flights.append(f)
+            events.extend(f.events)
+
+    order = {"takeoff": 0, "detection": 1, "track_started": 2, "scramble": 3}
+    events.sort(key=lambda e: (round(e["t_s"], 6), order.get(e["kind"], 9), e["kind"], str(e["actor"])))
+    for e in events:
+        e["t_utc"] = _iso(d.epoch_utc, e["t_s"])
+    side_cov = {}
+    for s in d.sides:
+        own = [r.lowest_agl.heights_m for r in radars if r.side == s.name]
+        side_cov[s.name] = np.fmin.reduce(own) if len(own) > 1 else own[0]
+    return RunResult(sc, seed, dem, traj, radars, looks, tracking, flights, events, side_cov, airspaces, low,
+                     warnings)
+
+
+def _gap_event(ev, side, target, start_s, end_s, t, lat, lon, alt) -> None:
+    """The side holds no track of the target from start_s (to end_s, or the end of the flight)."""
+    i = min(int(np.searchsorted(t, start_s)), t.size - 1)
+    extra = {"gap_s": round(end_s - start_s, 1)} if end_s is not None else {"gap_s": None}
+    ev(t_s=float(start_s), side=side, kind="track_gap", actor=f"{side} network", target=target,
+       lat=float(lat[i]), lon=float(lon[i]), alt_msl_m=float(alt[i]), **extra)
+
+
+def _scramble_time(spec, res, airspace, d, sc) -> float | None:
+    if spec.scramble.at_utc is not None:
+        return (spec.scramble.at_utc - d.epoch_utc).total_seconds()
+    zone_km = next(s.zone_km for s in d.sides if s.name == spec.side)
+    for te in res.events:
+        if te.kind not in ("track_started", "track_reacquired"):
+            continue
+        if airspace is None or float(airspace.distance_to_boundary_km(te.lat_deg, te.lon_deg)) <= zone_km:
+            return te.t_s + spec.scramble.delay_s
+    return None
+
+
+def _picture(res, side: str, d) -> TrackPicture | None:
+    states = [s for tr in res.tracks for s in tr.states if s.confirmed]
+    if not states:
+        return None
+    states.sort(key=lambda s: s.t_s)
+    max_age = next(s.tracker.max_coast_s for s in d.sides if s.name == side)
+    arr = lambda name: np.array([getattr(s, name) for s in states], float)  # noqa: E731
+    return TrackPicture(arr("t_s"), arr("lat_deg"), arr("lon_deg"), arr("alt_msl_m"), arr("vel_east_mps"),
+                        arr("vel_north_mps"), max_age)
