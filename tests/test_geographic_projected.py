@@ -25,7 +25,7 @@ def geographic_dem(cell_deg=1 / 240, half_deg=(0.9, 1.2)):
     nr, nc = int(2 * half_deg[0] / cell_deg) | 1, int(2 * half_deg[1] / cell_deg) | 1
     tr = Affine(cell_deg, 0, LON0 - nc / 2 * cell_deg, 0, -cell_deg, LAT0 + nr / 2 * cell_deg)
     rows, cols = np.mgrid[0:nr, 0:nc]
-    lon, lat = tr * (cols + 0.5, rows + 0.5)
+    lon, lat = tr @ (cols + 0.5, rows + 0.5)
     return from_array(terrain_m(lat, lon).astype(np.float32), tr, "EPSG:4326")
 
 
@@ -35,7 +35,7 @@ def projected_dem(cell_m=300.0, half_m=90e3):
     n = int(2 * half_m / cell_m) | 1
     tr = Affine(cell_m, 0, cx - n / 2 * cell_m, 0, -cell_m, cy + n / 2 * cell_m)
     rows, cols = np.mgrid[0:n, 0:n]
-    x, y = tr * (cols + 0.5, rows + 0.5)
+    x, y = tr @ (cols + 0.5, rows + 0.5)
     lon, lat = Transformer.from_crs("EPSG:32654", "EPSG:4326", always_xy=True).transform(x, y)
     return from_array(terrain_m(lat, lon).astype(np.float32), tr, "EPSG:32654")
 
@@ -43,7 +43,7 @@ def projected_dem(cell_m=300.0, half_m=90e3):
 def cell_latlon(dem):
     nr, nc = dem.shape
     rows, cols = np.mgrid[0:nr, 0:nc]
-    x, y = dem.transform * (cols + 0.5, rows + 0.5)
+    x, y = dem.transform @ (cols + 0.5, rows + 0.5)
     if dem.is_geographic:
         return y, x
     lon, lat = Transformer.from_crs(dem.crs, "EPSG:4326", always_xy=True).transform(x, y)

@@ -29,7 +29,7 @@ def test_nodata_makes_nan_nearby():
     z[2, 2] = -32768
     dem = from_array(z, Affine(1, 0, 0, 0, -1, 5), "EPSG:32654", nodata=-32768)
     assert not dem.valid_mask()[2, 2]
-    x, y = dem.transform * (2.5, 2.5)
+    x, y = dem.transform @ (2.5, 2.5)
     from pyproj import Transformer
 
     lon, lat = Transformer.from_crs("EPSG:32654", "EPSG:4326", always_xy=True).transform(x, y)
@@ -40,8 +40,8 @@ def test_builtin_dem_extent_and_known_places():
     dem = open_dem()
     assert dem.path == str(builtin_dem_path())
     assert dem.shape == (121, 265) and dem.crs.to_epsg() == 4326
-    left, top = dem.transform * (0, 0)
-    right, bottom = dem.transform * (dem.shape[1], dem.shape[0])
+    left, top = dem.transform @ (0, 0)
+    right, bottom = dem.transform @ (dem.shape[1], dem.shape[0])
     assert (left, right) == pytest.approx((126 - 1 / 24, 148 + 1 / 24))
     assert (bottom, top) == pytest.approx((38 - 1 / 24, 48 + 1 / 24))
     # the Sea of Japan basin is deep, Hokkaido's Daisetsu massif high, Sikhote-Alin hilly

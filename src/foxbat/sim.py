@@ -122,6 +122,12 @@ def run(sc: RunScenario, seed: int | None = None, low_level_m: float | None = No
 
     say("terrain")
     dem = open_dem(flight.dem)
+    for i, b in enumerate(d.bases):
+        if not bool(dem.contains(b.lat, b.lon)):
+            from foxbat.errors import OffMapError
+
+            raise OffMapError(f"base {b.name} at {b.lat:.4f},{b.lon:.4f} lies outside the DEM ({dem.name})",
+                              where=sc.where, field=f"bases[{i}] ({b.name})")
     say("intruder flight")
     traj = fly(flight, dem, where=sc.where)
     t = traj["t_s"]

@@ -38,7 +38,7 @@ def airspace_from_dem(side: str, dem: Dem, lat_min: float, lat_max: float, lon_m
 
     nr, nc = dem.shape
     rows, cols = np.mgrid[0:nr, 0:nc]
-    x, y = dem.transform * (cols + 0.5, rows + 0.5)
+    x, y = dem.transform @ (cols + 0.5, rows + 0.5)
     if dem.is_geographic:
         lon, lat = x, y
     else:

@@ -103,7 +103,7 @@ def antenna_msl_m(dem: Dem, site: RadarSite) -> float:
 def _dem_extent_text(dem: Dem) -> str:
     from rasterio.warp import transform_bounds
 
-    left, bottom, right, top = dem.transform * (0, dem.shape[0]) + dem.transform * (dem.shape[1], 0)
+    left, bottom, right, top = dem.transform @ (0, dem.shape[0]) + dem.transform @ (dem.shape[1], 0)
     try:
         w, s, e, n = transform_bounds(dem.crs, "EPSG:4326", left, bottom, right, top)
     except Exception:  # a CRS pyproj cannot invert: show map units
@@ -164,7 +164,7 @@ def _aeqd_grid(dem: Dem, site: RadarSite):
     t = np.linspace(0, 1, 65)
     edge_c = np.concatenate([t * nc, np.full_like(t, nc), (1 - t) * nc, np.zeros_like(t)])
     edge_r = np.concatenate([np.zeros_like(t), t * nr, np.full_like(t, nr), (1 - t) * nr])
-    ex, ey = dem.transform * (edge_c, edge_r)
+    ex, ey = dem.transform @ (edge_c, edge_r)
     ax, ay = warp_transform(dem.crs, crs, list(ex), list(ey))
     ax, ay = np.asarray(ax), np.asarray(ay)
     ok = np.isfinite(ax) & np.isfinite(ay)

@@ -80,7 +80,7 @@ class Dem:
         """Fractional (row, col) of lat/lon points, cell centres at integers."""
         x, y = self.xy(lat_deg, lon_deg)
         inv = ~self.transform
-        col, row = inv * (np.asarray(x, float), np.asarray(y, float))  # noqa: affine 3 warns, still exact
+        col, row = inv @ (np.asarray(x, float), np.asarray(y, float))
         return np.asarray(row) - 0.5, np.asarray(col) - 0.5
 
     def contains(self, lat_deg, lon_deg) -> np.ndarray:

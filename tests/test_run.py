@@ -1,0 +1,181 @@
+"""`foxbat run`: the flagship end to end, determinism, consistency with coverage maps, bad input."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from foxbat.cli import main
+from foxbat.scenario.radars import builtin_scenario_path
+
+KINDS = {"takeoff", "detection", "track_started", "track_lost", "track_reacquired", "track_gap", "scramble",
+         "airborne_contact", "contact_lost", "visual", "intercept", "airspace_entry", "landing", "overrun",
+         "fuel_exhausted", "crash", "bingo", "return_to_base"}
+
+
+@pytest.fixture(scope="module")
+def flagship(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    assert main(["run", "--out", str(out / "a"), "--no-reports"]) == 0
+    assert main(["run", "--out", str(out / "b"), "--no-reports"]) == 0
+    assert main(["run", "--out", str(out / "c"), "--no-reports", "--seed", "7"]) == 0
+    return out
+
+
+def _events(folder):
+    return [json.loads(line) for line in (folder / "events.jsonl").read_text().splitlines()]
+
+
+def test_flagship_events_and_fields(flagship):
+    ev = _events(flagship / "a")
+    for e in ev:
+        for key in ("t_utc", "t_s", "side", "kind", "actor", "target", "lat", "lon", "alt_msl_m"):
+            assert key in e, (key, e)
+        assert e["kind"] in KINDS
+        assert e["t_utc"].startswith("1976-09-06T") and e["t_utc"].endswith("Z")
+    kinds = [e["kind"] for e in ev]
+    assert kinds.count("scramble") == 1
+    t = [e["t_s"] for e in ev]
+    assert t == sorted(t)
+    # the record's anchors: JASDF detection about 13:11 JST (04:11 UTC), scramble 13:20,
+    # airspace entry 13:22:30, landing about 13:50
+    first_jp = next(e for e in ev if e["kind"] == "detection" and e["side"] == "Japan")
+    assert 3 * 3600 + 60 * 60 + 5 * 60 < first_jp["t_s"] + 3 * 3600 + 50 * 60 < 4 * 3600 + 15 * 60 + 3 * 3600
+    scramble = next(e for e in ev if e["kind"] == "scramble")
+    assert scramble["t_utc"].startswith("1976-09-06T04:20:00")
+    entry = next(e for e in ev if e["kind"] == "airspace_entry")
+    assert abs(entry["t_s"] - (32 * 60 + 30)) < 3 * 60
+    landing = next(e for e in ev if e["kind"] == "landing" and e["actor"] == "068")
+    assert abs(landing["t_s"] - 60 * 60) < 5 * 60
+    overrun = next(e for e in ev if e["kind"] == "overrun")
+    assert 0 <= overrun["overrun_m"] < 600 and overrun["roll_m"] > 0
+    # the Soviet network loses the MiG after the dive (before it climbs toward Hokkaido)
+    gap = next(e for e in ev if e["kind"] == "track_gap" and e["side"] == "USSR")
+    assert gap["t_s"] < first_jp["t_s"]
+
+
+def test_same_seed_same_bytes_other_seed_other_draws(flagship):
+    a, b, c = flagship / "a", flagship / "b", flagship / "c"
+    for f in sorted(a.iterdir()):
+        assert f.read_bytes() == (b / f.name).read_bytes(), f.name
+    assert (a / "looks.csv").read_bytes() != (c / "looks.csv").read_bytes()
+    meta = json.loads((c / "run.json").read_text())
+    assert meta["seed"] == 7 and json.loads((a / "run.json").read_text())["seed"] == 0
+
+
+def test_run_folder_contract(flagship):
+    a = flagship / "a"
+    for name in ("run.json", "events.jsonl", "trajectories.csv", "detections.csv", "looks.csv", "tracks.csv",
+                 "radars.json", "coverage_Japan.tif", "coverage_USSR.tif"):
+        assert (a / name).exists(), name
+    head = (a / "trajectories.csv").read_text().splitlines()[0]
+    assert head == ("aircraft,side,type,t_s,t_utc,lat,lon,alt_msl_m,height_agl_m,tas_mps,ground_speed_mps,"
+                    "heading_deg,climb_rate_mps,load_factor,fuel_kg,mass_kg")
+    meta = json.loads((a / "run.json").read_text())
+    assert {x["id"] for x in meta["aircraft"]} >= {"068", "F-4EJ 1", "F-4EJ 2"}
+    assert any("Tobetsu" in n["what"] for n in meta["notional"])
+
+
+def test_detections_only_where_the_coverage_map_sees(flagship):
+    """A run and a coverage map never disagree: every detection by a ground radar is at
+    a height at or above that side's lowest visible height there."""
+    import rasterio
+
+    from foxbat.terrain import open_dem
+    from foxbat.terrain.dem import Dem
+
+    a = flagship / "a"
+    dem = open_dem()
+    det = np.genfromtxt(a / "detections.csv", delimiter=",", names=True, dtype=None, encoding="utf-8")
+    for side in ("Japan", "USSR"):
+        with rasterio.open(a / f"coverage_{side}.tif") as ds:
+            lo = ds.read(1).astype(float)
+        lo[lo == -9999] = np.nan
+        grid = Dem(lo, dem.transform, dem.crs, None)
+        m = det["side"] == side
+        assert m.sum() > 10
+        lowest = grid.elevation_m(det["lat"][m], det["lon"][m])
+        ground = np.maximum(np.nan_to_num(dem.elevation_m(det["lat"][m], det["lon"][m])), 0)
+        agl = det["alt_msl_m"][m] - ground
+        # bilinear sampling of the network raster may sit a little above a single radar's value
+        assert np.all(np.nan_to_num(lowest, nan=0.0) <= agl + 50.0)
+
+
+def _scenario(tmp_path, edit) -> Path:
+    data = yaml.safe_load(builtin_scenario_path("belenko-1976").read_text())
+    edit(data)
+    p = tmp_path / "s.yaml"
+    p.write_text(yaml.safe_dump(data, sort_keys=False))
+    return p
+
+
+def _bad(tmp_path, capsys, edit, *words):
+    p = _scenario(tmp_path, edit)
+    out = tmp_path / "out"
+    rc = main(["run", str(p), "--out", str(out), "--no-reports"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2
+    assert len(err) == 1 and "Traceback" not in err[0], err
+    for w in words:
+        assert w in err[0], err[0]
+    assert not out.exists()
+    return err[0]
+
+
+def test_unknown_radar_type(tmp_path, capsys):
+    def edit(d):
+        d["radars"][0]["type"] = "AN/FPS-999"
+    _bad(tmp_path, capsys, edit, "s.yaml", "radars[0] (Okushiri).type", "AN/FPS-999")
+
+
+def test_base_off_the_map(tmp_path, capsys):
+    def edit(d):
+        d["bases"][0]["lat"] = 30.0
+    _bad(tmp_path, capsys, edit, "s.yaml", "bases[0] (Chitose)", "outside the DEM")
+
+
+def test_contradictory_scramble(tmp_path, capsys):
+    def edit(d):
+        d["interceptors"][0]["scramble"]["delay_s"] = 300
+    _bad(tmp_path, capsys, edit, "s.yaml", "interceptors[0].scramble", "exactly one")
+
+
+def test_contradictory_tracker(tmp_path, capsys):
+    def edit(d):
+        d["sides"][0]["tracker"] = {"m": 5, "n": 3}
+    _bad(tmp_path, capsys, edit, "sides[0].tracker", "n (3) must be >= m (5)")
+
+
+def test_side_without_radars(tmp_path, capsys):
+    def edit(d):
+        d["radars"] = [r for r in d["radars"] if r["side"] != "USSR"]
+    _bad(tmp_path, capsys, edit, "USSR", "no radars")
+
+
+def test_unknown_section_names_line(tmp_path, capsys):
+    def edit(d):
+        d["interceptor"] = []
+    _bad(tmp_path, capsys, edit, "s.yaml", "interceptor", "line", "allowed")
+
+
+def test_radar_that_sees_nothing_is_a_warning(tmp_path, capsys):
+    p = _scenario(tmp_path, lambda d: None)
+    out = tmp_path / "ok"
+    assert main(["run", str(p), "--out", str(out), "--no-reports"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: radar Kamo (Japan) can see nothing of the route" in err
+
+
+def test_low_level_override_changes_the_flight(tmp_path):
+    from foxbat import sim
+    from foxbat.scenario.run import load_run_scenario
+
+    sc = load_run_scenario()
+    a = sim.run(sc)
+    b = sim.run(sc, low_level_m=30.0)
+    assert a.low_level_height_m == 250 and b.low_level_height_m == 30
+    agl_a = a.intruder["height_agl_m"]
+    agl_b = b.intruder["height_agl_m"]
+    assert np.min(agl_b[agl_b > 5]) < 60 < np.min(agl_a[agl_a > 5]) + 200
