@@ -20,8 +20,9 @@ from foxbat.radar.catalogue import RadarType
 from foxbat.sensing.geometry import bearing_to, destination, line_of_sight_clear, look_angles, wrap180
 from foxbat.terrain.dem import Dem
 
-# a contact is lost after this many radar frames without a detection
-CONTACT_LOST_FRAMES = 3
+# a contact is lost after this many radar frames without a detection (10 s at the
+# APQ-120's 2 s frame: a fluctuating target misses single frames while still held)
+CONTACT_LOST_FRAMES = 5
 TERRAIN_MARGIN_M = 150.0
 DESCENT_LIMIT_MPS = 60.0
 LANDED_WITHIN_M = 5000.0

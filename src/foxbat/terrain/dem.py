@@ -54,9 +54,14 @@ class Dem:
     def xy(self, lat_deg, lon_deg):
         """Map coordinates (x, y) in the DEM's CRS of WGS84 lat/lon points."""
         if self._lonlat_to_xy is None:
-            from pyproj import Transformer
+            if self.crs.to_epsg() == 4326:  # lon/lat already: no transformer on the hot path
+                self._lonlat_to_xy = False
+            else:
+                from pyproj import Transformer
 
-            self._lonlat_to_xy = Transformer.from_crs("EPSG:4326", self.crs.to_wkt(), always_xy=True)
+                self._lonlat_to_xy = Transformer.from_crs("EPSG:4326", self.crs.to_wkt(), always_xy=True)
+        if self._lonlat_to_xy is False:
+            return lon_deg, lat_deg
         return self._lonlat_to_xy.transform(lon_deg, lat_deg)
 
     def scale_factor(self, lat_deg: float, lon_deg: float) -> float:

@@ -1,0 +1,206 @@
+"""The run timeline: altitude and terrain, who detected whom, track spans, fuel, against local time.
+
+>>> from foxbat.report.run_folder import read_run
+>>> from foxbat.report.timeline import render_timeline
+>>> render_timeline(read_run("runs/belenko"), "runs/belenko/timeline.png")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from foxbat.report.coverage_map import _atomic_savefig
+from foxbat.report.run_folder import RunData
+from foxbat.report.run_map import clock
+
+#: Event kinds labelled on the timeline (airborne contacts show as the radar rows' bars).
+_LABELLED = {"takeoff", "detection", "track_started", "track_lost", "track_reacquired", "track_gap", "scramble",
+             "visual", "intercept", "airspace_entry", "landing", "overrun", "fuel_exhausted", "crash", "bingo",
+             "return_to_base"}
+_LINESTYLES = ["-", "--", "-.", ":"]
+
+
+def _short(ev: dict) -> str:
+    k = ev["kind"]
+    actor, target = ev.get("actor"), ev.get("target")
+    if k == "detection":
+        return f"{ev.get('radar') or actor} detects {target}"
+    if k in ("track_started", "track_lost", "track_reacquired"):
+        return f"{ev['side']} {k.replace('track_', 'track ')}"
+    if k in ("airborne_contact", "contact_lost", "visual", "intercept"):
+        return f"{actor}: {k.replace('_', ' ')} {target or ''}".strip()
+    if k == "airspace_entry":
+        return f"{actor} enters {target or 'airspace'}"
+    if k in ("landing", "overrun"):
+        return f"{actor} {k}" + (f" at {target}" if target and k == "landing" else "")
+    if k == "scramble":
+        return f"scramble from {actor}"
+    return f"{actor} {k.replace('_', ' ')}"
+
+
+def render_timeline(run: RunData, path: str | os.PathLike, *, width_in: float = 13.0) -> Path:
+    """Draw the timeline and write it to ``path`` as a PNG (atomically); return the path."""
+    from matplotlib import patheffects
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import FuncFormatter, MultipleLocator
+
+    path = Path(path)
+    t0, t1 = run.t_range()
+    span = max(t1 - t0, 1.0)
+
+    # detection rows: each radar against each aircraft it looked at (a side may watch its
+    # own aircraft too: the Soviet radars followed Belenko's MiG)
+    lk = run.looks
+    pairs = []
+    if len(lk):
+        for radar in dict.fromkeys(lk.radar.tolist()):
+            rside = str(lk.side[lk.radar == radar][0])
+            for tgt in dict.fromkeys(lk.target[lk.radar == radar].tolist()):
+                pairs.append((rside, radar, tgt))
+        order = {s.name: i for i, s in enumerate(run.sides)}
+        pairs.sort(key=lambda p: (order.get(p[0], 99), p[1], p[2]))
+    track_sides = [s.name for s in run.sides if any(k[0] == s.name for k in run.tracks)]
+    n_rows = len(pairs) + len(track_sides)
+
+    fig = Figure(figsize=(width_in, 8.4 + 0.28 * n_rows), dpi=120, layout="constrained")
+    FigureCanvasAgg(fig)
+    gs = fig.add_gridspec(3, 1, height_ratios=[3.2, max(1.2, 0.42 * n_rows + 0.4), 1.5])
+    ax_alt = fig.add_subplot(gs[0])
+    ax_det = fig.add_subplot(gs[1], sharex=ax_alt)
+    ax_fuel = fig.add_subplot(gs[2], sharex=ax_alt)
+
+    # --- altitude and terrain -----------------------------------------------------------------
+    per_side_count: dict[str, int] = {}
+    styles = {}
+    for aid, tr in run.aircraft.items():
+        i = per_side_count.get(tr.side, 0)
+        per_side_count[tr.side] = i + 1
+        styles[aid] = _LINESTYLES[i % len(_LINESTYLES)]
+    for aid in run.intruders()[:1]:
+        tr = run.aircraft[aid]
+        terr = np.maximum(tr.terrain_m, 0.0)
+        ax_alt.fill_between(tr.t_s, 0, terr, color="#8c7853", alpha=0.55, linewidth=0, zorder=1,
+                            label=f"terrain under {aid}")
+    for aid, tr in run.aircraft.items():
+        ax_alt.plot(tr.t_s, tr.alt_msl_m, color=run.side_color(tr.side), linestyle=styles[aid],
+                    linewidth=2.0 if tr.role == "intruder" else 1.5, label=f"{aid} ({tr.type})", zorder=3)
+    ax_alt.axhline(run.low_level_height_m, color="#666666", linewidth=0.8, linestyle=(0, (2, 3)), zorder=2)
+    ax_alt.annotate(f"{run.low_level_height_m:g} m", (t0, run.low_level_height_m), xytext=(3, 2),
+                    textcoords="offset points", fontsize=7.5, color="#555555")
+    ax_alt.set_ylabel("altitude MSL (m)")
+    ax_alt.set_ylim(bottom=0)
+    ax_alt.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}".replace(",", "\u2009")))
+    ax_alt.legend(loc="upper left", bbox_to_anchor=(1.002, 1.0), fontsize=8, frameon=False)
+
+    # --- detection bars and track spans ----------------------------------------------------------
+    labels = []
+    y = 0
+    period = run.scan_period_s()
+    for rside, radar, tgt in pairs:
+        sel = (lk.radar == radar) & (lk.target == tgt)
+        col = run.side_color(rside)
+        t_vis = lk.t_s[sel & lk.visible & ~lk.detected]
+        t_det = lk.t_s[sel & lk.detected]
+        t_any = lk.t_s[sel]
+        w = period
+        ax_det.broken_barh([(t, w) for t in t_any], (y - 0.06, 0.12), facecolors="#d0d0d0", zorder=1)
+        ax_det.broken_barh([(t, w) for t in t_vis], (y - 0.25, 0.5), facecolors=col, alpha=0.28, zorder=2)
+        ax_det.broken_barh([(t, w) for t in t_det], (y - 0.32, 0.64), facecolors=col, zorder=3)
+        labels.append(f"{radar} \u2192 {tgt}")
+        y += 1
+    for side in track_sides:
+        col = run.side_color(side)
+        for (s, tid), tk in run.tracks.items():
+            if s != side or len(tk.t_s) == 0:
+                continue
+            # a track's life: split where updates pause longer than a track loss would allow
+            ts = tk.t_s
+            gaps = np.where(np.diff(ts) > 6 * period)[0]
+            starts = np.r_[ts[0], ts[gaps + 1]]
+            ends = np.r_[ts[gaps], ts[-1]]
+            bars = [(a, max(b - a, period)) for a, b in zip(starts, ends)]
+            ax_det.broken_barh(bars, (y - 0.32, 0.64), facecolors="white", edgecolors=col, hatch="////",
+                               linewidth=1.2, zorder=3)
+            ax_det.annotate(tid, (starts[0], y - 0.34), fontsize=7, color=col, va="bottom", zorder=4)
+        labels.append(f"{side} tracks")
+        y += 1
+    ax_det.set_yticks(range(len(labels)))
+    ax_det.set_yticklabels(labels, fontsize=8)
+    ax_det.set_ylim(len(labels) - 0.4, -0.6)
+    ax_det.grid(True, axis="x", color="#999999", linewidth=0.4, alpha=0.4)
+    h = [Patch(facecolor="#555555", label="detected (scan)"),
+         Patch(facecolor="#555555", alpha=0.28, label="visible, not detected"),
+         Patch(facecolor="#d0d0d0", label="looked, not visible"),
+         Patch(facecolor="white", edgecolor="#555555", hatch="////", label="track held")]
+    ax_det.legend(handles=h, loc="upper left", bbox_to_anchor=(1.002, 1.0), fontsize=7.5, frameon=False)
+    if not labels:
+        ax_det.text(0.5, 0.5, "no radar looks in this run", transform=ax_det.transAxes, ha="center",
+                    va="center", color="#777777")
+
+    # --- fuel -----------------------------------------------------------------------------
+    for aid, tr in run.aircraft.items():
+        ax_fuel.plot(tr.t_s, tr.fuel_kg, color=run.side_color(tr.side), linestyle=styles[aid], linewidth=1.6,
+                     label=aid)
+    ax_fuel.set_ylabel("fuel (kg)")
+    ax_fuel.set_ylim(bottom=0)
+    ax_fuel.legend(loc="upper left", bbox_to_anchor=(1.002, 1.0), fontsize=8, frameon=False)
+
+    # --- events -----------------------------------------------------------------------------
+    halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+    groups: list[list] = []
+    for ev in run.events:
+        if ev["kind"] not in _LABELLED:
+            continue
+        if groups and ev["t_s"] - groups[-1][0] <= span * 0.006:
+            groups[-1][1].append(ev)
+        else:
+            groups.append([ev["t_s"], [ev]])
+    ymax = max(float(np.nanmax(tr.alt_msl_m)) for tr in run.aircraft.values())
+    ax_alt.set_xlim(t0, t1)
+    ax_alt.set_ylim(0, ymax * 1.75 + 100)
+    fig.draw_without_rendering()
+    ax_px = ax_alt.get_window_extent().width
+    px_per_s = ax_px / span
+    line_px = 6.5 * fig.dpi / 72 * 1.25
+    last_end = -1e9
+    for tg, evs in groups:
+        for ax in (ax_alt, ax_det, ax_fuel):
+            ax.axvline(tg, color="#777777", linewidth=0.6, alpha=0.5, zorder=0)
+        lines = [f"{clock(run, e['t_s'])} {_short(e)}" for e in evs[:3]]
+        if len(evs) > 3:
+            lines.append(f"+{len(evs) - 3} more")
+        x_px = (tg - t0) * px_per_s + 1
+        x_px = max(x_px, last_end + 1)
+        last_end = x_px + line_px * len(lines)
+        col = run.side_color(evs[0]["side"]) if evs[0].get("side") else "#222222"
+        dx_pt = (x_px - (tg - t0) * px_per_s) * 72 / fig.dpi
+        ax_alt.annotate("\n".join(lines), (tg, 1.0), xycoords=("data", "axes fraction"), xytext=(dx_pt, -6),
+                        textcoords="offset points", rotation=90, fontsize=6.5, va="top", ha="right", color=col,
+                        path_effects=halo, zorder=6, annotation_clip=False, rotation_mode="anchor")
+        ax_alt.plot([tg], [1.0], marker="v", color=col, markersize=5, zorder=6, clip_on=False,
+                    transform=ax_alt.get_xaxis_transform())
+
+    # --- time axis --------------------------------------------------------------------------
+    step = 60 * next(m for m in (1, 2, 5, 10, 15, 30, 60, 120, 240) if span / (60 * m) <= 14)
+    ax_fuel.xaxis.set_major_locator(MultipleLocator(step))
+    ax_fuel.xaxis.set_major_formatter(FuncFormatter(lambda v, _: clock(run, v)))
+    ax_fuel.set_xlabel(f"local time ({run.local_tz_name}, UTC{run.local_tz_hours:+g})")
+    top = ax_alt.secondary_xaxis("top")
+    top.xaxis.set_major_locator(MultipleLocator(step))
+    top.xaxis.set_major_formatter(FuncFormatter(lambda v, _: run.utc(v).strftime("%H:%M")))
+    top.set_xlabel("UTC", fontsize=8)
+    top.tick_params(labelsize=8)
+    for ax in (ax_alt, ax_det):
+        ax.tick_params(labelbottom=False)
+    for ax in (ax_alt, ax_fuel):
+        ax.grid(True, color="#999999", linewidth=0.4, alpha=0.4)
+    ax_alt.set_xlim(t0, t1)
+    fig.suptitle(f"{run.title}: altitude, detections and fuel, {run.utc(t0):%d %b %Y}", fontsize=12)
+    _atomic_savefig(fig, path)
+    fig.clear()
+    return path
