@@ -20,7 +20,9 @@ all that side's radars into tracks:
 * filter: ``ExtendedKalmanUpdater`` (or ``UnscentedKalmanUpdater``) with a
   ``KalmanPredictor``;
 * gating and association: ``DistanceHypothesiser`` with the ``Mahalanobis``
-  measure and a gate, ``GNNWith2DAssignment`` (global nearest neighbour);
+  measure and a gate (preceded by a conservative cheap pre-gate,
+  :class:`PreGatedDistanceHypothesiser`, that only skips detections the gate
+  would reject), ``GNNWith2DAssignment`` (global nearest neighbour);
 * initiation: M-of-N, built from the same Stone Soup parts (see below);
 * deletion: ``UpdateTimeDeleter``: a track is lost when more than
   ``max_coast_s`` seconds pass without a detection associated to it.
@@ -176,7 +178,8 @@ class TrackerConfig:
             bad("n", f"must be an integer >= m ({self.m})")
         if not (0.0 < self.gate_probability < 1.0):
             bad("gate_probability", "must be a probability strictly between 0 and 1")
-        if self.gate_mahalanobis is not None and not (self.gate_mahalanobis > 0 and math.isfinite(self.gate_mahalanobis)):
+        g = self.gate_mahalanobis
+        if g is not None and not (isinstance(g, (int, float)) and math.isfinite(g) and g > 0):
             bad("gate_mahalanobis", "must be a finite distance > 0 (or None)")
         for fld in (
             "max_coast_s",
@@ -478,6 +481,7 @@ class SideTracker:
         self.frame = LocalFrame(ref_lat_deg, ref_lon_deg)
         self.config = (config or TrackerConfig()).validate()
         c = self.config
+        self._gate = c.gate
         self._transition = _MemoisedCombinedTransitionModel(
             [
                 ConstantVelocity(c.q_horizontal_m2_s3),
@@ -492,7 +496,7 @@ class SideTracker:
             self._predictor,
             self._updater,
             measure=Mahalanobis(),
-            missed_distance=c.gate,
+            missed_distance=self._gate,
             prefilter=self._prefilter,
         )
         self._associator = GNNWith2DAssignment(self._hypothesiser)
@@ -570,7 +574,9 @@ class SideTracker:
                     f"must be a finite number{' > 0' if positive else ''}, got {v!r}", where=where, field=name
                 )
         if m.elevation_deg is not None and not -90.0 <= m.elevation_deg <= 90.0:
-            raise ParameterError(f"must be in [-90, 90] degrees, got {m.elevation_deg!r}", where=where, field="elevation_deg")
+            raise ParameterError(
+                f"must be in [-90, 90] degrees, got {m.elevation_deg!r}", where=where, field="elevation_deg"
+            )
         if not isinstance(m.radar, str) or not m.radar:
             raise ParameterError(f"must be a non-empty radar name, got {m.radar!r}", where=where, field="radar")
 
@@ -601,7 +607,11 @@ class SideTracker:
             offset = StateVector(site.offset.reshape(3, 1))
             if three_d:
                 covar = np.diag(
-                    [math.radians(m.sigma_elevation_deg) ** 2, math.radians(m.sigma_azimuth_deg) ** 2, m.sigma_range_m**2]
+                    [
+                        math.radians(m.sigma_elevation_deg) ** 2,
+                        math.radians(m.sigma_azimuth_deg) ** 2,
+                        m.sigma_range_m**2,
+                    ]
                 )
                 model = RadarElevationBearingRange(
                     ndim_state=6,
@@ -760,14 +770,14 @@ class SideTracker:
             return detections
         mean = np.asarray(prediction.state_vector, dtype=float).ravel()
         cov = np.asarray(prediction.covar, dtype=float)
-        sp = math.sqrt(max(cov[0, 0] + cov[2, 2] + cov[4, 4], 0.0))
-        d = site.rotation @ (mean[list(_POS)] - site.offset)
-        r_pred = math.sqrt(float(d @ d))
+        sp = math.sqrt(max(float(cov[0, 0] + cov[2, 2] + cov[4, 4]), 0.0))
+        d = site.rotation @ (mean[[0, 2, 4]] - site.offset)
+        r_pred = math.sqrt(float(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]))
         if r_pred < 1.0:
             return detections
         phi_pred = math.atan2(d[1], d[0])
         el_pred = math.asin(max(-1.0, min(1.0, d[2] / r_pred)))
-        k = 1.5 * self.config.gate
+        k = 1.5 * self._gate
         ii = np.array(idx)
         far_r = np.abs(rng[ii] - r_pred) > k * (s_r[ii] + sp)
         dphi = np.abs((phi[ii] - phi_pred + math.pi) % (2 * math.pi) - math.pi)
