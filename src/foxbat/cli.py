@@ -16,6 +16,9 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "coverage": ("foxbat.coverage.cli", "lowest visible height maps for a radar or a network"),
     "fly": ("foxbat.flight.cli", "fly a route with an aircraft's performance and fuel"),
     "run": ("foxbat.run_cli", "run a whole scenario: flight, radars, tracking, interceptors, reports"),
+    "scenario": ("foxbat.scenario.cli", "validate, list, show and export scenarios"),
+    "plan": ("foxbat.planning.cli", "plan the least visible route within fuel, climb and turn limits"),
+    "montecarlo": ("foxbat.montecarlo.cli", "thousands of randomised runs on Dask"),
 }
 
 

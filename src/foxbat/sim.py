@@ -99,13 +99,43 @@ FLIGHT_EVENT_KINDS = {"liftoff": "takeoff", "touchdown": "landing", "stopped": "
                       "fuel_exhausted": "fuel_exhausted", "crash": "crash", "dead_stick_landing": "landing"}
 
 
+@dataclass
+class Prepared:
+    """What every run of one scenario shares: the DEM, each ground radar with its coverage
+    raster, the airspaces. Compute once with :func:`prepare`, pass to many :func:`run`\ s
+    (radar positions and antennas must then be the same in those runs)."""
+
+    dem: Dem
+    radars: list[GroundRadar]
+    airspaces: dict[str, Airspace]
+
+
+def prepare(sc: RunScenario) -> Prepared:
+    """Load the DEM and compute every ground radar's coverage and the airspaces."""
+    from foxbat.terrain import open_dem
+
+    d = sc.defenders
+    dem = open_dem(sc.flight.dem)
+    for i, b in enumerate(d.bases):
+        if not bool(dem.contains(b.lat, b.lon)):
+            from foxbat.errors import OffMapError
+
+            raise OffMapError(f"base {b.name} at {b.lat:.4f},{b.lon:.4f} lies outside the DEM ({dem.name})",
+                              where=sc.where, field=f"bases[{i}] ({b.name})")
+    radars = build_ground_radars(sc, dem)
+    airspaces = {s.name: airspace_from_dem(s.name, dem, s.airspace.lat_min, s.airspace.lat_max, s.airspace.lon_min,
+                                           s.airspace.lon_max, s.airspace.buffer_km)
+                 for s in d.sides if s.airspace is not None}
+    return Prepared(dem, radars, airspaces)
+
+
 def run(sc: RunScenario, seed: int | None = None, low_level_m: float | None = None,
-        progress: Callable[[str], None] | None = None) -> RunResult:
+        progress: Callable[[str], None] | None = None, prepared: Prepared | None = None) -> RunResult:
     """Run a scenario. ``seed`` defaults to the scenario's; ``low_level_m`` moves the
-    low-level leg (legs at the scenario's ``low_level_height_m``) to another height."""
+    low-level leg (legs at the scenario's ``low_level_height_m``) to another height;
+    ``prepared`` (from :func:`prepare`) skips recomputing the coverage rasters."""
     from foxbat.aircraft.performance import load_aircraft
     from foxbat.scenario.flight import parse_flight_scenario
-    from foxbat.terrain import open_dem
     from foxbat.tracking import SideTracker, TrackerConfig
 
     say = progress or (lambda _msg: None)
@@ -120,21 +150,15 @@ def run(sc: RunScenario, seed: int | None = None, low_level_m: float | None = No
     root = np.random.SeedSequence(seed)
     streams = root.spawn(len(sc.radars) + len(d.interceptors) * 8 + 1)
 
-    say("terrain")
-    dem = open_dem(flight.dem)
-    for i, b in enumerate(d.bases):
-        if not bool(dem.contains(b.lat, b.lon)):
-            from foxbat.errors import OffMapError
-
-            raise OffMapError(f"base {b.name} at {b.lat:.4f},{b.lon:.4f} lies outside the DEM ({dem.name})",
-                              where=sc.where, field=f"bases[{i}] ({b.name})")
+    say("terrain and radar coverage")
+    if prepared is None:
+        prepared = prepare(sc)
+    dem, radars, airspaces = prepared.dem, prepared.radars, prepared.airspaces
     say("intruder flight")
     traj = fly(flight, dem, where=sc.where)
     t = traj["t_s"]
     lat, lon, alt, agl = traj["lat_deg"], traj["lon_deg"], traj["alt_msl_m"], traj["height_agl_m"]
 
-    say("radar coverage")
-    radars = build_ground_radars(sc, dem)
     warnings = []
     rcs = d.intruder.rcs_m2.value
     looks: list[Looks] = []
@@ -162,10 +186,6 @@ def run(sc: RunScenario, seed: int | None = None, low_level_m: float | None = No
                             q_vertical_m2_s3=s.tracker.q_vertical_m2_s3)
         tracking[s.name] = SideTracker(s.name, ref[0], ref[1], cfg).run(
             [m for m in measurements if m.side == s.name], scans=scans[s.name])
-
-    airspaces = {s.name: airspace_from_dem(s.name, dem, s.airspace.lat_min, s.airspace.lat_max, s.airspace.lon_min,
-                                           s.airspace.lon_max, s.airspace.buffer_km)
-                 for s in d.sides if s.airspace is not None}
 
     events: list[dict] = []
     ev = lambda **kw: events.append(kw)  # noqa: E731
