@@ -179,3 +179,17 @@ def test_low_level_override_changes_the_flight(tmp_path):
     agl_a = a.intruder["height_agl_m"]
     agl_b = b.intruder["height_agl_m"]
     assert np.min(agl_b[agl_b > 5]) < 60 < np.min(agl_a[agl_a > 5]) + 200
+
+
+def test_second_builtin_no_kum_sok(tmp_path, capsys):
+    """The format carries another flight on another DEM: MiG-15bis Sunan -> Kimpo, 1953,
+    with Kimpo's radar off (no detection before landing, as recorded)."""
+    out = tmp_path / "nk"
+    assert main(["run", "no-kum-sok-1953", "--out", str(out), "--no-reports"]) == 0
+    err = capsys.readouterr().err
+    assert "radar Kimpo (UN) is off" in err
+    ev = _events(out)
+    assert not [e for e in ev if e["side"] == "UN" and e["kind"] == "detection"]
+    landing = next(e for e in ev if e["kind"] == "landing" and e["actor"] == "2057")
+    assert abs(landing["t_s"] - 17 * 60) < 3 * 60  # flight of 17 min [weasyl]
+    assert abs(landing["lat"] - 37.56) < 0.05 and abs(landing["lon"] - 126.79) < 0.05

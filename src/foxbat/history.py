@@ -42,7 +42,13 @@ def compare(res) -> list[dict]:
         row = {"what": h.what, "kind": h.kind, "side": h.side or "",
                "recorded_local": h.time_local or "", "simulated_local": "", "difference_min": "",
                "agreement": "not simulated", "simulated": "", "why": "", "source": h.source}
-        if match is not None:
+        if h.expect_none:
+            row["recorded_local"] = "none"
+            row["agreement"] = "agrees" if match is None else "disagrees"
+            if match is not None:
+                row["simulated_local"] = _local(res, match["t_s"])
+                row["simulated"] = str(match["actor"])
+        elif match is not None:
             row["simulated_local"] = _local(res, match["t_s"])
             detail = [str(match["actor"])]
             for key in ("radar", "duration_s", "since_last_detection_s", "overrun_m", "fuel_kg"):

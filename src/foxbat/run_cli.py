@@ -95,6 +95,6 @@ def print_summary(res, console) -> None:
                        f"{v['fuel_end_kg']:,.0f} kg" if v["fuel_end_kg"] is not None else "-")
         console.print(t2)
     i = s["intruder"]
-    over = f", overrun {i['overrun_m']:.0f} m" if i.get("overrun_m") else ""
+    over = f", overrun {i['overrun_m']:.0f} m" if (i.get("overrun_m") or 0) > 0 else ""
     console.print(f"{d.intruder.id} ({res.scenario.flight.aircraft.type}): {i['outcome']}, fuel at the end "
                   f"{i['fuel_end_kg']:,.0f} kg{over}; intercepted: {'yes' if i['intercepted'] else 'no'}")

@@ -116,7 +116,7 @@ def prepare(sc: RunScenario) -> Prepared:
 
     d = sc.defenders
     dem = open_dem(sc.flight.dem)
-    for i, b in enumerate(d.bases):
+    for i, b in enumerate(d.bases):  # noqa: B007
         if not bool(dem.contains(b.lat, b.lon)):
             from foxbat.errors import OffMapError
 
@@ -165,7 +165,11 @@ def run(sc: RunScenario, seed: int | None = None, low_level_m: float | None = No
     measurements = []
     scans: dict[str, list] = {s.name: [] for s in d.sides}
     say("radar scans")
+    operating = {spec.name: spec.operating for spec in sc.radars}
     for i, r in enumerate(radars):
+        if not operating[r.name]:
+            warnings.append(f"radar {r.name} ({r.side}) is off: it makes no scans")
+            continue
         rng = np.random.default_rng(streams[i])
         lk = ground_looks(r, d.intruder.id, t, lat, lon, alt, agl, rcs, d.intruder.swerling, rng, dem,
                           d.sea_surface, d.land_surface, d.k)
@@ -192,8 +196,8 @@ def run(sc: RunScenario, seed: int | None = None, low_level_m: float | None = No
     # the intruder's own events
     for e in traj.events:
         kind = FLIGHT_EVENT_KINDS.get(e["kind"])
-        if kind is None:
-            continue
+        if kind is None or (kind == "overrun" and not e.get("overrun_m", 0) > 0):
+            continue  # a roll that stops on the runway is no overrun
         extra = {k: e[k] for k in ("roll_m", "overrun_m") if k in e}
         ev(t_s=e["t_s"], side=d.intruder.side, kind=kind, actor=d.intruder.id, target=None, lat=e["lat_deg"],
            lon=e["lon_deg"], alt_msl_m=e["alt_msl_m"], fuel_kg=float(np.interp(e["t_s"], t, traj["fuel_kg"])), **extra)
@@ -206,7 +210,9 @@ def run(sc: RunScenario, seed: int | None = None, low_level_m: float | None = No
             ev(t_s=float(t[i]), side=side, kind="airspace_entry", actor=d.intruder.id, target=side,
                lat=float(lat[i]), lon=float(lon[i]), alt_msl_m=float(alt[i]))
     # first detection by each radar, and again after a gap of 3 scans or more
-    for lk, r in zip(looks, radars):
+    radar_of = {r.name: r for r in radars}
+    for lk in looks:
+        r = radar_of[lk.radar]
         last = -math.inf
         for j in np.nonzero(lk.detected)[0]:
             if lk.t_s[j] - last > 3 * r.rtype.revisit_s:

@@ -37,6 +37,7 @@ class RadarSpec(BaseModel):
     max_elev_deg: float | None = Field(default=None, gt=-90, lt=90, description="highest beam elevation, deg")
     side: str | None = Field(default=None, description="the side that operates it")
     type: str | None = Field(default=None, description="radar type, from the radar catalogue")
+    operating: bool = Field(default=True, description="false: the radar is off (it makes no scans)")
     source: str | None = Field(default=None, description="citation for the position and antenna")
     notional: bool = Field(default=False, description="true where a figure is not sourced")
     reason: str | None = Field(default=None, description="why a notional figure was chosen")

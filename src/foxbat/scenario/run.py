@@ -165,12 +165,13 @@ class HistoryEvent(_Strict):
     time_local: str | None = Field(default=None, description="HH:MM or HH:MM:SS, local time of the scenario")
     after_local: str | None = Field(default=None, description="match the first simulated event after this time")
     tolerance_min: float = Field(default=3.0, ge=0, description="a difference up to this agrees")
+    expect_none: bool = Field(default=False, description="the record says this did NOT happen")
     note: str | None = None
     if_differs: str | None = Field(default=None, description="why the model may differ here")
     source: str
 
 
-class WeatherSpec(_Strict):
+class WeatherSpec(_Strict):  # noqa: D101 - documented below
     """A cloud layer: eyes see through clear air only (radar is not affected)."""
 
     cloud_base_m: float | None = Field(default=None, ge=0, description="MSL")
@@ -202,6 +203,7 @@ class DefendersSpec(_Strict):
     bases: list[BaseSpec] = []
     interceptors: list[InterceptorSpec] = []
     history: list[HistoryEvent] = []
+    low_level_alternatives_m: list[float] = Field(default=[], description="other low-level heights to compare")
     false_alarms_per_scan: float = Field(default=0.0, ge=0)
     weather: WeatherSpec = WeatherSpec()
     sea_surface: str = Field(default="sea_state_3", description="clutter class of the sea (radar.clutter)")
@@ -364,4 +366,19 @@ def load_run_scenario(name_or_path: str | None = None) -> RunScenario:
         mark = getattr(exc, "problem_mark", None)
         line = f"line {mark.line + 1}: " if mark is not None else ""
         raise ScenarioError(f"{line}not valid YAML ({getattr(exc, 'problem', exc)})", where=shown) from None
-    return parse_run_scenario(data, shown, text)
+    try:
+        return parse_run_scenario(data, shown, text)
+    except ScenarioError as exc:
+        raise _with_line(exc, text) from None
+
+
+def _with_line(exc: ScenarioError, text: str) -> ScenarioError:
+    """The same error, naming the line of its field in the file."""
+    from foxbat.scenario.yaml_lines import line_of
+
+    if "line " in exc.detail or not exc.field:
+        return exc
+    line = line_of(text, exc.field)
+    if line is None:
+        return exc
+    return type(exc)(exc.detail, where=f"{exc.where}:{line}" if exc.where else f"line {line}", field=exc.field)

@@ -11,8 +11,16 @@ from importlib.resources import files
 from pathlib import Path
 
 BUILTIN_DEM_NAME = "etopo5_japan_sea.tif"
+#: built-in DEMs by name (``dem: builtin:korea`` in a scenario, ``--dem builtin:korea``)
+BUILTIN_DEMS = {"japan-sea": BUILTIN_DEM_NAME, "korea": "etopo5_korea.tif"}
+BUILTIN_PREFIX = "builtin:"
 
 
-def builtin_dem_path() -> Path:
-    """Path of the GeoTIFF shipped inside the package."""
-    return Path(str(files("foxbat.terrain") / "data" / BUILTIN_DEM_NAME))
+def builtin_dem_path(name: str = "japan-sea") -> Path:
+    """Path of a GeoTIFF shipped inside the package (japan-sea: 38-48N 126-148E, the
+    default; korea: 35-41N 123-130E)."""
+    from foxbat.errors import InputFileError
+
+    if name not in BUILTIN_DEMS:
+        raise InputFileError(f"no built-in DEM {name!r}; built-in: {', '.join(BUILTIN_DEMS)}", where="--dem")
+    return Path(str(files("foxbat.terrain") / "data" / BUILTIN_DEMS[name]))

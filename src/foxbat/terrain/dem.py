@@ -189,7 +189,13 @@ def open_dem(path: str | os.PathLike | None = None, band: int | None = None) -> 
     from foxbat.terrain.builtin import builtin_dem_path
 
     where = "--dem"
-    p = Path(path) if path is not None else builtin_dem_path()
+    text = str(path) if path is not None else None
+    if text is None:
+        p = builtin_dem_path()
+    elif text.startswith("builtin:"):
+        p = builtin_dem_path(text.removeprefix("builtin:"))
+    else:
+        p = Path(text)
     shown = str(p)
     if not p.exists():
         raise InputFileError("no such file; give a GeoTIFF elevation raster", where=f"{where} {shown}")

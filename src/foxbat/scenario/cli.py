@@ -1,0 +1,100 @@
+"""``foxbat scenario``: validate, list, show and export scenarios."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=type(p))
+    v = sub.add_parser("validate", help="check a scenario file; one line per problem, exit 2 if any")
+    v.add_argument("file", help="scenario YAML file or built-in name")
+    sub.add_parser("list", help="the built-in scenarios")
+    s = sub.add_parser("show", help="a scenario's summary: sides, radars, aircraft, route, notional parts")
+    s.add_argument("name", help="built-in name or file")
+    e = sub.add_parser("export", help="print a built-in scenario's YAML (a starting point for your own)")
+    e.add_argument("name", help="built-in name")
+
+
+def run(a: argparse.Namespace) -> int:
+    return {"validate": _validate, "list": _list, "show": _show, "export": _export}[a.action](a)
+
+
+def _validate(a) -> int:
+    from foxbat.scenario.run import load_run_scenario
+
+    sc = load_run_scenario(a.file)  # a problem raises a one-line ScenarioError (exit 2)
+    _check_geography(sc)
+    print(f"{sc.where}: valid ({len(sc.defenders.sides)} sides, {len(sc.radars)} radars, "
+          f"{len(sc.defenders.interceptors)} interceptor flights, {len(sc.flight.route.legs)} route legs)")
+    return 0
+
+
+def _check_geography(sc) -> None:
+    """Sites and bases on the DEM, the route inside it: what a run would reject, found now."""
+    from foxbat.coverage.engine import site_ground_m
+    from foxbat.errors import OffMapError
+    from foxbat.flight.route import compile_route
+    from foxbat.flight.terrain import ground_grid
+    from foxbat.aircraft.performance import load_aircraft
+    from foxbat.terrain import open_dem
+
+    dem = open_dem(sc.flight.dem)
+    for spec in sc.radars:
+        site_ground_m(dem, spec.to_site())
+    for i, b in enumerate(sc.defenders.bases):
+        if not bool(dem.contains(b.lat, b.lon)):
+            raise OffMapError(f"base {b.name} lies outside the DEM ({dem.name})", where=sc.where,
+                              field=f"bases[{i}] ({b.name})")
+    ac = load_aircraft(sc.flight.aircraft.type, where=sc.where)
+    compile_route(sc.flight, ac, ground_grid(dem), sc.where)
+
+
+def _list(a) -> int:
+    from foxbat.scenario.radars import builtin_scenario_names
+    from foxbat.scenario.run import load_run_scenario
+
+    for name in builtin_scenario_names():
+        sc = load_run_scenario(name)
+        print(f"{name:20s} {sc.defenders.title or sc.flight.title or ''}")
+    return 0
+
+
+def _show(a) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from foxbat.scenario.run import load_run_scenario
+
+    sc = load_run_scenario(a.name)
+    d = sc.defenders
+    c = Console()
+    c.print(f"[bold]{sc.name}[/]: {d.title or ''}")
+    c.print(f"epoch {d.epoch_utc:%Y-%m-%d %H:%M:%S} UTC ({d.local_tz_name} = UTC{d.local_tz_hours:+g}), "
+            f"k = {d.k:.4g}, seed {d.seed}, DEM {sc.flight.dem or 'built-in'}")
+    t = Table(title="radars")
+    for col in ("name", "side", "type", "lat", "lon", "antenna", "range km", "provenance"):
+        t.add_column(col)
+    for r in sc.radars:
+        ant = f"{r.antenna_msl_m:g} m MSL" if r.antenna_msl_m is not None else f"{r.antenna_agl_m:g} m AGL"
+        prov = "notional" if r.notional else "sourced"
+        t.add_row(r.name, r.side or "", r.type or "", f"{r.lat:.4f}", f"{r.lon:.4f}", ant, f"{r.max_range_km:g}",
+                  prov + ("" if r.operating else " (off)"))
+    c.print(t)
+    c.print(f"intruder {d.intruder.id} ({d.intruder.side}): {sc.flight.aircraft.type}, "
+            f"{sc.flight.aircraft.fuel_kg or 'full'} kg fuel, RCS {d.intruder.rcs_m2.value:g} m2, "
+            f"{len(sc.flight.route.legs)} route legs")
+    for f in d.interceptors:
+        when = f"at {f.scramble.at_utc:%H:%M:%S} UTC" if f.scramble.at_utc else f"{f.scramble.delay_s:g} s after a track"
+        c.print(f"interceptors: {f.count} x {f.type} from {f.base} ({f.side}), scramble {when}, radar {f.radar}")
+    c.print(f"history: {len(d.history)} recorded events to compare")
+    return 0
+
+
+def _export(a) -> int:
+    from foxbat.scenario.run import resolve_scenario_path
+
+    p, _ = resolve_scenario_path(a.name)
+    sys.stdout.write(p.read_text(encoding="utf-8"))
+    return 0
