@@ -34,16 +34,93 @@ def run(a: argparse.Namespace) -> int:
     console = Console(stderr=True)
     sc = load_run_scenario(a.scenario)
     with console.status("running") as status:
-        res = sim.run(sc, seed=a.seed, low_level_m=a.low_level_m, progress=lambda m: status.update(m))
+        prepared = sim.prepare(sc)
+        res = sim.run(sc, seed=a.seed, low_level_m=a.low_level_m, progress=lambda m: status.update(m),
+                      prepared=prepared)
         status.update("writing")
         written = write_run_folder(res, out)
+        variants = []
         if not a.no_reports:
             written += _reports(res, out, status)
+            variants = _low_level_variants(sc, res, a, prepared, status)
+            if variants:
+                written.append(_write_low_level_csv(res, variants, out / "low_level.csv"))
     for w in res.warnings:
         console.print(f"[yellow]warning:[/] {w}")
     print_summary(res, Console())
+    if res.scenario.defenders.history and (out / "history.csv").exists():
+        print_history(out / "history.csv", Console())
+    if variants:
+        print_low_level(res, variants, Console())
     Console().print(f"wrote {len(written)} files to {out}/")
     return 0
+
+
+def print_history(path: Path, console) -> None:
+    import csv
+
+    from rich.table import Table
+
+    t = Table(title="the simulation beside the record (history.csv)")
+    for col in ("what", "recorded", "simulated", "diff min", "agreement"):
+        t.add_column(col)
+    for r in csv.DictReader(open(path, encoding="utf-8")):
+        style = {"agrees": "green", "disagrees": "red"}.get(r["agreement"], "dim")
+        t.add_row(r["what"], r["recorded_local"], r["simulated_local"], r["difference_min"],
+                  f"[{style}]{r['agreement']}[/]")
+    console.print(t)
+
+
+def _low_level_variants(sc, res, a, prepared, status) -> list:
+    """The same run at the scenario's other low-level heights (the disputed figure)."""
+    from foxbat import sim
+
+    heights = [h for h in sc.defenders.low_level_alternatives_m if h != res.low_level_height_m]
+    if res.low_level_height_m is None or not heights:
+        return []
+    out = [res]
+    for h in heights:
+        status.update(f"low-level leg at {h:g} m")
+        out.append(sim.run(sc, seed=a.seed, low_level_m=h, prepared=prepared))
+    return out
+
+
+def _variant_row(res) -> dict:
+    from foxbat.run_output import summary
+
+    s = summary(res)
+    row = {"low_level_height_m": res.low_level_height_m}
+    for side, v in s["sides"].items():
+        row[f"{side}_first_detection_local"] = _clock(res, v["first_detection_t_s"])
+        row[f"{side}_time_tracked_min"] = round(v["time_tracked_s"] / 60.0, 2)
+        gaps = [e for e in res.events if e["kind"] == "track_gap" and e["side"] == side]
+        row[f"{side}_first_gap_local"] = _clock(res, gaps[0]["t_s"]) if gaps else "-"
+    row["fuel_at_end_kg"] = round(s["intruder"]["fuel_end_kg"], 1)
+    row["outcome"] = s["intruder"]["outcome"]
+    row["intercepted"] = s["intruder"]["intercepted"]
+    return row
+
+
+def _write_low_level_csv(res, variants, path: Path) -> Path:
+    from foxbat.run_output import _atomic_write_text, _csv
+
+    rows = [_variant_row(v) for v in variants]
+    cols = list(rows[0])
+    _atomic_write_text(path, _csv(cols, ([r[c] for c in cols] for r in rows)))
+    return path
+
+
+def print_low_level(res, variants, console) -> None:
+    from rich.table import Table
+
+    rows = [_variant_row(v) for v in variants]
+    d = res.scenario.defenders
+    t = Table(title=f"the disputed low-level height ({d.local_tz_name}; the first row is this run)")
+    for col in rows[0]:
+        t.add_column(col.replace("_", " "))
+    for r in rows:
+        t.add_row(*[str(v) for v in r.values()])
+    console.print(t)
 
 
 def _reports(res, out: Path, status) -> list[Path]:
@@ -52,6 +129,11 @@ def _reports(res, out: Path, status) -> list[Path]:
 
     status.update("history")
     written.append(write_history_csv(res, out / "history.csv"))
+    from foxbat.report.history_plot import render_history_png
+
+    d = res.scenario.defenders
+    written.append(render_history_png(out / "history.csv", out / "history.png",
+                                      f"{res.scenario.name}: the simulation beside the record", d.local_tz_name))
     try:
         from foxbat.report.all_reports import write_reports
     except ImportError:  # reports not installed in this build

@@ -102,7 +102,7 @@ FLIGHT_EVENT_KINDS = {"liftoff": "takeoff", "touchdown": "landing", "stopped": "
 @dataclass
 class Prepared:
     """What every run of one scenario shares: the DEM, each ground radar with its coverage
-    raster, the airspaces. Compute once with :func:`prepare`, pass to many :func:`run`\ s
+    raster, the airspaces. Compute once with :func:`prepare`, pass it to every :func:`run`
     (radar positions and antennas must then be the same in those runs)."""
 
     dem: Dem

@@ -30,10 +30,10 @@ class _Strict(BaseModel):
 class Sourced(_Strict):
     """A figure with its provenance."""
 
-    value: float
-    source: str | None = None
-    notional: bool = False
-    reason: str | None = None
+    value: float = Field(description="the figure, in the unit of the field that holds it")
+    source: str | None = Field(default=None, description="citation")
+    notional: bool = Field(default=False, description="true where the figure is not sourced")
+    reason: str | None = Field(default=None, description="why a notional figure was chosen")
 
     @model_validator(mode="after")
     def _prov(self):
@@ -62,21 +62,23 @@ class TrackerSpec(_Strict):
 class AirspaceSpec(_Strict):
     """A side's airspace: within ``buffer_km`` of its land inside the box."""
 
-    lat_min: float = Field(ge=-90, le=90)
-    lat_max: float = Field(ge=-90, le=90)
-    lon_min: float = Field(ge=-180, le=360)
-    lon_max: float = Field(ge=-180, le=360)
+    lat_min: float = Field(ge=-90, le=90, description="south edge of the box holding the side's land, deg")
+    lat_max: float = Field(ge=-90, le=90, description="north edge, deg")
+    lon_min: float = Field(ge=-180, le=360, description="west edge, deg")
+    lon_max: float = Field(ge=-180, le=360, description="east edge, deg")
     buffer_km: float = Field(default=22.224, ge=0, description="territorial sea, 12 nmi = 22.224 km")
-    source: str | None = None
-    notional: bool = False
-    reason: str | None = None
+    source: str | None = Field(default=None, description="citation")
+    notional: bool = Field(default=False, description="true where not sourced")
+    reason: str | None = Field(default=None, description="why")
 
 
 class SideSpec(_Strict):
-    name: str
-    color: str = "#555555"
-    tracker: TrackerSpec = TrackerSpec()
-    airspace: AirspaceSpec | None = None
+    """A side: its name, its tracker, its airspace."""
+
+    name: str = Field(description="unique name, used by radars, bases, interceptors")
+    color: str = Field(default="#555555", description="colour in maps and the replay")
+    tracker: TrackerSpec = Field(default=TrackerSpec(), description="how the side fuses its radars")
+    airspace: AirspaceSpec | None = Field(default=None, description="for airspace_entry events and the zone")
     zone_km: float = Field(default=400.0, ge=0, description="a track this close to the airspace is 'in the zone'")
 
 
@@ -84,8 +86,8 @@ class IntruderSpec(_Strict):
     """Who flies the scenario's route, and how radars see it."""
 
     id: str = Field(description="label in events (e.g. a call sign)")
-    side: str
-    rcs_m2: Sourced
+    side: str = Field(description="the side the aircraft belongs to")
+    rcs_m2: Sourced = Field(description="radar cross section, m2")
     swerling: int = Field(default=1, description="fluctuation case: 0, 1 or 3")
 
     @field_validator("swerling")
@@ -97,31 +99,35 @@ class IntruderSpec(_Strict):
 
 
 class RunwaySpec(_Strict):
-    heading_deg: float = Field(ge=0, lt=360)
-    length_m: float = Field(gt=0)
+    """A base's runway."""
+
+    heading_deg: float = Field(ge=0, lt=360, description="true heading, deg")
+    length_m: float = Field(gt=0, description="length, m")
 
 
 class BaseSpec(_Strict):
-    name: str
-    side: str
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=360)
-    elevation_m: float = 0.0
-    runway: RunwaySpec | None = None
-    source: str | None = None
-    notional: bool = False
-    reason: str | None = None
+    """An airfield interceptors fly from."""
+
+    name: str = Field(description="unique name, used by interceptors")
+    side: str = Field(description="the side it belongs to")
+    lat: float = Field(ge=-90, le=90, description="latitude, deg N")
+    lon: float = Field(ge=-180, le=360, description="longitude, deg E")
+    elevation_m: float = Field(default=0.0, description="field elevation, m MSL")
+    runway: RunwaySpec | None = Field(default=None, description="main runway")
+    source: str | None = Field(default=None, description="citation")
+    notional: bool = Field(default=False, description="true where a figure is not sourced")
+    reason: str | None = Field(default=None, description="why")
 
 
 class ScrambleSpec(_Strict):
     """When a flight is launched: at a scripted time, or after a delay once its side holds
     a track of an unknown aircraft in its zone."""
 
-    at_utc: datetime | None = None
-    delay_s: float | None = Field(default=None, ge=0)
-    source: str | None = None
-    notional: bool = False
-    reason: str | None = None
+    at_utc: datetime | None = Field(default=None, description="scripted scramble time, UTC")
+    delay_s: float | None = Field(default=None, ge=0, description="seconds after the side first holds a track in its zone")
+    source: str | None = Field(default=None, description="citation")
+    notional: bool = Field(default=False, description="true where not sourced")
+    reason: str | None = Field(default=None, description="why")
 
     @model_validator(mode="after")
     def _one(self):
@@ -135,40 +141,40 @@ class ScrambleSpec(_Strict):
 class InterceptorSpec(_Strict):
     name: str = Field(description="flight name; aircraft are numbered 'NAME 1', 'NAME 2'")
     type: str = Field(description="aircraft catalogue type")
-    side: str
-    base: str
-    count: int = Field(default=2, ge=1, le=8)
-    fuel_kg: float | None = Field(default=None, gt=0)
+    side: str = Field(description="the side flying it")
+    base: str = Field(description="a base name from bases")
+    count: int = Field(default=2, ge=1, le=8, description="aircraft in the flight")
+    fuel_kg: float | None = Field(default=None, gt=0, description="fuel at take-off; default full internal fuel")
     radar: str | None = Field(default=None, description="airborne radar catalogue type")
-    rcs_m2: Sourced | None = None
-    scramble: ScrambleSpec
-    takeoff_s: float = Field(default=120.0, ge=0, description="from scramble to airborne")
-    cruise_mach: float = Field(default=0.9, gt=0)
-    search_alt_msl_m: float = Field(default=6000.0, gt=0)
-    visual_range_m: float = Field(default=5000.0, gt=0)
-    weapons_range_m: float = Field(default=1500.0, gt=0)
-    intercept_hold_s: float = Field(default=10.0, ge=0)
+    rcs_m2: Sourced | None = Field(default=None, description="its own RCS, m2")
+    scramble: ScrambleSpec = Field(description="when it is launched")
+    takeoff_s: float = Field(default=120.0, ge=0, description="from scramble to airborne, s")
+    cruise_mach: float = Field(default=0.9, gt=0, description="speed while vectored")
+    search_alt_msl_m: float = Field(default=6000.0, gt=0, description="altitude while vectored without own contact, m MSL")
+    visual_range_m: float = Field(default=5000.0, gt=0, description="range at which the crew sees the target in clear air, m")
+    weapons_range_m: float = Field(default=1500.0, gt=0, description="range for an intercept, m")
+    intercept_hold_s: float = Field(default=10.0, ge=0, description="time within weapons range for an intercept, s")
     weapons_need_visual: bool = Field(default=False, description="guns: the target must have been seen")
-    bingo_fuel_kg: float = Field(default=1500.0, ge=0)
-    source: str | None = None
-    notional: bool = False
-    reason: str | None = None
+    bingo_fuel_kg: float = Field(default=1500.0, ge=0, description="fuel at which it turns home, kg")
+    source: str | None = Field(default=None, description="citation")
+    notional: bool = Field(default=False, description="true where a figure is not sourced")
+    reason: str | None = Field(default=None, description="why")
 
 
 class HistoryEvent(_Strict):
     """A recorded event to set beside the simulation's."""
 
-    what: str
+    what: str = Field(description="the recorded event in words")
     kind: str = Field(description="the simulated event kind it compares with")
-    side: str | None = None
-    actor: str | None = None
+    side: str | None = Field(default=None, description="match only events of this side")
+    actor: str | None = Field(default=None, description="match only events of this actor")
     time_local: str | None = Field(default=None, description="HH:MM or HH:MM:SS, local time of the scenario")
     after_local: str | None = Field(default=None, description="match the first simulated event after this time")
     tolerance_min: float = Field(default=3.0, ge=0, description="a difference up to this agrees")
     expect_none: bool = Field(default=False, description="the record says this did NOT happen")
     note: str | None = None
     if_differs: str | None = Field(default=None, description="why the model may differ here")
-    source: str
+    source: str = Field(description="citation of the record")
 
 
 class WeatherSpec(_Strict):  # noqa: D101 - documented below
@@ -176,9 +182,9 @@ class WeatherSpec(_Strict):  # noqa: D101 - documented below
 
     cloud_base_m: float | None = Field(default=None, ge=0, description="MSL")
     cloud_top_m: float | None = Field(default=None, ge=0, description="MSL")
-    source: str | None = None
-    notional: bool = False
-    reason: str | None = None
+    source: str | None = Field(default=None, description="citation")
+    notional: bool = Field(default=False, description="true where not sourced")
+    reason: str | None = Field(default=None, description="why")
 
     def clear_between(self, alt1_msl_m: float, alt2_msl_m: float) -> bool:
         """True when a line between the two altitudes does not cross the cloud layer."""
@@ -190,22 +196,22 @@ class WeatherSpec(_Strict):  # noqa: D101 - documented below
 
 
 class DefendersSpec(_Strict):
-    name: str | None = None
-    title: str | None = None
-    epoch_utc: datetime
-    local_tz_hours: float = 0.0
-    local_tz_name: str = "UTC"
-    k: float = Field(default=4.0 / 3.0, gt=0)
-    seed: int = 0
-    low_level_height_m: float | None = None
-    sides: list[SideSpec]
-    intruder: IntruderSpec
-    bases: list[BaseSpec] = []
-    interceptors: list[InterceptorSpec] = []
-    history: list[HistoryEvent] = []
+    name: str | None = Field(default=None, description="the scenario's name")
+    title: str | None = Field(default=None, description="a one-line title for reports")
+    epoch_utc: datetime = Field(description="t_s = 0: the start of the flight, UTC")
+    local_tz_hours: float = Field(default=0.0, description="local time zone for reports, hours from UTC")
+    local_tz_name: str = Field(default="UTC", description="its name (JST)")
+    k: float = Field(default=4.0 / 3.0, gt=0, description="effective Earth radius factor for line of sight")
+    seed: int = Field(default=0, description="default random seed of a run")
+    low_level_height_m: float | None = Field(default=None, description="the route's low-level height AGL (what --low-level-m replaces)")
+    sides: list[SideSpec] = Field(description="the sides, each with radars in radars")
+    intruder: IntruderSpec = Field(description="who flies the route")
+    bases: list[BaseSpec] = Field(default=[], description="airfields")
+    interceptors: list[InterceptorSpec] = Field(default=[], description="interceptor flights")
+    history: list[HistoryEvent] = Field(default=[], description="recorded events to set beside the simulation")
     low_level_alternatives_m: list[float] = Field(default=[], description="other low-level heights to compare")
-    false_alarms_per_scan: float = Field(default=0.0, ge=0)
-    weather: WeatherSpec = WeatherSpec()
+    false_alarms_per_scan: float = Field(default=0.0, ge=0, description="mean false alarms per ground radar scan")
+    weather: WeatherSpec = Field(default=WeatherSpec(), description="cloud layer for the crews' eyes")
     sea_surface: str = Field(default="sea_state_3", description="clutter class of the sea (radar.clutter)")
     land_surface: str = Field(default="wooded_hills", description="clutter class of land (radar.clutter)")
 
@@ -225,7 +231,7 @@ class DefendersSpec(_Strict):
 
 
 FLIGHT_KEYS = {"aircraft", "route", "dem", "name", "title", "epoch_utc"}
-OTHER_KEYS = {"radars"}
+OTHER_KEYS = {"radars", "uncertain"}
 
 
 @dataclass

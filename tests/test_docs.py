@@ -1,0 +1,30 @@
+"""The documentation stays true: the scenario reference matches the schema, and the
+tutorial's scenario validates and runs."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_scenario_reference_is_current():
+    p = subprocess.run([sys.executable, str(ROOT / "tools" / "scenario_reference.py"), "--check"])
+    assert p.returncode == 0, "docs/scenario-reference.md is stale: run python tools/scenario_reference.py"
+
+
+def test_tutorial_scenario_validates_and_runs(tmp_path, capsys):
+    from foxbat.cli import main
+
+    text = (ROOT / "docs" / "tutorial.md").read_text()
+    block = re.search(r"```yaml\n(.*?)```", text, re.S).group(1)
+    f = tmp_path / "strait.yaml"
+    f.write_text(block)
+    assert main(["scenario", "validate", str(f)]) == 0
+    out = tmp_path / "strait-out"
+    assert main(["run", str(f), "--out", str(out), "--no-reports"]) == 0
+    stdout = capsys.readouterr().out
+    assert "who saw whom" in stdout
+    events = (out / "events.jsonl").read_text()
+    assert '"kind":"detection"' in events and '"side":"Japan"' in events
