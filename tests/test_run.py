@@ -193,3 +193,24 @@ def test_second_builtin_no_kum_sok(tmp_path, capsys):
     landing = next(e for e in ev if e["kind"] == "landing" and e["actor"] == "2057")
     assert abs(landing["t_s"] - 17 * 60) < 3 * 60  # flight of 17 min [weasyl]
     assert abs(landing["lat"] - 37.56) < 0.05 and abs(landing["lon"] - 126.79) < 0.05
+
+
+def test_false_alarms_feed_the_tracker_without_changing_target_draws():
+    from foxbat import sim
+    from foxbat.scenario.run import load_run_scenario, parse_run_scenario
+
+    sc = load_run_scenario()
+    raw = dict(sc.raw, false_alarms_per_scan=0.5, interceptors=[])
+    fa = parse_run_scenario(raw, "fa.yaml")
+    base = parse_run_scenario(dict(sc.raw, interceptors=[]), "base.yaml")
+    prepared = sim.prepare(base)
+    a = sim.run(base, prepared=prepared)
+    b = sim.run(fa, prepared=prepared)
+    n_scans = sum(lk.t_s.size for lk in a.looks)
+    assert 0.4 * n_scans < len(b.false_alarms) < 0.6 * n_scans  # Poisson mean 0.5 per scan
+    for la, lb in zip(a.looks, b.looks):
+        np.testing.assert_array_equal(la.detected, lb.detected)
+    # 3-of-4 confirmation keeps sparse false alarms from holding tracks of their own
+    for side, res in b.tracking.items():
+        ghosts = [t for t in res.tracks if t.target is None]
+        assert len(ghosts) <= 2, (side, len(ghosts))

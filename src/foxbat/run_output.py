@@ -122,6 +122,9 @@ def write_run_folder(res: RunResult, out_dir: str | os.PathLike) -> list[Path]:
                 det_rows.append([lk.t_s[i], _iso(res.epoch, lk.t_s[i]), lk.side, lk.radar, lk.target, lk.range_m[i],
                                  lk.azimuth_deg[i], lk.elevation_deg[i], lk.snr_db[i], lk.pd[i], lk.lat[i], lk.lon[i],
                                  lk.alt_msl_m[i], False])
+    for (t, side, radar_name, fa_lat, fa_lon) in res.false_alarms:
+        det_rows.append([t, _iso(res.epoch, t), side, radar_name, None, None, None, None, None, None, fa_lat, fa_lon,
+                         None, True])
     for f in res.interceptors:
         radar = f"{f.id} radar"
         for (t, vis, snr, pd, hit) in f.looks:

@@ -22,7 +22,7 @@ from foxbat.coverage import RadarSite, compute_coverage
 from foxbat.errors import ParameterError
 from foxbat.flight import Trajectory, fly
 from foxbat.scenario.run import RunScenario
-from foxbat.sensing.ground import GroundRadar, Looks, ground_looks, to_measurements
+from foxbat.sensing.ground import GroundRadar, Looks, false_alarms, ground_looks, to_measurements
 from foxbat.terrain.dem import Dem
 
 
@@ -41,6 +41,7 @@ class RunResult:
     airspaces: dict[str, Airspace]
     low_level_height_m: float | None
     warnings: list[str] = field(default_factory=list)
+    false_alarms: list[tuple] = field(default_factory=list)  # (t_s, side, radar, lat, lon)
 
     @property
     def epoch(self) -> datetime:
@@ -163,6 +164,7 @@ def run(sc: RunScenario, seed: int | None = None, low_level_m: float | None = No
     rcs = d.intruder.rcs_m2.value
     looks: list[Looks] = []
     measurements = []
+    false_alarm_points: list[tuple] = []
     scans: dict[str, list] = {s.name: [] for s in d.sides}
     say("radar scans")
     operating = {spec.name: spec.operating for spec in sc.radars}
@@ -178,6 +180,12 @@ def run(sc: RunScenario, seed: int | None = None, low_level_m: float | None = No
         looks.append(lk)
         measurements.extend(to_measurements(lk, r))
         scans[r.side].extend((float(x), r.name) for x in lk.t_s)
+        if d.false_alarms_per_scan > 0:
+            # their own stream: switching false alarms on leaves the target's draws alone
+            fa_rng = np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=(10_000 + i,)))
+            fa, where = false_alarms(r, lk.t_s, d.false_alarms_per_scan, fa_rng)
+            measurements.extend(fa)
+            false_alarm_points.extend((t_fa, r.side, r.name, la_fa, lo_fa) for t_fa, la_fa, lo_fa in where)
 
     say("tracking")
     tracking = {}
@@ -278,8 +286,9 @@ def run(sc: RunScenario, seed: int | None = None, low_level_m: float | None = No
     for s in d.sides:
         own = [r.lowest_agl.heights_m for r in radars if r.side == s.name]
         side_cov[s.name] = np.fmin.reduce(own) if len(own) > 1 else own[0]
+    measurements.sort(key=lambda m: (m.t_s, m.radar))
     return RunResult(sc, seed, dem, traj, radars, looks, tracking, flights, events, side_cov, airspaces, low,
-                     warnings)
+                     warnings, false_alarm_points)
 
 
 def _gap_event(ev, side, target, start_s, end_s, t, lat, lon, alt) -> None:

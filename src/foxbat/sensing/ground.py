@@ -123,3 +123,29 @@ def to_measurements(looks: Looks, radar: GroundRadar):
             sigma_elevation_deg=rt.sigma_elevation_deg.value if rt.sigma_elevation_deg else None,
             target=looks.target))
     return out
+
+
+def false_alarms(radar: GroundRadar, scan_t_s: np.ndarray, per_scan: float, rng: np.random.Generator):
+    """False alarms of a radar: a Poisson number per scan, uniform over the area it
+    covers (range uniform in area, bearing uniform), as tracker measurements with
+    ``false_alarm=True`` plus their (t_s, lat, lon) for the detections file."""
+    from foxbat.sensing.geometry import destination
+    from foxbat.tracking import RadarMeasurement
+
+    rt = radar.rtype
+    out, where = [], []
+    if per_scan <= 0 or scan_t_s.size == 0:
+        return out, where
+    counts = rng.poisson(per_scan, scan_t_s.size)
+    for t, n in zip(scan_t_s, counts):
+        for _ in range(int(n)):
+            r = radar.max_range_m * math.sqrt(rng.uniform(0.01, 1.0))
+            az = rng.uniform(0.0, 360.0)
+            out.append(RadarMeasurement(
+                t_s=float(t), radar=radar.name, side=radar.side, radar_lat_deg=radar.lat_deg,
+                radar_lon_deg=radar.lon_deg, radar_alt_msl_m=radar.antenna_msl_m, range_m=r, azimuth_deg=az,
+                elevation_deg=None, sigma_range_m=rt.sigma_range_m.value, sigma_azimuth_deg=rt.sigma_bearing_deg.value,
+                target=None, false_alarm=True))
+            lat, lon = destination(radar.lat_deg, radar.lon_deg, az, r)
+            where.append((float(t), lat, lon))
+    return out, where
