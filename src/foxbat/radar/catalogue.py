@@ -25,36 +25,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from foxbat.errors import InputFileError, ScenarioError
+from foxbat.provenance import Figure, Provenance
 from foxbat.radar import clutter as _clutter
 from foxbat.radar import detection as _det
 from foxbat.radar import equation as _eq
 
 MAX_DISAGREEMENT_DB = 3.0
 """Largest allowed difference between a type's physical SNR and its reference detection, dB."""
-
-
-class Provenance(BaseModel):
-    """Where a figure comes from: a citation, or ``notional: true`` with a reason."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    source: str | None = None
-    notional: bool = False
-    reason: str | None = None
-
-    @model_validator(mode="after")
-    def _check_provenance(self):
-        if self.notional and not self.reason:
-            raise ValueError("a notional figure needs a one-line 'reason'")
-        if not self.notional and not self.source:
-            raise ValueError("give 'source' (a citation) or 'notional: true' with a 'reason'")
-        return self
-
-
-class Figure(Provenance):
-    """One number with its provenance."""
-
-    value: float
 
 
 class DopplerChoice(Provenance):

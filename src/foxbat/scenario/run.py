@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from foxbat.errors import InputFileError, ScenarioError
+from foxbat.provenance import Figure
 from foxbat.scenario.flight import FlightScenario, parse_flight_scenario
 from foxbat.scenario.radars import RadarSpec, builtin_scenario_names, builtin_scenario_path, parse_radars
 
@@ -27,19 +28,8 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Sourced(_Strict):
-    """A figure with its provenance."""
-
-    value: float = Field(description="the figure, in the unit of the field that holds it")
-    source: str | None = Field(default=None, description="citation")
-    notional: bool = Field(default=False, description="true where the figure is not sourced")
-    reason: str | None = Field(default=None, description="why a notional figure was chosen")
-
-    @model_validator(mode="after")
-    def _prov(self):
-        if not self.source and not (self.notional and self.reason):
-            raise ValueError("give 'source', or 'notional: true' with a 'reason'")
-        return self
+# a figure with its provenance (the same model as the catalogues')
+Sourced = Figure
 
 
 class TrackerSpec(_Strict):
