@@ -1,0 +1,181 @@
+"""What a stretch of flight costs the intruder: the defenders' detection hazard and fuel.
+
+Detection. A radar scanning every ``T`` seconds detects a target with probability
+``Pd`` on one scan; over ``t`` seconds the target is missed with probability
+``(1 − Pd)^(t/T)``. Writing the hazard rate ``ρ = Σ_radars −ln(1 − Pd) / T`` (per
+second), the probability that no radar ever detects it along a path is
+``exp(−∫ρ dt)``: the planner minimises ``∫ρ dt`` (the expected log-miss), which is the
+same as minimising the cumulative detection probability ``1 − exp(−∫ρ dt)``.
+
+``Pd`` at a point is what :func:`foxbat.sensing.ground.ground_looks` uses in a run
+(one function serves both): zero unless the target is in range, its height above
+ground is at least the radar's lowest visible height there (the coverage engine's
+raster) and it lies inside the elevation coverage; otherwise the radar equation's
+SNR at the slant range with the surface clutter after the radar's Doppler
+processing, and the Pd of the intruder's Swerling case.
+
+Fuel. The catalogue's level-flight fuel flow at the altitude and Mach, plus the
+specific-excess-power term of climbing ``tsfc_dry · m · g · Δh / V`` (the flight
+kernel's model, see :mod:`foxbat.aircraft.performance`), never below idle.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from foxbat.aircraft.atmosphere import speed_of_sound_mps
+from foxbat.aircraft.performance import (CEILING_M, IDLE_FF_KG_S, MAX_DESC_MPS, TSFC_DRY, Aircraft, ff_level_nb,
+                                         max_tas_nb, min_tas_nb)
+from foxbat.sensing.geometry import look_angles
+
+PD_MAX = 1.0 - 1e-9
+"""Pd is capped here so that −ln(1 − Pd) stays finite (20.7 per scan)."""
+
+
+def pd_per_scan(radar, lat_deg, lon_deg, height_agl_m, ground_m, rcs_m2: float, swerling: int,
+                sea: str = "sea_state_3", land: str = "wooded_hills", k: float = 4.0 / 3.0,
+                lowest_agl_m=None) -> np.ndarray:
+    """Pd of one scan of ``radar`` (a :class:`foxbat.sensing.ground.GroundRadar`) at points.
+
+    ``ground_m`` is the surface under each point (m MSL, sea 0); ``lowest_agl_m`` the
+    radar's lowest visible height there (default: sampled bilinearly from its raster,
+    as a run does). Arrays broadcast together; returns an array of Pd in [0, 1].
+    """
+    lat, lon, agl, ground = np.broadcast_arrays(*(np.asarray(a, float) for a in
+                                                  (lat_deg, lon_deg, height_agl_m, ground_m)))
+    shape = lat.shape
+    lat, lon, agl, ground = (a.ravel() for a in (lat, lon, agl, ground))
+    if lowest_agl_m is None:
+        lowest = np.asarray(radar.lowest_agl.elevation_m(lat, lon), float).ravel()
+    else:
+        lowest = np.broadcast_to(np.asarray(lowest_agl_m, float), shape).ravel()
+    out = np.zeros(lat.size)
+    cand = np.isfinite(lowest) & (agl >= np.nan_to_num(lowest, nan=np.inf))
+    if not cand.any():
+        return out.reshape(shape)
+    idx = np.nonzero(cand)[0]
+    alt = ground[idx] + agl[idx]
+    gr, _az, slant, elev = look_angles(radar.lat_deg, radar.lon_deg, radar.antenna_msl_m, lat[idx], lon[idx], alt, k)
+    rt = radar.rtype
+    ok = (gr <= radar.max_range_m) & np.asarray(rt.covers(0.0, np.radians(elev)), bool)
+    idx, slant, hh, gg = idx[ok], slant[ok], agl[idx][ok], ground[idx][ok]
+    if idx.size == 0:
+        return out.reshape(shape)
+    snr = np.empty(idx.size)
+    is_land = gg > 0.0
+    for surf, m in ((land, is_land), (sea, ~is_land)):
+        if m.any():
+            snr[m] = rt.effective_snr_db(slant[m], rcs_m2, radar_height_m=radar.antenna_agl_m,
+                                         target_height_m=hh[m], surface=surf)
+    out[idx] = np.asarray(rt.pd_from_snr(snr, swerling), float)
+    return out.reshape(shape)
+
+
+def hazard_per_scan(pd) -> np.ndarray:
+    """−ln(1 − Pd), Pd capped at :data:`PD_MAX`."""
+    return -np.log1p(-np.minimum(np.asarray(pd, float), PD_MAX))
+
+
+def hazard_rate_grid(radars, lat, lon, ground, lowest_by_radar, heights_m, rcs_m2, swerling, sea, land, k):
+    """Hazard rate ρ (1/s) per radar group: array [n_layers, nr, nc] summed over ``radars``.
+
+    ``lowest_by_radar[i]`` is radar i's lowest visible height on the planning grid
+    (cell values, NaN beyond range).
+    """
+    nl = len(heights_m)
+    rho = np.zeros((nl,) + lat.shape)
+    for r, lowest in zip(radars, lowest_by_radar):
+        T = r.rtype.revisit_s
+        for li, h in enumerate(heights_m):
+            pd = pd_per_scan(r, lat, lon, h, ground, rcs_m2, swerling, sea, land, k, lowest_agl_m=lowest)
+            rho[li] += hazard_per_scan(pd) / T
+    return rho
+
+
+def log_miss_along(radars, t_s, lat, lon, height_agl_m, ground_m, rcs_m2, swerling, sea, land, k) -> dict[str, float]:
+    """The planner's model along a flown trajectory: ∫ρ dt per side (trapezoid over the
+    trajectory's samples), the expected log-miss the planner minimises."""
+    t = np.asarray(t_s, float)
+    per_side: dict[str, np.ndarray] = {}
+    for r in radars:
+        pd = pd_per_scan(r, lat, lon, np.maximum(height_agl_m, 0.0), ground_m, rcs_m2, swerling, sea, land, k)
+        per_side[r.side] = per_side.get(r.side, 0.0) + hazard_per_scan(pd) / r.rtype.revisit_s
+    return {side: float(np.sum(0.5 * (rho[1:] + rho[:-1]) * np.diff(t))) if t.size > 1 else 0.0
+            for side, rho in per_side.items()}
+
+
+def cumulative_pd_along(radars, t_s, lat, lon, height_agl_m, ground_m, rcs_m2, swerling, sea, land, k
+                        ) -> dict[str, float]:
+    """Cumulative Pd per side along a trajectory, 1 − exp(−∫ρ dt)."""
+    return {s: -math.expm1(-v) for s, v in
+            log_miss_along(radars, t_s, lat, lon, height_agl_m, ground_m, rcs_m2, swerling, sea, land, k).items()}
+
+
+# ---------------------------------------------------------------------------------- speeds and fuel
+
+def economy_mach(ac: Aircraft, alt_msl_m: float, machs=None) -> float:
+    """The Mach of least fuel per distance in level flight at an altitude (subsonic,
+    within the aircraft's speed envelope)."""
+    machs = np.arange(0.30, 0.951, 0.01) if machs is None else machs
+    a = speed_of_sound_mps(float(alt_msl_m))
+    best, best_m = math.inf, None
+    vmax = ac.max_tas_mps(alt_msl_m)
+    vmin = ac.min_tas_mps(alt_msl_m) * 1.15
+    for m in machs:
+        v = m * a
+        if v < vmin or v > vmax:
+            continue
+        per_m = ac.fuel_flow_level_kg_s(alt_msl_m, m) / v
+        if per_m < best:
+            best, best_m = per_m, float(m)
+    if best_m is None:
+        best_m = float(min(max(vmin, 0.5 * (vmin + vmax)) / a, 0.95))
+    return round(best_m, 2)
+
+
+def dash_mach(ac: Aircraft, alt_msl_m: float, mach: float = 0.9) -> float:
+    """A fast subsonic Mach (default 0.9), capped by the aircraft's top speed there."""
+    a = speed_of_sound_mps(float(alt_msl_m))
+    return round(min(mach, 0.98 * ac.max_tas_mps(alt_msl_m) / a), 2)
+
+
+@njit(cache=True)
+def node_tables(ground, heights, machs, sc, mm_alt, mm, ff_alt, ff_mach, ff_grid, cl_alt, cl_dry):
+    """Per node (layer, row, col) and speed option s: TAS (m/s), level fuel flow
+    (kg/s), and per node the dry climb limit (m/s). NaN ground gives NaN."""
+    nl = heights.shape[0]
+    nr, nc = ground.shape
+    ns = machs.shape[1]
+    tas = np.full((nl, nr, nc, ns), np.nan)
+    ff = np.full((nl, nr, nc, ns), np.nan)
+    climb = np.full((nl, nr, nc), np.nan)
+    for li in range(nl):
+        for r in range(nr):
+            for c in range(nc):
+                g = ground[r, c]
+                if not np.isfinite(g):
+                    continue
+                alt = g + heights[li]
+                if alt > sc[CEILING_M]:
+                    continue
+                a = speed_of_sound_mps(alt)
+                vmax = max_tas_nb(sc, mm_alt, mm, alt)
+                vmin = min_tas_nb(sc, alt)
+                for s in range(ns):
+                    v = min(max(machs[li, s] * a, vmin), vmax)
+                    tas[li, r, c, s] = v
+                    ff[li, r, c, s] = ff_level_nb(ff_alt, ff_mach, ff_grid, alt, v / a)
+                climb[li, r, c] = np.interp(alt, cl_alt, cl_dry)
+    return tas, ff, climb
+
+
+def fuel_constants(ac: Aircraft, mass_kg: float) -> tuple[float, float, float]:
+    """(k_climb, idle_kg_s, max_descent_mps): climbing Δh metres at TAS V costs
+    k_climb·Δh/V kg on top of level flight (k_climb = tsfc_dry·m·g)."""
+    from foxbat.aircraft.atmosphere import G0_MPS2
+
+    return (float(ac.scalars[TSFC_DRY] * mass_kg * G0_MPS2), float(ac.scalars[IDLE_FF_KG_S]),
+            float(ac.scalars[MAX_DESC_MPS]))

@@ -1,0 +1,287 @@
+"""Plan the least visible route: grid, costs, search and the Lagrangian sweep on fuel.
+
+>>> from foxbat.planning import plan_route
+>>> plan = plan_route(dem, radars, load_aircraft("MiG-25P"), (44.09, 133.87), (41.70, 140.71),
+...                   fuel_kg=14000, reserve_kg=700, rcs_m2=10, swerling=1)   # doctest: +SKIP
+>>> plan.cumulative_pd, plan.fuel_left_kg   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from foxbat.aircraft.performance import Aircraft
+from foxbat.errors import FoxbatError, ParameterError
+from foxbat.geo import wgs84_geod
+from foxbat.planning import costs
+from foxbat.planning.graph import DEFAULT_LAYERS_M, MIDS, MOVES, build_grid, window
+from foxbat.planning.search import astar, decode, path_states
+
+
+class InfeasibleRouteError(FoxbatError):
+    """No route reaches the goal with the fuel and reserve given."""
+
+
+@dataclass
+class Waypoint:
+    lat: float
+    lon: float
+    height_agl_m: float
+    ground_m: float
+    mach: float
+    speed: str  # "economy" or "dash" (or "set" for --mach)
+    row: int
+    col: int
+    layer: int
+    heading: int
+    t_s: float  # model time since the start node
+    fuel_used_kg: float  # model fuel since the start node
+
+
+@dataclass
+class Candidate:
+    lam: float
+    fuel_kg: float
+    hazard: float
+    feasible: bool
+
+
+@dataclass
+class Plan:
+    """A planned route and how it was found. Model figures (the planner's grid model):
+    ``hazard`` = ∫ρ dt over the counted radars, ``cumulative_pd`` per side."""
+
+    waypoints: list[Waypoint]
+    start: tuple[float, float]
+    goal: tuple[float, float]
+    fuel_kg: float
+    reserve_kg: float
+    allowance_kg: float
+    fuel_used_kg: float
+    hazard: float
+    cumulative_pd: dict[str, float]
+    distance_m: float
+    duration_s: float
+    lam: float
+    candidates: list[Candidate]
+    grid_shape: tuple[int, int]
+    layers_m: tuple[float, ...]
+    n_states: int
+    seconds: dict[str, float] = field(default_factory=dict)
+    sides: tuple[str, ...] = ()
+
+    @property
+    def fuel_left_kg(self) -> float:
+        """Model fuel left at the goal after the take-off/landing allowance."""
+        return self.fuel_kg - self.allowance_kg - self.fuel_used_kg
+
+
+def _parse_layers(layers_m) -> np.ndarray:
+    h = np.array(sorted(float(x) for x in layers_m))
+    if h.size < 1 or not np.all(np.isfinite(h)) or h[0] < 0 or np.any(np.diff(h) <= 0):
+        raise ParameterError("height layers must be distinct finite heights >= 0 m", where="--layers")
+    return h
+
+
+def plan_route(dem, radars, aircraft: Aircraft, start: tuple[float, float], goal: tuple[float, float], *,
+               fuel_kg: float, reserve_kg: float = 0.0, allowance_kg: float = 0.0, payload_kg: float = 0.0,
+               rcs_m2: float = 10.0, swerling: int = 1, layers_m=DEFAULT_LAYERS_M, sides=None,
+               mach: float | None = None, load_factor: float | None = None, margin_km: float | None = 200.0,
+               stride: int = 1, sea: str = "sea_state_3", land: str = "wooded_hills", k: float = 4.0 / 3.0,
+               airborne_start: bool = False, max_iterations: int = 8, max_turn_deg: float = 90.0,
+               max_layer_step: int = 2, where: str = "plan") -> Plan:
+    """The least visible route from ``start`` to ``goal`` (lat, lon) that keeps
+    ``reserve_kg`` of ``fuel_kg``.
+
+    radars: :class:`foxbat.sensing.ground.GroundRadar` objects whose coverage rasters
+    lie on ``dem``'s grid (as :func:`foxbat.sim.prepare` builds them); ``sides`` the
+    sides whose radars count (default all). ``allowance_kg``: fuel set aside for what
+    the grid does not model (take-off, approach and landing). ``mach``: one Mach for
+    every layer; default each move chooses the economy Mach (least fuel per distance
+    at the layer) or a dash at Mach 0.9. Raises :class:`InfeasibleRouteError` when even
+    the least-fuel route runs short, saying how far the fuel reaches.
+    """
+    t0 = time.perf_counter()
+    secs: dict[str, float] = {}
+    heights = _parse_layers(layers_m)
+    if not (math.isfinite(fuel_kg) and fuel_kg > 0):
+        raise ParameterError(f"fuel must be > 0 kg, got {fuel_kg:g}", where="--fuel-kg")
+    if not (math.isfinite(reserve_kg) and reserve_kg >= 0):
+        raise ParameterError(f"reserve must be >= 0 kg, got {reserve_kg:g}", where="--reserve-kg")
+    sides_all = sorted({r.side for r in radars})
+    counted = tuple(sides_all if sides is None else sides)
+    unknown = [s for s in counted if s not in sides_all]
+    if unknown:
+        raise ParameterError(f"no radars of side {unknown[0]!r}; sides with radars: {', '.join(sides_all)}",
+                             where="--avoid")
+
+    rows, cols = window(dem, [start, goal], margin_km, stride)
+    grid = build_grid(dem, rows, cols, stride)
+    nr, nc = grid.shape
+    sr, sc_ = grid.nearest(*start)
+    gr, gc = grid.nearest(*goal)
+    if (sr, sc_) == (gr, gc):
+        raise ParameterError("start and goal fall in the same grid cell; nothing to plan", where=where)
+    secs["grid"] = time.perf_counter() - t0
+
+    # speeds: Mach per layer and option
+    if mach is not None:
+        machs = np.array([[mach] for _ in heights])
+        speed_names = ("set",)
+    else:
+        machs = np.array([[costs.economy_mach(aircraft, h), costs.dash_mach(aircraft, h)] for h in heights])
+        speed_names = ("economy", "dash")
+    ac = aircraft
+    tas, ff, climb = costs.node_tables(grid.ground_m, heights, machs, ac.scalars, ac.max_mach_alt_m, ac.max_mach,
+                                       ac.ff_alt_m, ac.ff_mach, ac.ff_kg_s, ac.climb_alt_m, ac.climb_dry_mps)
+    mass = ac.empty_mass_kg + payload_kg + 0.5 * fuel_kg
+    k_climb, idle, max_desc = costs.fuel_constants(ac, mass)
+    n_load = min(2.5, ac.max_load_factor) if load_factor is None else float(load_factor)
+    if n_load <= 1.0:
+        raise ParameterError(f"load factor must be > 1, got {n_load:g}", where="--load-factor")
+    turn_g = 9.80665 * math.sqrt(n_load ** 2 - 1.0)
+    with np.errstate(invalid="ignore"):
+        fpm = np.nanmin(ff / tas)
+
+    # hazard rate per side on the grid
+    t1 = time.perf_counter()
+    lowest = [grid.sample(r.lowest_agl.heights_m) for r in radars]
+    rho_side = {}
+    for s in sides_all:
+        idx = [i for i, r in enumerate(radars) if r.side == s]
+        rho_side[s] = costs.hazard_rate_grid([radars[i] for i in idx], grid.lat, grid.lon, grid.ground_m,
+                                             [lowest[i] for i in idx], heights, rcs_m2, swerling, sea, land, k)
+    rho = np.zeros((heights.size, nr, nc))
+    for s in counted:
+        rho += rho_side[s]
+    secs["hazard"] = time.perf_counter() - t1
+
+    g = wgs84_geod()
+    _, _, dgoal = g.inv(grid.lon.ravel(), grid.lat.ravel(), np.full(grid.lat.size, grid.lon[gr, gc]),
+                        np.full(grid.lat.size, grid.lat[gr, gc]))
+    dist_goal = np.asarray(dgoal, float).reshape(grid.shape)
+    bear_rad = np.radians(grid.move_bearing_deg)
+    start_layers = np.arange(heights.size) if airborne_start else np.array([0])
+    budget = fuel_kg - reserve_kg - allowance_kg
+    if not 0 < max_turn_deg < 180:
+        raise ParameterError(f"must be within (0, 180) degrees, got {max_turn_deg:g}", where="--max-turn-deg")
+    max_ring = int(min(7, math.ceil(max_turn_deg / 22.5)))  # ring steps of the 16 moves (about 22.5 deg each)
+    tas_t = np.ascontiguousarray(np.moveaxis(tas, 0, 2))
+    ff_t = np.ascontiguousarray(np.moveaxis(ff, 0, 2))
+    climb_t = np.ascontiguousarray(np.moveaxis(climb, 0, 2))
+    rho_t = np.ascontiguousarray(np.moveaxis(rho, 0, 2))
+
+    def search(w_haz: float, w_fuel: float, to_goal: bool = True):
+        return astar(heights, grid.ground_m, rho_t, tas_t, ff_t, climb_t, grid.move_len_m, bear_rad, MOVES, MIDS,
+                     dist_goal, k_climb, idle, max_desc, turn_g, math.radians(max_turn_deg), fpm, w_haz, w_fuel,
+                     sr, sc_, start_layers, gr if to_goal else -1, gc, max_ring, max_layer_step)
+
+    t2 = time.perf_counter()
+    cands: list[Candidate] = []
+    # 1. the least-fuel route: if it runs short, nothing reaches the goal
+    goal_f, _g, fuel_f, haz_f, pred_f, spd_f, _done = search(1e-9, 1.0)
+    if goal_f < 0:
+        raise InfeasibleRouteError("no route reaches the goal on the planning grid (cut off by missing terrain "
+                                   "data, the ceiling or the climb limits); widen --margin-km or lower --stride",
+                                   where=where)
+    best = (goal_f, fuel_f[goal_f], haz_f[goal_f], pred_f, spd_f, math.inf, fuel_f)
+    cands.append(Candidate(math.inf, float(fuel_f[goal_f]), float(haz_f[goal_f]), fuel_f[goal_f] <= budget))
+    if fuel_f[goal_f] > budget:
+        _reach_error(search, fuel_f[goal_f], budget, fuel_kg, reserve_kg, allowance_kg, dist_goal, sr, sc_, grid,
+                     heights, where)
+    # 2. the least visible route: fuel breaks ties only
+    eps = 1e-7
+    goal_0, _g, fuel_0, haz_0, pred_0, spd_0, _done = search(1.0, eps)
+    lam = 0.0
+    cands.append(Candidate(0.0, float(fuel_0[goal_0]), float(haz_0[goal_0]), fuel_0[goal_0] <= budget))
+    if fuel_0[goal_0] <= budget:
+        best = (goal_0, fuel_0[goal_0], haz_0[goal_0], pred_0, spd_0, 0.0, fuel_0)
+    else:
+        # 3. Handler-Zang: λ from the two bracketing routes until the hull stops moving
+        lo = (float(fuel_0[goal_0]), float(haz_0[goal_0]))
+        hi = (float(fuel_f[goal_f]), float(haz_f[goal_f]))
+        for _ in range(max_iterations):
+            if lo[0] - hi[0] <= 1e-9:
+                break
+            lam = max((hi[1] - lo[1]) / (lo[0] - hi[0]), 1e-12)
+            goal_l, _g, fuel_l, haz_l, pred_l, spd_l, _done = search(1.0, lam + eps)
+            f_l, h_l = float(fuel_l[goal_l]), float(haz_l[goal_l])
+            cands.append(Candidate(lam, f_l, h_l, f_l <= budget))
+            # no new point below the line through lo and hi: the hull is complete
+            line = lo[1] + lam * lo[0]
+            if h_l + lam * f_l >= line - 1e-9 * max(1.0, abs(line)):
+                break
+            if f_l <= budget:
+                hi = (f_l, h_l)
+                if h_l < best[2]:
+                    best = (goal_l, f_l, h_l, pred_l, spd_l, lam, fuel_l)
+            else:
+                lo = (f_l, h_l)
+    secs["search"] = time.perf_counter() - t2
+    goal_s, fuel_used, hazard, pred, spd, lam, fuel_arr = best
+
+    # the route's nodes
+    states = path_states(int(goal_s), pred)
+    wps: list[Waypoint] = []
+    t_acc = 0.0
+    dist = 0.0
+    fuel_acc = 0.0
+    prev = None
+    for st in states:
+        layer, r, c, h = decode(st, heights.size, nc)
+        if prev is not None:
+            pl, pr, pc, _ = prev
+            s = int(spd[st])
+            L = float(grid.move_len_m[pr, pc, h])
+            v = 0.5 * (tas[pl, pr, pc, s] + tas[layer, r, c, s])
+            t_acc += L / v
+            dist += L
+            mach_v = float(machs[layer, s])
+            name = speed_names[s]
+        else:
+            mach_v, name = float(machs[layer, 0]), speed_names[0]
+        wps.append(Waypoint(float(grid.lat[r, c]), float(grid.lon[r, c]), float(heights[layer]),
+                            float(grid.ground_m[r, c]), mach_v, name, r, c, layer, h, t_acc, fuel_acc))
+        prev = (layer, r, c, h)
+    # per-side cumulative Pd along the nodes (the search's own edge rule)
+    cum = {}
+    for s in sides_all:
+        tot = 0.0
+        for a, b in zip(wps[:-1], wps[1:]):
+            dt = b.t_s - a.t_s
+            ra, ca = MIDS[b.heading, 0] + (a.row, a.col)
+            rb, cb = MIDS[b.heading, 1] + (a.row, a.col)
+            q = rho_side[s]
+            tot += dt * 0.25 * (q[a.layer, a.row, a.col] + q[b.layer, b.row, b.col]
+                                + 0.5 * (q[a.layer, ra, ca] + q[b.layer, ra, ca])
+                                + 0.5 * (q[a.layer, rb, cb] + q[b.layer, rb, cb]))
+        cum[s] = 1.0 - math.exp(-tot)
+    for i, st in enumerate(states):
+        wps[i].fuel_used_kg = float(fuel_arr[st])
+    secs["total"] = time.perf_counter() - t0
+    return Plan(wps, start, goal, fuel_kg, reserve_kg, allowance_kg, float(fuel_used), float(hazard), cum, dist,
+                t_acc, float(lam), cands, grid.shape, tuple(heights), heights.size * nr * nc * 16, secs, counted)
+
+
+def _reach_error(search, fuel_min, budget, fuel_kg, reserve_kg, allowance_kg, dist_goal, sr, sc_, grid, heights,
+                 where):
+    """Raise the infeasibility error, saying how far the fuel reaches on the least-fuel tree."""
+    _goal, _g, fuel, _haz, _pred, _spd, done = search(1e-9, 1.0, to_goal=False)
+    nr, nc = grid.shape
+    ok = done & (fuel <= max(budget, 0.0))
+    d0 = float(dist_goal[sr, sc_])
+    if ok.any():
+        cells = np.nonzero(ok)[0] // (16 * heights.size)
+        closest = float(np.min(dist_goal.ravel()[cells]))
+    else:
+        closest = d0
+    frac = max(0.0, 1.0 - closest / d0) if d0 > 0 else 0.0
+    raise InfeasibleRouteError(
+        f"too little fuel: the least-fuel route needs {fuel_min + reserve_kg + allowance_kg:,.0f} kg "
+        f"(with the {reserve_kg:,.0f} kg reserve and {allowance_kg:,.0f} kg for take-off and landing) "
+        f"but {fuel_kg:,.0f} kg are aboard; it gets {d0 / 1000 - closest / 1000:,.0f} km of the "
+        f"{d0 / 1000:,.0f} km to the goal ({100 * frac:.0f}%), ending {closest / 1000:,.0f} km short", where=where)

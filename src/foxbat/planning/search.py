@@ -1,0 +1,240 @@
+"""The search: A* over (layer, row, col, heading) with edge weight
+``w_haz · hazard + w_fuel · fuel``, and the Lagrangian sweep that picks the weight on
+fuel so that the route arrives with its reserve.
+
+Moves (see :mod:`foxbat.planning.graph`): to any of the 16 neighbours, at any layer
+the climb or descent allows over the move (vertical speed needed =
+Δ(altitude MSL) / time on the move, at most the aircraft's dry climb limit up and its
+maximum descent rate down; the same test covers terrain rising between cells at one
+height above ground), and a turn from the arriving heading only when a turn of radius
+``R = V² / (g·√(n² − 1))`` fits: ``R · tan(Δψ/2) <= min(L_in, L_out) / 2``. Each move
+takes whichever of the speed options (economy, dash) weighs less.
+
+Fuel as a resource constraint: a Lagrangian sweep. The search with weight
+``hazard + λ · fuel`` is a plain shortest path; λ = 0 gives the least visible route,
+λ → ∞ the least-fuel one. If the least visible route already keeps the reserve it is
+the answer; if the least-fuel route does not, no route does (and the error says how far
+the fuel reaches). Otherwise λ is found by the Handler–Zang hull search (bisection on λ
+done by secant steps between a feasible and an infeasible route): the result is the
+least visible route on the lower convex hull of (fuel, hazard) that keeps the reserve.
+A route inside the hull could be a little better (the Lagrangian duality gap); the
+report gives the bracketing routes' figures.
+
+The A* heuristic is a lower bound on the weighted fuel still to burn: the least level-
+flight fuel per metre anywhere on the grid times the geodesic distance to the goal,
+plus the climb term down to the goal's lowest layer (the climb term of a move uses a
+fixed reference TAS, so it telescopes and the bound is consistent).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+V_REF_MPS = 250.0
+"""Reference TAS of the climb term tsfc·m·g·Δh / V of a move, m/s."""
+
+
+@njit(cache=True)
+def _push(keys, vals, size, key, val):
+    if size >= keys.shape[0]:
+        nk = np.empty(keys.shape[0] * 2)
+        nv = np.empty(keys.shape[0] * 2, np.int64)
+        nk[:size] = keys[:size]
+        nv[:size] = vals[:size]
+        keys, vals = nk, nv
+    i = size
+    keys[i] = key
+    vals[i] = val
+    while i > 0:
+        p = (i - 1) >> 1
+        if keys[p] <= keys[i]:
+            break
+        keys[p], keys[i] = keys[i], keys[p]
+        vals[p], vals[i] = vals[i], vals[p]
+        i = p
+    return keys, vals, size + 1
+
+
+@njit(cache=True)
+def _pop(keys, vals, size):
+    k0 = keys[0]
+    v0 = vals[0]
+    size -= 1
+    keys[0] = keys[size]
+    vals[0] = vals[size]
+    i = 0
+    while True:
+        a = 2 * i + 1
+        if a >= size:
+            break
+        b = a + 1
+        m = a if (b >= size or keys[a] <= keys[b]) else b
+        if keys[i] <= keys[m]:
+            break
+        keys[m], keys[i] = keys[i], keys[m]
+        vals[m], vals[i] = vals[i], vals[m]
+        i = m
+    return k0, v0, size
+
+
+@njit(cache=True)
+def astar(heights, ground, rho, tas, ff, climb, mlen, mbear_rad, moves, mids, dist_goal,
+          k_climb, idle_kg_s, max_desc_mps, turn_g, max_turn_rad, fuel_per_m_min,
+          w_haz, w_fuel, start_r, start_c, start_layers, goal_r, goal_c, max_ring, max_layer_step):
+    """One weighted search. Returns (goal state or -1, g, fuel, hazard, pred, speed) per
+    state; state = ((layer·nr + row)·nc + col)·16 + heading."""
+    nl = heights.shape[0]
+    nr, nc = ground.shape
+    ns = tas.shape[3]
+    n = nl * nr * nc * 16
+    g = np.full(n, np.inf)
+    fuel = np.zeros(n)
+    haz = np.zeros(n)
+    pred = np.full(n, -1, np.int64)
+    spd = np.zeros(n, np.int8)
+    done = np.zeros(n, np.bool_)
+    keys = np.empty(1 << 16)
+    vals = np.empty(1 << 16, np.int64)
+    size = 0
+    z_goal = ground[goal_r, goal_c] + heights[0]
+    climb_hi = 0.0
+    for x in climb.ravel():
+        if x > climb_hi:
+            climb_hi = x
+    for sl in start_layers:
+        for h in range(16):
+            s = ((start_r * nc + start_c) * nl + sl) * 16 + h
+            g[s] = 0.0
+            keys, vals, size = _push(keys, vals, size, 0.0, s)
+    goal = -1
+    while size > 0:
+        _k, u, size = _pop(keys, vals, size)
+        if done[u]:
+            continue
+        done[u] = True
+        h = u % 16
+        rest = u // 16
+        layer = rest % nl
+        rest //= nl
+        c = rest % nc
+        r = rest // nc
+        if r == goal_r and c == goal_c:
+            goal = u
+            break
+        z0 = ground[r, c] + heights[layer]
+        lin = mlen[r, c, h]
+        b_in = mbear_rad[r, c, h]
+        gu = g[u]
+        free = not np.isfinite(b_in)  # no arriving heading: any direction
+        for k in range(16 if free else 2 * max_ring + 1):
+            h2 = k if free else (h + k - max_ring) % 16
+            L = mlen[r, c, h2]
+            if not (L > 0.0):
+                continue
+            r2 = r + moves[h2, 0]
+            c2 = c + moves[h2, 1]
+            g2 = ground[r2, c2]
+            if not np.isfinite(g2):
+                continue
+            ra = r + mids[h2, 0, 0]
+            ca = c + mids[h2, 0, 1]
+            rb = r + mids[h2, 1, 0]
+            cb = c + mids[h2, 1, 1]
+            if not (np.isfinite(ground[ra, ca]) and np.isfinite(ground[rb, cb])):
+                continue
+            if np.isfinite(b_in):
+                d = mbear_rad[r, c, h2] - b_in
+                while d > math.pi:
+                    d -= 2.0 * math.pi
+                while d < -math.pi:
+                    d += 2.0 * math.pi
+                d = abs(d)
+                if d > max_turn_rad:
+                    continue
+                half_tan = math.tan(0.5 * d)
+                lmin = min(L, lin) if lin > 0.0 else L
+            else:
+                half_tan = 0.0
+                lmin = L
+            # layers upward from the current one, then downward, until the climb fails
+            for direction in range(2):
+                l2 = layer if direction == 0 else layer - 1
+                while 0 <= l2 < nl and abs(l2 - layer) <= max_layer_step:
+                    v_id = ((r2 * nc + c2) * nl + l2) * 16 + h2
+                    dz = g2 + heights[l2] - z0
+                    if done[v_id]:
+                        # settled already: only the climb test matters, to know when to stop
+                        if (direction == 0 and dz > 0.0) or (direction == 1 and dz < 0.0):
+                            t_max = L / min(tas[r, c, layer, 0], tas[r2, c2, l2, 0]) if tas[r2, c2, l2, 0] > 0 else 0.0
+                            if t_max <= 0.0 or dz / t_max > climb_hi or -dz / t_max > max_desc_mps:
+                                break
+                        l2 = l2 + 1 if direction == 0 else l2 - 1
+                        continue
+                    best_w = np.inf
+                    best_s = -1
+                    best_f = 0.0
+                    best_h = 0.0
+                    climb_ok = False
+                    for s in range(ns):
+                        v0 = tas[r, c, layer, s]
+                        v1 = tas[r2, c2, l2, s]
+                        if not (v0 > 0.0 and v1 > 0.0):
+                            continue
+                        v = 0.5 * (v0 + v1)
+                        t = L / v
+                        vz = dz / t
+                        if vz > 0.5 * (climb[r, c, layer] + climb[r2, c2, l2]) or -vz > max_desc_mps:
+                            continue
+                        climb_ok = True
+                        if v * v / turn_g * half_tan > 0.5 * lmin:
+                            continue
+                        f = t * 0.5 * (ff[r, c, layer, s] + ff[r2, c2, l2, s]) + k_climb * dz / V_REF_MPS
+                        if f < idle_kg_s * t:
+                            f = idle_kg_s * t
+                        hz = t * 0.25 * (rho[r, c, layer] + rho[r2, c2, l2]
+                                         + 0.5 * (rho[ra, ca, layer] + rho[ra, ca, l2])
+                                         + 0.5 * (rho[rb, cb, layer] + rho[rb, cb, l2]))
+                        w = w_haz * hz + w_fuel * f
+                        if w < best_w:
+                            best_w = w
+                            best_s = s
+                            best_f = f
+                            best_h = hz
+                    if not climb_ok and ((direction == 0 and dz > 0.0) or (direction == 1 and dz < 0.0)):
+                        break  # further layers that way need an even steeper climb or descent
+                    if best_s >= 0:
+                        ng = gu + best_w
+                        if ng < g[v_id]:
+                            g[v_id] = ng
+                            fuel[v_id] = fuel[u] + best_f
+                            haz[v_id] = haz[u] + best_h
+                            pred[v_id] = u
+                            spd[v_id] = best_s
+                            hv = w_fuel * (fuel_per_m_min * dist_goal[r2, c2]
+                                           + k_climb * (z_goal - g2 - heights[l2]) / V_REF_MPS)
+                            if hv < 0.0:
+                                hv = 0.0
+                            keys, vals, size = _push(keys, vals, size, ng + hv, v_id)
+                    l2 = l2 + 1 if direction == 0 else l2 - 1
+    return goal, g, fuel, haz, pred, spd, done
+
+
+def decode(state: int, nl: int, nc: int) -> tuple[int, int, int, int]:
+    """(layer, row, col, heading) of a state id."""
+    h = state % 16
+    rest = state // 16
+    layer = rest % nl
+    rest //= nl
+    return layer, rest // nc, rest % nc, h
+
+
+def path_states(goal: int, pred: np.ndarray) -> list[int]:
+    out = []
+    s = goal
+    while s >= 0:
+        out.append(int(s))
+        s = int(pred[s])
+    return out[::-1]
