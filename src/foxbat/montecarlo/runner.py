@@ -1,0 +1,494 @@
+"""Randomised runs of one scenario on Dask: submit, stream, write, resume.
+
+The driver (this process) samples nothing it has to send: a run is ``(study id, run
+index)``. Everything else travels once per worker in a :class:`StudyPlugin` (a Dask
+worker plugin, so a worker that joins or is restarted after a crash gets it too): the
+scenario, its uncertain parameters, the base seed, and the coverage computed by
+:func:`foxbat.sim.prepare` on the driver for every distinct set of coverage-affecting
+values (up to ``MAX_PRECOMPUTED``; beyond that a worker computes a missing one once and
+keeps it in a small cache). Runs are futures consumed with ``as_completed``; the rows are
+rewritten into the Parquet file atomically every ``batch`` results (or every
+``flush_s`` seconds), so a crash or Ctrl-C loses at most one batch, and re-running the
+same command skips the run indices already in the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import time
+import traceback
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+from distributed.diagnostics.plugin import WorkerPlugin
+
+from foxbat.errors import FoxbatError, InputFileError, ParameterError, ScenarioError
+from foxbat.montecarlo.params import Uncertain, apply_params, parse_uncertain
+
+META_KEY = b"foxbat.montecarlo"
+FORMAT_VERSION = 1
+MAX_PRECOMPUTED = 16  # distinct coverage sets computed on the driver and shipped to workers
+WORKER_CACHE = 4  # further coverage sets a worker keeps (least recently used dropped)
+
+# per process: how many times this process ran sim.prepare (tests read it on workers)
+PREPARE_CALLS = 0
+_STUDIES: dict[str, "Study"] = {}
+_PINNED: dict[str, dict[str, Any]] = {}  # study id -> coverage key -> Prepared, shipped by the driver
+_LRU: "OrderedDict[str, Any]" = OrderedDict()  # coverage key -> Prepared, computed here
+
+
+def _sha(obj: Any) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def run_seed(seed: int, run_index: int) -> int:
+    """The simulation seed of run ``run_index``: from ``SeedSequence(seed, spawn_key=(i, 0))``
+    (63 bits, so it fits a Parquet int64)."""
+    ss = np.random.SeedSequence(int(seed), spawn_key=(int(run_index), 0))
+    return int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
+def coverage_subset(raw: dict, where: str) -> dict:
+    """The parts of a scenario that :func:`foxbat.sim.prepare` reads."""
+    return {"where": where, "dem": raw.get("dem"), "k": raw.get("k"), "radars": raw.get("radars"),
+            "bases": raw.get("bases"),
+            "sides": [{"name": s.get("name"), "airspace": s.get("airspace")} for s in raw.get("sides") or []
+                      if isinstance(s, dict)]}
+
+
+@dataclass
+class Study:
+    """One scenario with its uncertain parameters and base seed: what every run needs."""
+
+    raw: dict
+    where: str
+    uncertain: Uncertain
+    seed: int
+    sides: list[str]
+    sha: str = ""
+    _cov_params: Uncertain | None = field(default=None, repr=False)
+
+    def __post_init__(self):
+        self.sha = _sha({"scenario": self.raw, "where": self.where})
+        self._cov_params = Uncertain(self.uncertain.coverage_params(), self.where)
+
+    @property
+    def id(self) -> str:
+        return f"{self.sha[:16]}-{self.seed}"
+
+    def values(self, run_index: int) -> dict[str, Any]:
+        return self.uncertain.sample(self.seed, run_index)
+
+    def coverage_key(self, values: dict[str, Any]) -> str:
+        sub = coverage_subset(self.raw, self.where)
+        if self._cov_params:
+            sub, _ = apply_params(sub, self._cov_params, values)
+        return _sha(sub)
+
+    def scenario(self, values: dict[str, Any]):
+        """The RunScenario of a run with these values, and its low-level height (or None)."""
+        from foxbat.scenario.run import parse_run_scenario
+
+        raw, low = apply_params(self.raw, self.uncertain, values)
+        return parse_run_scenario(raw, self.where), low
+
+    def meta(self) -> dict:
+        return {"format": FORMAT_VERSION, "scenario": self.where, "scenario_sha256": self.sha, "seed": self.seed,
+                "sides": self.sides, "uncertain": self.uncertain.describe()}
+
+
+def load_study(name_or_path: str | None, seed: int | None = None) -> Study:
+    """Read a scenario (file or built-in name) and its ``uncertain`` section."""
+    from foxbat.scenario.run import load_run_scenario
+
+    sc = load_run_scenario(name_or_path)
+    return study_from_scenario(sc, seed)
+
+
+def study_from_scenario(sc, seed: int | None = None) -> Study:
+    unc = parse_uncertain(sc.raw.get("uncertain"), sc.raw, sc.where)
+    return Study(sc.raw, sc.where, unc, sc.defenders.seed if seed is None else int(seed),
+                 [s.name for s in sc.defenders.sides])
+
+
+# ---------------------------------------------------------------- worker side
+def prepare_counted(sc):
+    """:func:`foxbat.sim.prepare`, counted in ``PREPARE_CALLS``."""
+    from foxbat import sim
+
+    global PREPARE_CALLS
+    PREPARE_CALLS += 1
+    return sim.prepare(sc)
+
+
+def get_prepared(key: str, sc, study_id: str = ""):
+    """The shared coverage for ``key``: shipped by the driver, cached here, or computed once."""
+    pinned = _PINNED.get(study_id, {})
+    if key in pinned:
+        return pinned[key]
+    if key in _LRU:
+        _LRU.move_to_end(key)
+        return _LRU[key]
+    p = prepare_counted(sc)
+    _LRU[key] = p
+    while len(_LRU) > WORKER_CACHE:
+        _LRU.popitem(last=False)
+    return p
+
+
+def prepare_calls() -> int:
+    return PREPARE_CALLS
+
+
+class StudyPlugin(WorkerPlugin):
+    """Installs a study and its precomputed coverage on every worker, present and future
+    (the scheduler keeps the plugin and sets it up on workers that join later)."""
+
+    idempotent = False
+
+    def __init__(self, study: Study, prepared: dict[str, Any]):
+        self.study = study
+        self.prepared = prepared
+        self.name = f"foxbat-montecarlo-{study.id}"
+
+    def setup(self, worker=None):
+        _STUDIES[self.study.id] = self.study
+        _PINNED[self.study.id] = dict(self.prepared)
+
+    def teardown(self, worker=None):
+        _STUDIES.pop(self.study.id, None)
+        _PINNED.pop(self.study.id, None)
+
+
+def run_one(study_id: str, run_index: int) -> dict:
+    """One run on a worker: the row of the results table."""
+    study = _STUDIES.get(study_id)
+    if study is None:
+        raise RuntimeError(f"study {study_id} is not installed on this worker (plugin missing)")
+    return run_row(study, run_index)
+
+
+def run_row(study: Study, run_index: int) -> dict:
+    """Sample run ``run_index``, run it, and summarise it as one row (also usable in-process)."""
+    from foxbat import sim
+
+    values = study.values(run_index)
+    rseed = run_seed(study.seed, run_index)
+    row = {"run": int(run_index), "seed": rseed, **values}
+    try:
+        sc, low = study.scenario(values)
+        prepared = get_prepared(study.coverage_key(values), sc, study.id)
+        res = sim.run(sc, seed=rseed, low_level_m=low, prepared=prepared)
+    except FoxbatError as exc:  # a sampled value the scenario cannot fly: a row that says so
+        row.update(_empty_outcome(study.sides))
+        row.update(outcome="error", error=str(exc))
+        return row
+    row.update(outcome_columns(res, study.sides))
+    return row
+
+
+def _empty_outcome(sides: list[str]) -> dict:
+    out: dict[str, Any] = {}
+    for s in sides:
+        out[f"detected.{s}"] = False
+        out[f"first_detection_t_s.{s}"] = math.nan
+        out[f"time_tracked_s.{s}"] = math.nan
+    out.update(intercepted=False, intercept_t_s=math.nan, flight_outcome="", outcome="", escaped=False,
+               fuel_end_kg=math.nan, fuel_at_landing_kg=math.nan, landing_t_s=math.nan, error="")
+    return out
+
+
+def outcome_columns(res, sides: list[str]) -> dict:
+    """Per side first detection and time tracked, interception, the flight's end.
+
+    ``outcome``: 'intercepted' when any interceptor made an intercept (held the target
+    within weapons range, and in sight where its weapons need it); else 'escaped' when the
+    intruder landed (roll-out finished, overrun included); else the flight's own end
+    ('crashed', 'left_dem', 'max_duration', 'route_end')."""
+    from foxbat.run_output import summary
+
+    s = summary(res)
+    out = _empty_outcome(sides)
+    for side in sides:
+        info = s["sides"].get(side, {})
+        first = info.get("first_detection_t_s")
+        out[f"detected.{side}"] = first is not None
+        out[f"first_detection_t_s.{side}"] = math.nan if first is None else float(first)
+        out[f"time_tracked_s.{side}"] = float(info.get("time_tracked_s") or 0.0)
+    ix = [e["t_s"] for e in res.events if e["kind"] == "intercept"]
+    intercepted = bool(s["intruder"]["intercepted"]) or bool(ix)
+    flight = res.intruder.outcome
+    landing = [e for e in res.events if e["kind"] == "landing" and e.get("actor") == res.scenario.defenders.intruder.id]
+    out["intercepted"] = intercepted
+    out["intercept_t_s"] = float(min(ix)) if ix else math.nan
+    out["flight_outcome"] = flight
+    out["outcome"] = "intercepted" if intercepted else ("escaped" if flight == "landed" else flight)
+    out["escaped"] = out["outcome"] == "escaped"
+    out["fuel_end_kg"] = float(s["intruder"]["fuel_end_kg"])
+    if flight == "landed" and landing:
+        out["landing_t_s"] = float(landing[0]["t_s"])
+        out["fuel_at_landing_kg"] = float(landing[0].get("fuel_kg", s["intruder"]["fuel_end_kg"]))
+    return out
+
+
+# ---------------------------------------------------------------- table
+def schema(study: Study):
+    import pyarrow as pa
+
+    fields = [pa.field("run", pa.int64()), pa.field("seed", pa.int64())]
+    for p in study.uncertain.params:
+        fields.append(pa.field(p.column, pa.string() if p.is_text else pa.float64()))
+    for s in study.sides:
+        fields += [pa.field(f"detected.{s}", pa.bool_()), pa.field(f"first_detection_t_s.{s}", pa.float64()),
+                   pa.field(f"time_tracked_s.{s}", pa.float64())]
+    fields += [pa.field("intercepted", pa.bool_()), pa.field("intercept_t_s", pa.float64()),
+               pa.field("flight_outcome", pa.string()), pa.field("outcome", pa.string()),
+               pa.field("escaped", pa.bool_()), pa.field("fuel_end_kg", pa.float64()),
+               pa.field("fuel_at_landing_kg", pa.float64()), pa.field("landing_t_s", pa.float64()),
+               pa.field("error", pa.string())]
+    return pa.schema(fields, metadata={META_KEY: json.dumps(study.meta(), default=str).encode()})
+
+
+def write_rows(path: Path, study: Study, rows: list[dict]) -> None:
+    """All rows, sorted by run index, as one Parquet file: temp file, then os.replace."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sch = schema(study)
+    rows = sorted(rows, key=lambda r: r["run"])
+    cols = {f.name: [r.get(f.name) for r in rows] for f in sch}
+    table = pa.table(cols, schema=sch)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        pq.write_table(table, tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def read_existing(path: Path, study: Study) -> list[dict]:
+    """Rows already in ``path`` (for resuming); checks they come from the same study."""
+    import pyarrow.parquet as pq
+
+    if not path.exists():
+        return []
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:  # noqa: BLE001 - any pyarrow failure means "not our file"
+        raise InputFileError(f"exists but is not a readable Parquet file ({type(exc).__name__}); "
+                             "give another --out or delete it", where=str(path)) from None
+    meta = (table.schema.metadata or {}).get(META_KEY)
+    if meta is None:
+        raise InputFileError("exists but was not written by foxbat montecarlo; give another --out or delete it",
+                             where=str(path))
+    m = json.loads(meta)
+    if m.get("scenario_sha256") != study.sha or int(m.get("seed", -1)) != study.seed:
+        raise InputFileError(
+            f"holds runs of another scenario or seed (seed {m.get('seed')}, scenario {m.get('scenario')}); "
+            "resuming needs the same scenario file and --seed: give another --out or delete it", where=str(path))
+    if table.schema.remove_metadata() != schema(study).remove_metadata():
+        raise InputFileError("its columns differ from this study's; give another --out or delete it",
+                             where=str(path))
+    return table.to_pylist()
+
+
+# ---------------------------------------------------------------- driver
+@dataclass
+class Outcome:
+    """What :func:`run_study` did."""
+
+    out: Path
+    total_rows: int
+    new_rows: int
+    skipped: int
+    failed: dict[int, str]
+    wall_s: float
+    prepared_on_driver: int
+
+
+def _precompute(study: Study, todo: list[int], say: Callable[[str], None]) -> dict[str, Any]:
+    """Coverage for each distinct set of coverage-affecting values among the runs to do."""
+    first: dict[str, int] = {}
+    if study.uncertain.coverage_params():
+        for i in todo:
+            key = study.coverage_key(study.values(i))
+            if key not in first:
+                first[key] = i
+                if len(first) >= MAX_PRECOMPUTED:
+                    say(f"more than {MAX_PRECOMPUTED} distinct coverage sets: workers compute the rest as needed")
+                    break
+    elif todo:
+        first[study.coverage_key(study.values(todo[0]))] = todo[0]
+    out = {}
+    for key, i in first.items():
+        sc, _ = study.scenario(study.values(i))
+        out[key] = prepare_counted(sc)
+    return out
+
+
+def run_study(study: Study, client, n_runs: int, out: str | os.PathLike, *, batch: int = 64, flush_s: float = 15.0,
+              retries: int = 2, window: int | None = None, progress: bool = True,
+              on_result: Callable[[dict, int], None] | None = None,
+              say: Callable[[str], None] = lambda _m: None) -> Outcome:
+    """Run indices ``0 .. n_runs-1`` of ``study`` on a Dask ``client``, skipping those already in
+    ``out``; stream results into ``out`` (Parquet). ``on_result(row, n_done)`` is called after
+    each result (tests use it to kill a worker mid-study)."""
+    from distributed import as_completed
+
+    t0 = time.perf_counter()
+    path = Path(out)
+    if path.is_dir():
+        raise InputFileError("is a folder; give a .parquet file name", where="--out")
+    if not path.parent.exists():
+        raise InputFileError("its folder does not exist", where=f"--out {path}")
+    rows = read_existing(path, study)
+    done = {int(r["run"]) for r in rows}
+    todo = [i for i in range(n_runs) if i not in done]
+    skipped = n_runs - len(todo)
+    if not todo:
+        return Outcome(path, len(rows), 0, skipped, {}, time.perf_counter() - t0, 0)
+    say("coverage (shared by the runs)")
+    prepared = _precompute(study, todo, say)
+    plugin = StudyPlugin(study, prepared)
+    client.register_plugin(plugin, name=plugin.name)
+    n_workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
+    window = window or max(32, 8 * n_workers)
+    failed: dict[int, str] = {}
+    new = 0
+    pending = iter(todo)
+    key_of = lambda i: f"foxbat-mc-{study.id}-{i}"  # noqa: E731
+
+    def submit(i):
+        return client.submit(run_one, study.id, i, key=key_of(i), pure=False, retries=retries)
+
+    futures = {}
+    for i in pending:
+        futures[submit(i)] = i
+        if len(futures) >= window:
+            break
+    last_flush = time.monotonic()
+    unflushed = 0
+    bar = _Progress(progress, total=n_runs, completed=skipped, desc=f"{study.where}")
+    ac = as_completed(list(futures))
+    bug: BaseException | None = None
+    try:
+        with bar:
+            for fut in ac:
+                i = futures.pop(fut)
+                if fut.status == "finished":
+                    row = fut.result()
+                    if int(row["run"]) not in done:  # each index once, whatever happens
+                        done.add(int(row["run"]))
+                        rows.append(row)
+                        new += 1
+                        unflushed += 1
+                    bar.advance()
+                    if on_result is not None:
+                        on_result(row, new)
+                else:
+                    exc = fut.exception()
+                    failed[i] = f"{type(exc).__name__}: {exc}"
+                    if type(exc).__name__ != "KilledWorker":  # a bug: stop, keep what is done
+                        bug = exc
+                        break
+                fut.release()
+                nxt = next(pending, None)
+                if nxt is not None:
+                    f2 = submit(nxt)
+                    futures[f2] = nxt
+                    ac.add(f2)
+                if unflushed and (unflushed >= batch or time.monotonic() - last_flush >= flush_s):
+                    write_rows(path, study, rows)
+                    unflushed, last_flush = 0, time.monotonic()
+    finally:
+        for f in futures:
+            f.cancel()
+        if unflushed or not path.exists():
+            write_rows(path, study, rows)
+        try:
+            client.unregister_worker_plugin(plugin.name)
+        except Exception:  # noqa: BLE001 - a closing cluster; nothing to free
+            pass
+    if bug is not None:
+        tb = "".join(traceback.format_exception(bug)) if bug.__traceback__ else str(bug)
+        raise RuntimeError(f"a run failed with an unexpected error (a bug in foxbat):\n{tb}") from bug
+    return Outcome(path, len(rows), new, skipped, failed, time.perf_counter() - t0, len(prepared))
+
+
+class _Progress:
+    """A rich progress bar with runs/s and ETA, or nothing."""
+
+    def __init__(self, enabled: bool, total: int, completed: int, desc: str):
+        self.p = None
+        if enabled:
+            from rich.console import Console
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                       TimeRemainingColumn)
+
+            self.p = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                              TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
+                              TimeRemainingColumn(), console=Console(stderr=True))
+            self.task = self.p.add_task(desc, total=total, completed=completed, rate="")
+            self.t0 = time.perf_counter()
+            self.n = 0
+
+    def __enter__(self):
+        if self.p:
+            self.p.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self.p:
+            self.p.__exit__(*exc)
+
+    def advance(self):
+        if self.p:
+            self.n += 1
+            dt = time.perf_counter() - self.t0
+            self.p.update(self.task, advance=1, rate=f"{self.n / dt:.2f} runs/s" if dt > 0 else "")
+
+
+# ---------------------------------------------------------------- clients
+LOCAL_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def local_client(n_workers: int):
+    """A LocalCluster of ``n_workers`` processes, 1 thread each, numba and BLAS on 1 thread
+    (several processes on few cores: threads inside them would oversubscribe)."""
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                           silence_logs=logging.CRITICAL, env=dict(LOCAL_ENV))
+    return Client(cluster)
+
+
+def remote_client(address: str, timeout_s: float):
+    """A client of a running scheduler; FoxbatError when it cannot be reached or has no workers."""
+    from distributed import Client
+
+    try:
+        client = Client(address, timeout=timeout_s)
+    except (OSError, TimeoutError, ValueError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ParameterError(f"cannot reach a Dask scheduler there within {timeout_s:g} s ({reason[:160]})",
+                          where=f"--scheduler {address}") from None
+    try:
+        client.wait_for_workers(1, timeout=timeout_s)
+    except (TimeoutError, OSError):
+        client.close()
+        raise ParameterError(f"the scheduler has no workers after {timeout_s:g} s; start some with "
+                          f"`dask worker {address} --nthreads 1`", where=f"--scheduler {address}") from None
+    return client
+
+
+__all__ = ["Study", "load_study", "study_from_scenario", "run_study", "run_row", "run_seed", "local_client",
+           "remote_client", "ScenarioError"]

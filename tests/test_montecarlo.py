@@ -1,0 +1,288 @@
+"""foxbat montecarlo: uncertain parameters, seeds, Dask runs (streamed, resumed, surviving a
+killed worker), shared coverage, the summary, and the one-line errors.
+
+The Dask tests share one LocalCluster of two worker processes and a light version of the
+flagship (two radars) so the file runs in about a minute on two cores.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import signal
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from foxbat.cli import main
+from foxbat.errors import ScenarioError
+from foxbat.montecarlo import params as P
+from foxbat.montecarlo import runner as R
+from foxbat.montecarlo.summary import prcc, summarise, wilson, write_summary
+from foxbat.scenario.run import load_run_scenario, parse_run_scenario
+
+
+@pytest.fixture(scope="module")
+def flagship_raw():
+    return copy.deepcopy(load_run_scenario("belenko-1976").raw)
+
+
+LIGHT_UNCERTAIN = [
+    {"param": "low_level_height_m", "dist": "uniform", "low": 30, "high": 250, "source": "test"},
+    {"param": "intruder.rcs_m2.value", "dist": "lognormal", "median": 10, "sigma": 0.7, "low": 1, "high": 100,
+     "notional": True, "reason": "test"},
+    {"param": "radars[Okushiri].antenna_msl_m", "dist": "choice", "values": [600, 620], "source": "test"},
+    {"param": "epoch_utc", "dist": "uniform", "low": -300, "high": 60, "source": "test"},
+]
+
+
+def _light(raw, tmp_path, name, interceptors=False, uncertain=LIGHT_UNCERTAIN):
+    raw = copy.deepcopy(raw)
+    raw["radars"] = [r for r in raw["radars"] if r["name"] in ("Okushiri", "Vladivostok")]
+    if not interceptors:
+        raw["interceptors"] = []
+    raw["uncertain"] = copy.deepcopy(uncertain)
+    p = tmp_path / f"{name}.yaml"
+    p.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return p
+
+
+@pytest.fixture(scope="module")
+def light_files(flagship_raw, tmp_path_factory):
+    d = tmp_path_factory.mktemp("mc")
+    return {"plain": _light(flagship_raw, d, "light"),
+            "fighters": _light(flagship_raw, d, "fighters", interceptors=True,
+                               uncertain=LIGHT_UNCERTAIN[:2] + [
+                                   {"param": "interceptors[0].scramble.delay_s", "dist": "uniform", "low": 300,
+                                    "high": 900, "source": "test"}])}
+
+
+@pytest.fixture(scope="module")
+def client():
+    c = R.local_client(2)
+    c.wait_for_workers(2, timeout=60)
+    yield c
+    cluster = c.cluster
+    c.close()
+    cluster.close()
+
+
+def _nan_free(row):
+    return {k: v for k, v in row.items() if not (isinstance(v, float) and math.isnan(v))}
+
+
+def _worker_prepare_calls(client):
+    return client.run(R.prepare_calls)
+
+
+# ---------------------------------------------------------------- parameters
+def test_flagship_uncertain_section():
+    st = R.load_study("belenko-1976")
+    paths = [p.path for p in st.uncertain.params]
+    assert paths == ["low_level_height_m", "intruder.rcs_m2.value", "radars[Okushiri].antenna_msl_m",
+                     "interceptors[0].scramble.at_utc", "epoch_utc"]
+    assert [p.path for p in st.uncertain.coverage_params()] == ["radars[Okushiri].antenna_msl_m"]
+    for p in st.uncertain.params:
+        assert p.spec.source or (p.spec.notional and p.spec.reason)
+    lows = [st.values(i)["low_level_height_m"] for i in range(50)]
+    assert 30 <= min(lows) and max(lows) <= 250
+    # four antenna values -> at most four coverage computations, whatever the number of runs
+    assert len({st.coverage_key(st.values(i)) for i in range(200)}) == 4
+
+
+def test_draws_are_seeded_by_index_and_param():
+    st = R.load_study("belenko-1976")
+    again = R.load_study("belenko-1976")
+    assert st.values(7) == again.values(7) == st.values(7)
+    assert st.values(7) != st.values(8)
+    assert R.run_seed(0, 7) == R.run_seed(0, 7) != R.run_seed(0, 8)
+    assert R.run_seed(0, 7) != R.run_seed(1, 7)
+    assert 0 <= R.run_seed(123, 10**6) < 2**63
+    # a parameter's draws do not depend on the other parameters
+    raw = st.raw
+    one = P.parse_uncertain([raw["uncertain"][2]], raw, "x")
+    assert one.sample(0, 7)["radars[Okushiri].antenna_msl_m"] == st.values(7)["radars[Okushiri].antenna_msl_m"]
+
+
+def test_apply_params(flagship_raw):
+    unc = P.parse_uncertain([
+        {"param": "epoch_utc", "dist": "uniform", "low": -300, "high": 60, "source": "t"},
+        {"param": "interceptors[F-4EJ].scramble.delay_s", "dist": "uniform", "low": 60, "high": 120, "source": "t"},
+        {"param": "radars[Okushiri].antenna_msl_m", "dist": "choice", "values": [610], "source": "t"},
+        {"param": "sides[Japan].tracker.max_coast_s", "dist": "normal", "mean": 60, "sd": 5, "low": 30,
+         "source": "t"},
+        {"param": "low_level_height_m", "dist": "triangular", "low": 30, "mode": 50, "high": 250, "source": "t"},
+    ], flagship_raw, "x")
+    assert [p.affects_coverage for p in unc.params] == [False, False, True, False, False]
+    assert unc.columns[0] == "epoch_utc_shift_s"
+    vals = {"epoch_utc_shift_s": -120.0, "interceptors[F-4EJ].scramble.delay_s": 90.0,
+            "radars[Okushiri].antenna_msl_m": 610.0, "sides[Japan].tracker.max_coast_s": 45.0,
+            "low_level_height_m": 40.0}
+    raw, low = P.apply_params(flagship_raw, unc, vals)
+    assert low == 40.0 and flagship_raw["radars"][0]["antenna_msl_m"] == 600  # the original is untouched
+    sc = parse_run_scenario(raw, "x")
+    base = load_run_scenario("belenko-1976")
+    assert (base.defenders.epoch_utc - sc.defenders.epoch_utc).total_seconds() == 120.0
+    f = sc.defenders.interceptors[0].scramble
+    assert f.delay_s == 90.0 and f.at_utc is None  # the scripted scramble became a reactive one
+    assert next(r for r in sc.radars if r.name == "Okushiri").antenna_msl_m == 610
+    assert next(s for s in sc.defenders.sides if s.name == "Japan").tracker.max_coast_s == 45.0
+
+
+BAD = [
+    ({"param": "nonsense.value", "dist": "uniform", "low": 0, "high": 1, "source": "t"}, "unknown parameter path"),
+    ({"param": "radars[Nowhere].antenna_msl_m", "dist": "uniform", "low": 0, "high": 1, "source": "t"},
+     "no item named 'Nowhere'"),
+    ({"param": "interceptors[5].takeoff_s", "dist": "uniform", "low": 0, "high": 1, "source": "t"}, "no [5]"),
+    ({"param": "low_level_height_m", "dist": "uniform", "low": 250, "high": 30, "source": "t"}, "must be < high"),
+    ({"param": "low_level_height_m", "dist": "normal", "mean": 100, "sd": 0, "source": "t"}, "greater than 0"),
+    ({"param": "low_level_height_m", "dist": "gamma", "k": 1, "source": "t"}, "unknown or missing distribution"),
+    ({"param": "low_level_height_m", "dist": "uniform", "low": 30, "high": 250}, "give 'source'"),
+    ({"param": "low_level_height_m", "dist": "uniform", "low": 30, "hi": 250, "source": "t"}, "unknown field"),
+    ({"param": "low_level_height_m", "dist": "triangular", "low": 30, "mode": 300, "high": 250, "source": "t"},
+     "mode"),
+    ({"param": "low_level_height_m", "dist": "choice", "values": [], "source": "t"}, "values"),
+    ({"param": "intruder.swerling", "dist": "choice", "values": [2], "source": "t"}, "must be 0, 1 or 3"),
+    ({"param": "radars[Tobetsu].antenna_agl_m", "dist": "uniform", "low": -10, "high": 5, "source": "t"},
+     "not allowed"),
+    ({"param": "intruder.rcs_m2.bogus", "dist": "uniform", "low": 1, "high": 5, "source": "t"}, "not allowed"),
+]
+
+
+@pytest.mark.parametrize("entry,text", BAD, ids=[str(i) for i in range(len(BAD))])
+def test_bad_uncertain_entries(flagship_raw, entry, text):
+    with pytest.raises(ScenarioError) as ei:
+        P.parse_uncertain([entry], flagship_raw, "scn.yaml")
+    msg = str(ei.value)
+    assert msg.startswith("scn.yaml: uncertain[0]") and text in msg and "\n" not in msg
+
+
+def test_bad_uncertain_in_a_file_is_one_line_exit_2(flagship_raw, tmp_path, capsys):
+    raw = copy.deepcopy(flagship_raw)
+    raw["uncertain"] = [{"param": "radars[Okushiri].mast_m", "dist": "uniform", "low": 1, "high": 2,
+                         "source": "t"}]
+    f = tmp_path / "bad.yaml"
+    f.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    assert main(["montecarlo", str(f), "--runs", "2", "--out", str(tmp_path / "r.parquet")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "bad.yaml" in err and "uncertain[0] (radars[Okushiri].mast_m)" in err
+    assert not (tmp_path / "r.parquet").exists()
+
+
+@pytest.mark.parametrize("argv,text", [
+    (["--runs", "0"], "--runs: must be a number of runs >= 1"),
+    (["--runs", "-3"], "--runs"),
+    (["--runs", "2", "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], "not allowed with"),
+    (["--runs", "2", "--workers", "0"], "--workers: must be >= 1"),
+    (["--runs", "2", "--scheduler", "tcp://127.0.0.1:1", "--timeout", "1"], "cannot reach a Dask scheduler"),
+])
+def test_cli_errors_one_line_exit_2(tmp_path, capsys, argv, text):
+    rc = main(["montecarlo", "belenko-1976", "--out", str(tmp_path / "r.parquet"), *argv])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and text in err and err.count("\n") == 0, err
+
+
+def test_wilson_and_prcc():
+    p, lo, hi = wilson(5, 10)
+    assert p == 0.5 and lo == pytest.approx(0.2366, abs=1e-4) and hi == pytest.approx(0.7634, abs=1e-4)
+    p, lo, hi = wilson(0, 20)
+    assert p == 0 and lo == 0 and hi == pytest.approx(0.1611, abs=1e-4)
+    assert all(math.isnan(v) for v in wilson(0, 0))
+    rng = np.random.default_rng(1)
+    X = rng.uniform(size=(400, 3))
+    y = (X[:, 0] + 0.1 * rng.normal(size=400) > 0.5).astype(float)
+    r = prcc(X, y)
+    assert r[0] > 0.6 and abs(r[1]) < 0.15 and abs(r[2]) < 0.15
+
+
+# ---------------------------------------------------------------- on Dask
+def test_stream_resume_and_shared_coverage(client, light_files, tmp_path):
+    st = R.load_study(str(light_files["plain"]), seed=11)
+    out = tmp_path / "r.parquet"
+    before = R.PREPARE_CALLS
+    res = R.run_study(st, client, 6, out, batch=2, progress=False)
+    assert res.new_rows == 6 and not res.failed
+    keys = {st.coverage_key(st.values(i)) for i in range(6)}
+    assert R.PREPARE_CALLS - before == len(keys) == res.prepared_on_driver <= 2  # once per distinct antenna
+    assert set(_worker_prepare_calls(client).values()) == {0}  # shipped, never recomputed on a worker
+    first = pq.read_table(out).to_pylist()
+    assert [r["run"] for r in first] == list(range(6))
+    for r in first:
+        assert r["seed"] == R.run_seed(11, r["run"])
+        for k, v in st.values(r["run"]).items():
+            assert r[k] == v
+        assert r["outcome"] in ("escaped", "crashed") and r["error"] == ""
+        assert r["detected.Japan"] and r["first_detection_t_s.Japan"] > 0
+
+    # the same command again with more runs: only the missing indices run
+    res2 = R.run_study(R.load_study(str(light_files["plain"]), seed=11), client, 8, out, progress=False)
+    assert (res2.new_rows, res2.skipped, res2.total_rows) == (2, 6, 8)
+    rows = pq.read_table(out).to_pylist()
+    assert [r["run"] for r in rows] == list(range(8))
+    assert [_nan_free(r) for r in rows[:6]] == [_nan_free(r) for r in first]  # resumed rows untouched
+    # and with nothing left to do
+    assert R.run_study(st, client, 8, out, progress=False).new_rows == 0
+    # another seed refuses to mix into this file
+    with pytest.raises(Exception, match="another scenario or seed"):
+        R.run_study(R.load_study(str(light_files["plain"]), seed=12), client, 8, out, progress=False)
+
+
+def test_killed_worker_loses_no_run(client, light_files, tmp_path):
+    st = R.load_study(str(light_files["fighters"]), seed=5)
+    out = tmp_path / "k.parquet"
+    killed = []
+
+    def kill_one_busy_worker(row, n_done):
+        if killed:
+            return
+        busy = [w for w, keys in client.processing().items() if keys]
+        assert busy, "no run in flight to kill"
+        pid = client.run(os.getpid, workers=[busy[0]])[busy[0]]
+        os.kill(pid, signal.SIGKILL)
+        killed.append(pid)
+
+    res = R.run_study(st, client, 8, out, batch=3, progress=False, on_result=kill_one_busy_worker)
+    assert killed and not res.failed and res.new_rows == 8
+    runs = pq.read_table(out).column("run").to_pylist()
+    assert sorted(runs) == list(range(8)) and len(set(runs)) == 8
+    client.wait_for_workers(2, timeout=60)  # the nanny restarted it, and the plugin re-installed the coverage
+    assert set(_worker_prepare_calls(client).values()) == {0}
+    # a row computed on a worker (maybe retried) equals the same run in this process
+    row = next(r for r in pq.read_table(out).to_pylist() if r["run"] == 3)
+    here = R.run_row(st, 3)
+    assert _nan_free(here) == _nan_free(row)
+
+
+def test_cli_scheduler_and_summary(client, light_files, tmp_path, capsys):
+    out = tmp_path / "c.parquet"
+    argv = ["montecarlo", str(light_files["plain"]), "--runs", "4", "--scheduler", client.scheduler.address,
+            "--out", str(out), "--seed", "3", "--quiet"]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "4 new runs" in text and "P(escape)" in text
+    for name in ("c.summary.json", "c.sensitivity.png", "c.first_detection.png"):
+        assert (tmp_path / name).stat().st_size > 0
+    s = json.loads((tmp_path / "c.summary.json").read_text())
+    e = s["escape"]
+    assert e["n"] == 4 and 0 <= e["ci95"][0] <= e["p"] <= e["ci95"][1] <= 1
+    assert {q["column"] for q in s["sensitivity"]} == {"low_level_height_m", "intruder.rcs_m2.value",
+                                                       "radars[Okushiri].antenna_msl_m", "epoch_utc_shift_s"}
+    assert s["sides"]["Japan"]["detected"] == 4
+    assert main(argv) == 0 and "0 new runs (4 already done)" in capsys.readouterr().out
+    assert not list(tmp_path.glob(".*tmp"))  # no temporary files left
+
+
+def test_cli_local_cluster_two_workers(light_files, tmp_path, capsys):
+    out = tmp_path / "w.parquet"
+    assert main(["montecarlo", str(light_files["plain"]), "--runs", "3", "--workers", "2", "--out", str(out),
+                 "--quiet", "--no-summary"]) == 0
+    assert pq.read_table(out).column("run").to_pylist() == [0, 1, 2]
+    assert not (tmp_path / "w.summary.json").exists()
+    s = summarise(out)
+    assert s["runs"] == 3
+    data, paths = write_summary(out)
+    assert paths["json"].exists()
