@@ -43,8 +43,24 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
     return parser
 
 
+def _small_pages() -> None:
+    """Ask numpy not to madvise huge pages for big arrays. On kernels whose huge pages are
+    defragmented on demand (``defrag = madvise``) the first touch of a 400 MB array then
+    stalls in memory compaction (0.9 s measured here against 0.15 s with small pages),
+    which would dominate a coverage command on a 10001 x 10001 grid."""
+    import numpy as np
+
+    setter = getattr(getattr(np, "_core", None), "multiarray", None)
+    setter = getattr(setter, "_set_madvise_hugepage", None) or getattr(
+        getattr(getattr(np, "core", None), "multiarray", None), "_set_madvise_hugepage", None)
+    if setter is not None:
+        setter(False)
+
+
 def main(argv: list[str] | None = None) -> int:
     from foxbat.errors import FoxbatError
+
+    _small_pages()
 
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv)
