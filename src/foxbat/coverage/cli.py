@@ -126,17 +126,45 @@ def _cells_in_range(dem, sites) -> float:
     return float(sum(per_site))
 
 
+def _read_dem_in_background(path, band):
+    """Start reading the DEM in a thread (GDAL releases the GIL while it reads) and
+    return a function that waits for it: the read overlaps numba's start-up."""
+    import threading
+
+    box: dict = {}
+
+    def work():
+        try:
+            from foxbat.terrain import open_dem
+
+            box["dem"] = open_dem(path, band)
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+
+    th = threading.Thread(target=work, name="foxbat-read-dem", daemon=True)
+    th.start()
+
+    def result():
+        th.join()
+        if "error" in box:
+            raise box["error"]
+        return box["dem"]
+
+    return result
+
+
 def run(a: argparse.Namespace) -> int:
-    from foxbat.coverage.engine import compute_coverage
     from foxbat.coverage.startup import load_kernels_without_blas_probe
-    from foxbat.coverage.raster_io import NODATA, write_ceiling_tif, write_coverage_tif
-    from foxbat.terrain import open_dem
 
     _check_args(a)
     alts = _parse_alts(a.alts) if a.geojson else []
     sites = _sites(a)
+    dem_result = _read_dem_in_background(a.dem, a.band)
     load_kernels_without_blas_probe()
-    dem = open_dem(a.dem, a.band)
+    from foxbat.coverage.engine import compute_coverage
+    from foxbat.coverage.raster_io import NODATA, write_ceiling_tif, write_coverage_tif
+
+    dem = dem_result()
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
 
