@@ -134,6 +134,8 @@ def _reports(res, out: Path, status) -> list[Path]:
     d = res.scenario.defenders
     written.append(render_history_png(out / "history.csv", out / "history.png",
                                       f"{res.scenario.name}: the simulation beside the record", d.local_tz_name))
+    status.update("coverage polygons")
+    written.append(_write_coverage_geojson(res, out / "coverage.geojson"))
     try:
         from foxbat.report.all_reports import write_reports
     except ImportError:  # reports not installed in this build
@@ -141,6 +143,24 @@ def _reports(res, out: Path, status) -> list[Path]:
     status.update("reports")
     written += write_reports(out)
     return written
+
+
+def _write_coverage_geojson(res, path: Path) -> Path:
+    """Each side's covered area at the low-level height and at 1,000 m above ground."""
+    from foxbat.coverage import RadarSite
+    from foxbat.coverage.engine import Coverage
+    from foxbat.coverage.polygons import coverage_geojson, write_geojson
+
+    alts = sorted({h for h in (res.low_level_height_m, 1000.0) if h is not None})
+    features = []
+    for side, lowest in res.side_coverage.items():
+        sites = [RadarSite(r.lat_deg, r.lon_deg, antenna_msl_m=r.antenna_msl_m, max_range_m=r.max_range_m,
+                           name=r.name) for r in res.radars if r.side == side]
+        fc = coverage_geojson(Coverage(res.dem, sites, res.scenario.defenders.k, lowest), alts, "agl")
+        for f in fc["features"]:
+            f["properties"]["side"] = side
+            features.append(f)
+    return write_geojson({"type": "FeatureCollection", "features": features}, path)
 
 
 def _clock(res, t_s: float | None) -> str:
