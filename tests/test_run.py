@@ -214,3 +214,20 @@ def test_false_alarms_feed_the_tracker_without_changing_target_draws():
     for side, res in b.tracking.items():
         ghosts = [t for t in res.tracks if t.target is None]
         assert len(ghosts) <= 2, (side, len(ghosts))
+
+
+def test_default_run_writes_every_report(tmp_path, monkeypatch, capsys):
+    """`foxbat run` with no argument: the flagship, into ./foxbat-out/, with every report."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["run"]) == 0
+    out = tmp_path / "foxbat-out"
+    for name in ("events.jsonl", "map.png", "timeline.png", "replay.html", "flight.kml", "flight.czml",
+                 "paths.geojson", "coverage.geojson", "history.csv", "history.png", "low_level.csv"):
+        assert (out / name).stat().st_size > 100, name
+    printed = capsys.readouterr().out
+    assert "who saw whom" in printed and "the simulation beside the record" in printed
+    rows = (out / "low_level.csv").read_text().splitlines()
+    assert rows[1].startswith("250") and rows[2].startswith("30")  # the disputed height, both ways
+    history = (out / "history.csv").read_text()
+    assert "JASDF Okushiri detects" in history and "agrees" in history
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary files left
