@@ -2,7 +2,6 @@
 ranges are WGS84 geodesic ranges in both."""
 
 import numpy as np
-import pytest
 from affine import Affine
 from pyproj import Geod, Transformer
 

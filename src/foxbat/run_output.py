@@ -15,14 +15,9 @@ from foxbat.sim import RunResult, _iso
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    from foxbat.atomic import write_text
+
+    write_text(path, text)
 
 
 def _num(v):

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -97,15 +95,9 @@ def write_csv(rows: list[dict], path: Path) -> Path:
 
 
 def _atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    from foxbat.atomic import write_bytes
+
+    write_bytes(path, data)
 
 
 COLOURS = {"direct": "#7f7f7f", "historical": "#d62728", "planned": "#2ca02c"}

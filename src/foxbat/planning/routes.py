@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -224,15 +223,9 @@ def write_scenario(doc: dict, path: str | os.PathLike, header: str = "") -> Path
         raise ParameterError(f"folder {path.parent} does not exist", where="--out")
     text = "".join(f"# {line}\n" for line in header.splitlines()) + yaml.safe_dump(
         doc, sort_keys=False, allow_unicode=True, width=110)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    from foxbat.atomic import write_text
+
+    write_text(path, text)
     return path
 
 

@@ -24,7 +24,6 @@ import io
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -130,19 +129,9 @@ def write_replay_html(run: RunData, path: str | os.PathLike, *, width_px: int = 
     uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     page = (_TEMPLATE.replace("%TITLE%", html.escape(run.title))
             .replace("%DATA%", payload).replace("%BG%", uri))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(page)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    from foxbat.atomic import write_text
+
+    write_text(path, page)
     return path
 
 

@@ -294,7 +294,7 @@ def read_run(run_dir: str | os.PathLike, *, coverage: bool = True) -> RunData:
     for name in REQUIRED_FILES:
         p = d / name
         if not p.is_file():
-            raise InputFileError(f"missing from the run folder (foxbat run writes it; see docs/run-output.md)",
+            raise InputFileError("missing from the run folder (foxbat run writes it; see docs/run-output.md)",
                                  where=str(p))
     meta = _read_json(d / "run.json")
     if not isinstance(meta, dict):

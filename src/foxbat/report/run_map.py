@@ -250,7 +250,6 @@ def render_run_map(run: RunData, path: str | os.PathLike, *, width_in: float = 1
         if frac is not None and frac.max() >= 0.5 and frac.min() < 0.5:
             ax.contour(xs, ys, frac, levels=[0.5], colors=[colour], linewidths=0.9, alpha=0.75, zorder=1)
 
-    halo = [patheffects.withStroke(linewidth=3, foreground="white")]
     legend_paths: dict[str, str] = {}
     place: list[tuple] = []  # labels placed last, avoiding each other
     # --- aircraft paths coloured by who detects them ---------------------------------------

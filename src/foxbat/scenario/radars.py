@@ -9,7 +9,6 @@ with a ``reason``.
 from __future__ import annotations
 
 import csv
-import math
 from importlib.resources import files
 from pathlib import Path
 from typing import Any

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from foxbat.errors import InputFileError, OffMapError, ParameterError
+from foxbat.errors import InputFileError, ParameterError
 
 # Reads of whole large rasters are several times faster with a small block cache:
 # GDAL then copies straight into our array instead of through its cache.
