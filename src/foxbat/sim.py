@@ -111,18 +111,23 @@ class Prepared:
     airspaces: dict[str, Airspace]
 
 
+def check_bases_on_dem(sc: RunScenario, dem: Dem) -> None:
+    """OffMapError for the first base outside the DEM."""
+    from foxbat.errors import OffMapError
+
+    for i, b in enumerate(sc.defenders.bases):
+        if not bool(dem.contains(b.lat, b.lon)):
+            raise OffMapError(f"base {b.name} at {b.lat:.4f},{b.lon:.4f} lies outside the DEM ({dem.name})",
+                              where=sc.where, field=f"bases[{i}] ({b.name})")
+
+
 def prepare(sc: RunScenario) -> Prepared:
     """Load the DEM and compute every ground radar's coverage and the airspaces."""
     from foxbat.terrain import open_dem
 
     d = sc.defenders
     dem = open_dem(sc.flight.dem)
-    for i, b in enumerate(d.bases):  # noqa: B007
-        if not bool(dem.contains(b.lat, b.lon)):
-            from foxbat.errors import OffMapError
-
-            raise OffMapError(f"base {b.name} at {b.lat:.4f},{b.lon:.4f} lies outside the DEM ({dem.name})",
-                              where=sc.where, field=f"bases[{i}] ({b.name})")
+    check_bases_on_dem(sc, dem)
     radars = build_ground_radars(sc, dem)
     airspaces = {s.name: airspace_from_dem(s.name, dem, s.airspace.lat_min, s.airspace.lat_max, s.airspace.lon_min,
                                            s.airspace.lon_max, s.airspace.buffer_km)

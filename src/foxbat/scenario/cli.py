@@ -34,8 +34,8 @@ def _validate(a) -> int:
 def _check_geography(sc) -> None:
     """Sites and bases on the DEM, the route inside it: what a run would reject, found now."""
     from foxbat.coverage.engine import site_ground_m
-    from foxbat.errors import OffMapError
     from foxbat.flight.route import compile_route
+    from foxbat.sim import check_bases_on_dem
     from foxbat.flight.terrain import ground_grid
     from foxbat.aircraft.performance import load_aircraft
     from foxbat.terrain import open_dem
@@ -43,10 +43,7 @@ def _check_geography(sc) -> None:
     dem = open_dem(sc.flight.dem)
     for spec in sc.radars:
         site_ground_m(dem, spec.to_site())
-    for i, b in enumerate(sc.defenders.bases):
-        if not bool(dem.contains(b.lat, b.lon)):
-            raise OffMapError(f"base {b.name} lies outside the DEM ({dem.name})", where=sc.where,
-                              field=f"bases[{i}] ({b.name})")
+    check_bases_on_dem(sc, dem)
     ac = load_aircraft(sc.flight.aircraft.type, where=sc.where)
     compile_route(sc.flight, ac, ground_grid(dem), sc.where)
 

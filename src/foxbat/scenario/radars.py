@@ -66,7 +66,7 @@ def builtin_scenario_path(name: str) -> Path:
 
 def builtin_scenario_names() -> list[str]:
     folder = Path(str(files("foxbat.scenario") / "builtin"))
-    return sorted(p.stem for p in folder.glob("*.yaml") if not p.stem.endswith("-flight"))
+    return sorted(p.stem for p in folder.glob("*.yaml"))
 
 
 def _format_validation_error(exc: ValidationError, items: list[dict], where: str) -> ScenarioError:

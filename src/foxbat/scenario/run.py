@@ -167,7 +167,7 @@ class HistoryEvent(_Strict):
     source: str = Field(description="citation of the record")
 
 
-class WeatherSpec(_Strict):  # noqa: D101 - documented below
+class WeatherSpec(_Strict):
     """A cloud layer: eyes see through clear air only (radar is not affected)."""
 
     cloud_base_m: float | None = Field(default=None, ge=0, description="MSL")
