@@ -66,7 +66,7 @@ def _show(a) -> int:
 
     sc = load_run_scenario(a.name)
     d = sc.defenders
-    c = Console()
+    c = Console() if sys.stdout.isatty() else Console(width=140)  # pipes: do not truncate names
     c.print(f"[bold]{sc.name}[/]: {d.title or ''}")
     c.print(f"epoch {d.epoch_utc:%Y-%m-%d %H:%M:%S} UTC ({d.local_tz_name} = UTC{d.local_tz_hours:+g}), "
             f"k = {d.k:.4g}, seed {d.seed}, DEM {sc.flight.dem or 'built-in'}")
