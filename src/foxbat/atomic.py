@@ -42,3 +42,10 @@ def write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     with atomic_output(path) as tmp:
         tmp.write_bytes(data)
     return Path(path)
+
+
+def save_figure(fig, path: str | os.PathLike) -> Path:
+    """Save a matplotlib figure as PNG atomically (white background)."""
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, format="png", facecolor="white")
+    return Path(path)

@@ -75,9 +75,10 @@ COLUMNS = ["what", "recorded_local", "simulated_local", "difference_min", "agree
 
 
 def write_history_csv(res, path) -> Path:
-    from foxbat.run_output import _atomic_write_text, _csv
+    from foxbat.atomic import write_text
+    from foxbat.run_output import _csv
 
     rows = compare(res)
     path = Path(path)
-    _atomic_write_text(path, _csv(COLUMNS, ([r[c] for c in COLUMNS] for r in rows)))
+    write_text(path, _csv(COLUMNS, ([r[c] for c in COLUMNS] for r in rows)))
     return path

@@ -102,11 +102,12 @@ def _variant_row(res) -> dict:
 
 
 def _write_low_level_csv(res, variants, path: Path) -> Path:
-    from foxbat.run_output import _atomic_write_text, _csv
+    from foxbat.atomic import write_text
+    from foxbat.run_output import _csv
 
     rows = [_variant_row(v) for v in variants]
     cols = list(rows[0])
-    _atomic_write_text(path, _csv(cols, ([r[c] for c in cols] for r in rows)))
+    write_text(path, _csv(cols, ([r[c] for c in cols] for r in rows)))
     return path
 
 

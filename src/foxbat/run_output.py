@@ -11,13 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from foxbat.atomic import write_text
 from foxbat.sim import RunResult, _iso
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    from foxbat.atomic import write_text
-
-    write_text(path, text)
 
 
 def _num(v):
@@ -93,7 +88,7 @@ def write_run_folder(res: RunResult, out_dir: str | os.PathLike) -> list[Path]:
 
     def put(name, text):
         p = out / name
-        _atomic_write_text(p, text)
+        write_text(p, text)
         written.append(p)
 
     put("run.json", json.dumps(_clean(run_meta(res)), indent=1, sort_keys=False) + "\n")

@@ -12,10 +12,10 @@ from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from foxbat.errors import InputFileError, ScenarioError
+from foxbat.errors import ScenarioError
+from foxbat.yamlio import read_yaml
 from foxbat.provenance import Figure, Provenance
 
 
@@ -134,12 +134,7 @@ def _key(name: str) -> str:
 def load_spec_file(path: str | Path) -> AircraftSpec:
     """Read and validate one aircraft data file."""
     p = Path(path)
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputFileError(f"cannot be read: {exc.strerror}", where=str(p)) from None
-    except yaml.YAMLError as exc:
-        raise InputFileError(f"not valid YAML: {str(exc).splitlines()[0]}", where=str(p)) from None
+    raw, _ = read_yaml(p)
     try:
         return AircraftSpec.model_validate(raw)
     except ValidationError as exc:

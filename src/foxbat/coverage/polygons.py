@@ -25,6 +25,7 @@ from typing import Sequence
 
 import numpy as np
 
+from foxbat.atomic import write_text
 from foxbat.errors import ParameterError
 
 #: Largest side (cells) of the mask that is traced into polygons; larger masks are
@@ -102,7 +103,7 @@ def write_geojson(obj: dict, path: str | os.PathLike) -> Path:
     """Write a GeoJSON object to ``path`` atomically (temporary file, then rename)."""
     path = Path(path)
     text = json.dumps(obj, separators=(",", ":"), allow_nan=False)
-    _atomic_write_text(path, text + "\n")
+    write_text(path, text + "\n")
     return path
 
 
@@ -333,13 +334,3 @@ def _geometry_dict(geom) -> dict:
     if geom.is_empty:
         return {"type": "MultiPolygon", "coordinates": []}
     return json.loads(shapely.to_geojson(geom))
-
-
-# --- files ----------------------------------------------------------------------------
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    from foxbat.atomic import write_text
-
-    write_text(path, text)
-
-

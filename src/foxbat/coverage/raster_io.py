@@ -13,10 +13,6 @@ NODATA = -9999.0
 _STRIP_ROWS = 256
 
 
-def _tmp_path(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
-
-
 def write_float_raster(path: str | os.PathLike, cov: Coverage, bands: list[tuple[np.ndarray, str]],
                        tags: dict[str, str] | None = None) -> Path:
     """Write bands as float32 (missing: NaN or NODATA in float bands, negative in
@@ -28,12 +24,13 @@ def write_float_raster(path: str | os.PathLike, cov: Coverage, bands: list[tuple
     import rasterio
     from rasterio.windows import Window
 
+    from foxbat.atomic import atomic_output
+
     path = Path(path)
-    tmp = _tmp_path(path)
     dem = cov.dem
     profile = dict(driver="GTiff", width=dem.shape[1], height=dem.shape[0], count=len(bands),
                    dtype="float32", crs=dem.crs, transform=dem.transform, nodata=NODATA)
-    try:
+    with atomic_output(path) as tmp:
         with rasterio.Env(GDAL_CACHEMAX=64), rasterio.open(tmp, "w", **profile) as ds:
             for b, (arr, desc) in enumerate(bands, start=1):
                 # strips of rows: no whole-raster copy for the dtype or the NaN fill
@@ -48,10 +45,6 @@ def write_float_raster(path: str | os.PathLike, cov: Coverage, bands: list[tuple
                 ds.set_band_description(b, desc)
             if tags:
                 ds.update_tags(**tags)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return path
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from foxbat.atomic import write_bytes
 from foxbat.flight import layout as L
 from foxbat.flight.trajectory import COLUMNS, Trajectory
 
@@ -19,13 +20,6 @@ CSV_FORMAT = {
     "gs_mps": 2, "heading_deg": 2, "climb_mps": 2, "load_factor": 3, "fuel_kg": 2, "mass_kg": 1, "mach": 4,
     "fuel_flow_kg_s": 4,
 }
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write a file through a temporary file in the same folder and a rename."""
-    from foxbat.atomic import write_bytes
-
-    write_bytes(path, data)
 
 
 def _clean(v: Any) -> Any:
@@ -151,19 +145,19 @@ def write_outputs(traj: Trajectory, out_dir: Path, scenario_name: str, plot: boo
     out_dir = Path(out_dir)
     written = []
     p = out_dir / "trajectory.csv"
-    atomic_write_bytes(p, trajectory_csv(traj).encode())
+    write_bytes(p, trajectory_csv(traj).encode())
     written.append(p)
     p = out_dir / "trajectory.geojson"
-    atomic_write_bytes(p, (json.dumps(trajectory_geojson(traj, scenario_name), separators=(",", ":")) + "\n").encode())
+    write_bytes(p, (json.dumps(trajectory_geojson(traj, scenario_name), separators=(",", ":")) + "\n").encode())
     written.append(p)
     p = out_dir / "events.json"
-    atomic_write_bytes(p, (json.dumps(events_document(traj, scenario_name), indent=1, ensure_ascii=False) + "\n")
+    write_bytes(p, (json.dumps(events_document(traj, scenario_name), indent=1, ensure_ascii=False) + "\n")
                        .encode())
     written.append(p)
     if plot:
         from foxbat.flight.plot import profile_png
 
         p = out_dir / "profile.png"
-        atomic_write_bytes(p, profile_png(traj, scenario_name))
+        write_bytes(p, profile_png(traj, scenario_name))
         written.append(p)
     return written

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from foxbat.atomic import write_bytes
 from foxbat.planning import costs
 from foxbat.planning.routes import direct_legs, scenario_with_route, total_distance_m
 
@@ -90,14 +91,8 @@ def write_csv(rows: list[dict], path: Path) -> Path:
     w.writerow(keys)
     for r in rows:
         w.writerow([_fmt(r.get(k)) for k in keys])
-    _atomic(path, buf.getvalue().encode())
+    write_bytes(path, buf.getvalue().encode())
     return path
-
-
-def _atomic(path: Path, data: bytes) -> None:
-    from foxbat.atomic import write_bytes
-
-    write_bytes(path, data)
 
 
 COLOURS = {"direct": "#7f7f7f", "historical": "#d62728", "planned": "#2ca02c"}
@@ -151,5 +146,5 @@ def render_map(evals: list[dict], prepared, path: Path, title: str = "") -> Path
     ax.set_title(title or "direct, historical and planned routes", fontsize=10)
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
-    _atomic(path, buf.getvalue())
+    write_bytes(path, buf.getvalue())
     return path

@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from foxbat.errors import InputFileError, ScenarioError
+from foxbat.errors import ScenarioError
+from foxbat.yamlio import read_yaml
 from foxbat.provenance import Figure, Provenance
 from foxbat.radar import clutter as _clutter
 from foxbat.radar import detection as _det
@@ -317,12 +317,7 @@ def load_catalogue_file(path: str | Path) -> dict[str, RadarType]:
     """Read and validate a radar catalogue file; types by name (aliases included, keys
     normalised: case, spaces and punctuation ignored)."""
     p = Path(path)
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputFileError(f"cannot be read: {exc.strerror}", where=str(p)) from None
-    except yaml.YAMLError as exc:
-        raise InputFileError(f"not valid YAML: {str(exc).splitlines()[0]}", where=str(p)) from None
+    raw, _ = read_yaml(p)
     try:
         entries = _CatalogueFile.model_validate(raw).radars
     except ValidationError:

@@ -20,6 +20,7 @@ from typing import Sequence
 
 import numpy as np
 
+from foxbat.atomic import save_figure
 from foxbat.errors import ParameterError
 
 #: Default class boundaries of the lowest visible height above ground (m).
@@ -191,7 +192,7 @@ def render_coverage_png(
     # the note as the figure's bottom label, so the layout keeps room for it
     fig.supxlabel(_note(cov, dem, step), x=0.01, ha="left", fontsize=7.5, color="#444444")
 
-    _atomic_savefig(fig, path)
+    save_figure(fig, path)
     fig.clear()
     return path
 
@@ -275,12 +276,3 @@ def _site_xy(cov, dem, unit: float):
     lon = np.array([s.lon_deg for s in cov.sites], float)
     x, y = dem.xy(lat, lon)  # in the DEM's CRS (degrees or metres)
     return np.asarray(x, float) / unit, np.asarray(y, float) / unit
-
-
-def _atomic_savefig(fig, path: Path) -> None:
-    from foxbat.atomic import atomic_output
-
-    with atomic_output(path) as tmp:
-        fig.savefig(tmp, format="png", facecolor="white")
-
-

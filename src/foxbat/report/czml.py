@@ -17,7 +17,7 @@ import json
 import os
 from pathlib import Path
 
-from foxbat.report.paths_geojson import atomic_write_text
+from foxbat.atomic import write_text
 from foxbat.report.run_folder import RunData
 
 
@@ -119,5 +119,5 @@ def czml_packets(run: RunData, multiplier: float = 60.0) -> list[dict]:
 
 def write_czml(run: RunData, path: str | os.PathLike, *, multiplier: float = 60.0) -> Path:
     """Write the run as CZML to ``path`` (atomically); return the path."""
-    return atomic_write_text(Path(path), json.dumps(czml_packets(run, multiplier), separators=(",", ":"),
+    return write_text(path, json.dumps(czml_packets(run, multiplier), separators=(",", ":"),
                                                     allow_nan=False))

@@ -20,7 +20,7 @@ def render_history_png(history_csv: str | Path, path: str | Path, title: str = "
     from matplotlib.figure import Figure
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from foxbat.report.coverage_map import _atomic_savefig
+    from foxbat.atomic import save_figure
 
     rows = list(csv.DictReader(open(history_csv, encoding="utf-8")))
     fig = Figure(figsize=(10, 0.55 * len(rows) + 1.6), dpi=110, layout="constrained")
@@ -53,5 +53,5 @@ def render_history_png(history_csv: str | Path, path: str | Path, title: str = "
     ax.legend(loc="lower right", fontsize=8)
     ax.grid(axis="x", alpha=0.3)
     ax.set_title(title or "simulation beside the record")
-    _atomic_savefig(fig, Path(path))
+    save_figure(fig, path)
     return Path(path)

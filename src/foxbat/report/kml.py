@@ -108,6 +108,6 @@ def kml_text(run: RunData) -> str:
 
 def write_kml(run: RunData, path: str | os.PathLike) -> Path:
     """Write the run as KML 2.2 to ``path`` (atomically); return the path."""
-    from foxbat.report.paths_geojson import atomic_write_text
+    from foxbat.atomic import write_text
 
-    return atomic_write_text(Path(path), kml_text(run))
+    return write_text(path, kml_text(run))

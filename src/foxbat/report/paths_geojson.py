@@ -17,14 +17,8 @@ import math
 import os
 from pathlib import Path
 
+from foxbat.atomic import write_text
 from foxbat.report.run_folder import RunData
-
-
-def atomic_write_text(path: Path, text: str) -> Path:
-    """Write text to path through a temporary file in the same folder and a rename."""
-    from foxbat.atomic import write_text
-
-    return write_text(path, text)
 
 
 def _coords(lon, lat, alt):
@@ -69,4 +63,4 @@ def paths_geojson(run: RunData) -> dict:
 
 def write_paths_geojson(run: RunData, path: str | os.PathLike) -> Path:
     """Write the paths, tracks and events as GeoJSON to ``path`` (atomically); return the path."""
-    return atomic_write_text(Path(path), json.dumps(paths_geojson(run), separators=(",", ":"), allow_nan=False))
+    return write_text(path, json.dumps(paths_geojson(run), separators=(",", ":"), allow_nan=False))

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
+from foxbat.atomic import save_figure
 from foxbat.report.coverage_map import (
     _COAST_COLOUR,
     _LAND_RGB,
     _NODATA_RGB,
     _SEA_DEEP_RGB,
     _SEA_SHALLOW_RGB,
-    _atomic_savefig,
     _deg_label,
 )
 from foxbat.report.run_folder import RunData
@@ -366,7 +366,7 @@ def render_run_map(run: RunData, path: str | os.PathLike, *, width_in: float = 1
     ax.set_title(f"{run.title}\n{date}, {clock(run, t0)}\u2013{clock(run, t1)} {run.local_tz_name} "
                  f"({run.utc(t0):%H:%M}\u2013{run.utc(t1):%H:%M} UTC)", fontsize=12)
     fig.supxlabel(_note(run), x=0.01, ha="left", fontsize=7, color="#444444")
-    _atomic_savefig(fig, path)
+    save_figure(fig, path)
     fig.clear()
     return path
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from foxbat.report.coverage_map import _atomic_savefig
+from foxbat.atomic import save_figure
 from foxbat.report.run_folder import RunData
 from foxbat.report.run_map import clock
 
@@ -201,6 +201,6 @@ def render_timeline(run: RunData, path: str | os.PathLike, *, width_in: float = 
         ax.grid(True, color="#999999", linewidth=0.4, alpha=0.4)
     ax_alt.set_xlim(t0, t1)
     fig.suptitle(f"{run.title}: altitude, detections and fuel, {run.utc(t0):%d %b %Y}", fontsize=12)
-    _atomic_savefig(fig, path)
+    save_figure(fig, path)
     fig.clear()
     return path

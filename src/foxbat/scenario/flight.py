@@ -26,7 +26,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from foxbat.errors import InputFileError, ScenarioError
@@ -390,10 +389,7 @@ def load_flight_scenario(path_or_name: str | Path) -> tuple[FlightScenario, str]
             raise InputFileError("no such file; give a scenario YAML file", where=shown)
         if p.is_dir():
             raise InputFileError("is a folder; give a scenario YAML file", where=shown)
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputFileError(f"cannot be read: {exc.strerror}", where=shown) from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise InputFileError(f"not valid YAML: {str(exc).splitlines()[0]}", where=shown) from None
+    from foxbat.yamlio import read_yaml
+
+    data, _ = read_yaml(p, shown)
     return parse_flight_scenario(data, shown), shown

@@ -140,7 +140,6 @@ def load_sites_file(path_or_name: str, defaults: dict | None = None) -> list[Rad
 
     ``defaults`` fill fields a row leaves out (e.g. the command line's --antenna-agl).
     """
-    import yaml
 
     text = str(path_or_name)
     name = text.removeprefix(BUILTIN_PREFIX)
@@ -156,14 +155,9 @@ def load_sites_file(path_or_name: str, defaults: dict | None = None) -> list[Rad
     if path.suffix.lower() == ".csv":
         items = _read_csv(path)
     else:
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except UnicodeDecodeError:
-            raise InputFileError("not a text file; give a YAML or CSV sites file", where=where) from None
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = f"line {mark.line + 1}: " if mark is not None else ""
-            raise ScenarioError(f"{line}not valid YAML ({getattr(exc, 'problem', exc)})", where=where) from None
+        from foxbat.yamlio import read_yaml
+
+        data, _ = read_yaml(path, where)
         items = data.get("radars") if isinstance(data, dict) else data
         if isinstance(data, dict) and "radars" not in data:
             raise ScenarioError("no 'radars' section", where=where, field="radars")

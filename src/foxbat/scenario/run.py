@@ -13,7 +13,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from foxbat.errors import InputFileError, ScenarioError
@@ -351,17 +350,9 @@ def resolve_scenario_path(name_or_path: str | None) -> tuple[Path, str]:
 def load_run_scenario(name_or_path: str | None = None) -> RunScenario:
     """Read and validate a scenario file or a built-in scenario by name."""
     p, shown = resolve_scenario_path(name_or_path)
-    try:
-        text = p.read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
-    except OSError as exc:
-        raise InputFileError(f"cannot be read: {exc.strerror}", where=shown) from None
-    except UnicodeDecodeError:
-        raise InputFileError("not a text file; give a scenario YAML file", where=shown) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f"line {mark.line + 1}: " if mark is not None else ""
-        raise ScenarioError(f"{line}not valid YAML ({getattr(exc, 'problem', exc)})", where=shown) from None
+    from foxbat.yamlio import read_yaml
+
+    data, text = read_yaml(p, shown)
     try:
         return parse_run_scenario(data, shown, text)
     except ScenarioError as exc:
