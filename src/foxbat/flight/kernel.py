@@ -196,7 +196,6 @@ def simulate(legs, sc, mm_alt, mm, cl_alt, cl_dry, cl_max, ff_alt, ff_mach, ff_g
     along = 0.0
     tgt_prev = np.nan
     td_along = 0.0
-    dead_stick = False
     # clearance-violation episode
     in_viol = False
     worst = 0.0

@@ -101,7 +101,7 @@ COLOURS = {"direct": "#7f7f7f", "historical": "#d62728", "planned": "#2ca02c"}
 def render_map(evals: list[dict], prepared, path: Path, title: str = "") -> Path:
     """Hillshaded DEM, the radar sites by side, and the three flown paths."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.colors import LightSource
+    from foxbat.report.coverage_map import terrain_rgb
     from matplotlib.figure import Figure
 
     dem = prepared.dem
@@ -117,10 +117,9 @@ def render_map(evals: list[dict], prepared, path: Path, title: str = "") -> Path
     z = dem.heights_m[r0:r1 + 1, c0:c1 + 1].astype(float)
     a = dem.transform
     ext = (a.c + a.a * c0, a.c + a.a * (c1 + 1), a.f + a.e * (r1 + 1), a.f + a.e * r0)
-    ls = LightSource(azdeg=315, altdeg=45)
-    shade = ls.hillshade(np.maximum(z, 0.0), vert_exag=0.02)
-    rgb = np.where((z > 0)[..., None], (np.array([0.93, 0.91, 0.85]) * (0.55 + 0.45 * shade[..., None])),
-                   np.array([0.78, 0.87, 0.95]))
+    cell_w_m, cell_h_m = dem.cell_size_m()
+    valid = np.isfinite(z)
+    rgb = terrain_rgb(np.where(valid, z, 0.0), valid, valid & (z <= 0), cell_w_m, cell_h_m, vert_exag=4.0)
     fig = Figure(figsize=(11, 7.5), dpi=110)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)

@@ -37,6 +37,25 @@ _NODATA_RGB = np.array([1.0, 1.0, 1.0])
 _COAST_COLOUR = "#1d3f66"
 
 
+def terrain_rgb(zf: np.ndarray, valid: np.ndarray, is_sea: np.ndarray, cell_w_m: float, cell_h_m: float, *,
+                vert_exag: float, shade_sea: bool = False) -> np.ndarray:
+    """The maps' terrain colours (rows x cols x 3, 0..1): land hillshaded in a warm grey,
+    the sea tinted darker with depth (lightly shaded too with ``shade_sea`` when the DEM
+    has bathymetry), nodata white."""
+    from matplotlib.colors import LightSource
+
+    shade = LightSource(azdeg=315, altdeg=40).hillshade(np.maximum(zf, 0.0), vert_exag=vert_exag, dx=cell_w_m,
+                                                        dy=cell_h_m)
+    land = _LAND_RGB[None, None, :] * (0.55 + 0.45 * shade[..., None])
+    depth = np.clip(-zf / 4000.0, 0.0, 1.0)[..., None]
+    sea = _SEA_SHALLOW_RGB * (1 - depth) + _SEA_DEEP_RGB * depth
+    if shade_sea and np.any(zf < 0):
+        sea = sea * (0.93 + 0.07 * shade[..., None])
+    rgb = np.where(is_sea[..., None], sea, land)
+    rgb[~valid] = _NODATA_RGB
+    return np.clip(rgb, 0.0, 1.0)
+
+
 def render_coverage_png(
     cov,
     path: str | os.PathLike,
@@ -56,7 +75,7 @@ def render_coverage_png(
     """
     from matplotlib import patheffects
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.colors import BoundaryNorm, LightSource, ListedColormap
+    from matplotlib.colors import BoundaryNorm, ListedColormap
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -99,19 +118,10 @@ def render_coverage_png(
     # terrain: hillshaded land, tinted sea
     cell_w_m, cell_h_m = dem.cell_size_m()
     zf = np.where(valid, z, 0.0)
-    ground = np.maximum(zf, 0.0)
-    mean_cell_m = math.sqrt(cell_w_m * cell_h_m) * step
-    vert_exag = float(np.clip(math.sqrt(mean_cell_m / 90.0), 1.0, 12.0))
-    ls = LightSource(azdeg=315, altdeg=40)
-    shade = ls.hillshade(ground, vert_exag=vert_exag, dx=cell_w_m * step, dy=cell_h_m * step)
-    land = _LAND_RGB[None, None, :] * (0.55 + 0.45 * shade[..., None])
-    depth = np.clip(-zf / 4000.0, 0.0, 1.0)[..., None]
-    sea = _SEA_SHALLOW_RGB * (1 - depth) + _SEA_DEEP_RGB * depth
-    sea = sea * (0.93 + 0.07 * shade[..., None]) if np.any(zf < 0) else sea
     is_sea = valid & (zf <= 0)
-    rgb = np.where(is_sea[..., None], sea, land)
-    rgb[~valid] = _NODATA_RGB
-    rgb = np.clip(rgb, 0.0, 1.0)
+    mean_cell_m = math.sqrt(cell_w_m * cell_h_m) * step
+    rgb = terrain_rgb(zf, valid, is_sea, cell_w_m * step, cell_h_m * step,
+                      vert_exag=float(np.clip(math.sqrt(mean_cell_m / 90.0), 1.0, 12.0)), shade_sea=True)
 
     # coverage classes
     edges = [0.0, *bounds, math.inf]

@@ -20,14 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from foxbat.atomic import save_figure
-from foxbat.report.coverage_map import (
-    _COAST_COLOUR,
-    _LAND_RGB,
-    _NODATA_RGB,
-    _SEA_DEEP_RGB,
-    _SEA_SHALLOW_RGB,
-    _deg_label,
-)
+from foxbat.report.coverage_map import _COAST_COLOUR, _deg_label, terrain_rgb
 from foxbat.report.run_folder import RunData
 
 #: Opacity of a side's coverage tint where the side sees a target at the low-level height.
@@ -88,7 +81,6 @@ def open_run_dem(run: RunData):
 
 def basemap(run: RunData, bounds, width_px: int = 1400, height_m: float | None = None) -> Basemap:
     """Resample terrain and coverage onto a lon/lat grid over ``bounds`` (w, s, e, n)."""
-    from matplotlib.colors import LightSource
     from rasterio.crs import CRS
     from rasterio.transform import from_bounds
     from rasterio.warp import Resampling, reproject
@@ -119,19 +111,12 @@ def basemap(run: RunData, bounds, width_px: int = 1400, height_m: float | None =
     if z is not None:
         valid = np.isfinite(z)
         zf = np.where(valid, z, 0.0)
-        ground = np.maximum(zf, 0.0)
         cell_w = dlon * 111_320.0 * coslat
         cell_h = (n - s) / ny * 110_574.0
-        ls = LightSource(azdeg=315, altdeg=40)
-        vert = float(np.clip(math.sqrt(max(cell_w, cell_h) / 90.0), 1.0, 8.0))
-        shade = ls.hillshade(ground, vert_exag=vert, dx=cell_w, dy=cell_h)
-        land = _LAND_RGB[None, None, :] * (0.55 + 0.45 * shade[..., None])
-        depth = np.clip(-zf / 4000.0, 0.0, 1.0)[..., None]
-        sea = _SEA_SHALLOW_RGB * (1 - depth) + _SEA_DEEP_RGB * depth
         has_bathy = bool(np.any(zf < 0))
         is_sea = valid & ((zf < 0) if has_bathy else (zf <= 0.5))
-        rgb = np.where(is_sea[..., None], sea, land)
-        rgb[~valid] = _NODATA_RGB
+        rgb = terrain_rgb(zf, valid, is_sea, cell_w, cell_h,
+                          vert_exag=float(np.clip(math.sqrt(max(cell_w, cell_h) / 90.0), 1.0, 8.0)))
         if np.any(is_sea) and np.any(valid & ~is_sea):
             coast_level = 0.0 if has_bathy else 0.5
     else:
@@ -220,7 +205,6 @@ def clock(run: RunData, t_s: float, seconds: bool = False) -> str:
 
 def render_run_map(run: RunData, path: str | os.PathLike, *, width_in: float = 12.0) -> Path:
     """Draw the run map and write it to ``path`` as a PNG (atomically); return the path."""
-    from matplotlib import patheffects
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.collections import LineCollection
     from matplotlib.figure import Figure
