@@ -228,3 +228,24 @@ def test_command_line_entry_point_one_line(tmp_path):
     assert p.returncode == 2
     assert len(p.stderr.strip().splitlines()) == 1 and "outside the DEM" in p.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--alts", "30,x"], ["--alts", "comma-separated"]),
+    (["--min-elev-deg", "95"], ["--min-elev-deg", "(-90, 90)"]),
+    (["--antenna-msl", "nan"], ["--antenna-msl", "finite"]),
+    (["--sites", "builtin:belenko-1976"], ["give --site (repeatable) or --sites FILE"]),
+    (["--dem", "builtin:mars"], ["no built-in DEM 'mars'", "japan-sea"]),
+])
+def test_more_option_errors(tmp_path, capsys, args, words):
+    extra = ["--geojson", str(tmp_path / "c.geojson")] if args[0] == "--alts" else []
+    _bad(["coverage", *SITE, *args, *extra], capsys, tmp_path, words)
+
+
+def test_out_must_be_a_tif_file(tmp_path, capsys):
+    rc, _, err = run_cli(["coverage", *SITE, "--out", tmp_path / "cov.png"], capsys)
+    assert rc == 2 and "must end in .tif" in err and len(err.strip().splitlines()) == 1
+    folder = tmp_path / "x.tif"
+    folder.mkdir()
+    rc, _, err = run_cli(["coverage", *SITE, "--out", folder], capsys)
+    assert rc == 2 and "is a folder" in err

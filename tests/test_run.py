@@ -231,3 +231,45 @@ def test_default_run_writes_every_report(tmp_path, monkeypatch, capsys):
     history = (out / "history.csv").read_text()
     assert "JASDF Okushiri detects" in history and "agrees" in history
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary files left
+
+
+def _one_line_error(capsys, args, *words):
+    rc = main(args)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and "Traceback" not in err[0], err
+    for w in words:
+        assert w in err[0], err[0]
+
+
+def test_run_option_errors(tmp_path, capsys):
+    a_file = tmp_path / "f"
+    a_file.write_text("x")
+    _one_line_error(capsys, ["run", "--seed", "-1", "--out", str(tmp_path / "o")], "--seed", ">= 0")
+    _one_line_error(capsys, ["run", "--out", str(a_file)], "--out", "is a file")
+    _one_line_error(capsys, ["run", "--low-level-m", "-5", "--out", str(tmp_path / "o"), "--no-reports"],
+                    "--low-level-m", ">= 0")
+    _one_line_error(capsys, ["run", "no-such-scenario", "--out", str(tmp_path / "o")],
+                    "no-such-scenario", "belenko-1976")
+    _one_line_error(capsys, ["run", str(tmp_path), "--out", str(tmp_path / "o")], "is a folder")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("sides: [\n")
+    _one_line_error(capsys, ["run", str(bad), "--out", str(tmp_path / "o")], "bad.yaml", "line", "not valid YAML")
+    assert not (tmp_path / "o").exists()
+
+
+def test_scenario_reference_errors(tmp_path, capsys):
+    def edit(d):
+        d["interceptors"][0]["base"] = "Misawa"
+    _bad(tmp_path, capsys, edit, "interceptors[0] (F-4EJ).base", "no base 'Misawa'", "Chitose")
+
+    def edit2(d):
+        d["interceptors"][0]["radar"] = "AN/FPS-20"
+    _bad(tmp_path, capsys, edit2, "interceptors[0] (F-4EJ).radar", "ground radar")
+
+    def edit3(d):
+        d["interceptors"][0]["scramble"]["at_utc"] = "1976-09-06T03:00:00Z"
+    _bad(tmp_path, capsys, edit3, "scramble.at_utc", "before the scenario's epoch")
+
+    def edit4(d):
+        d["radars"][0]["side"] = "China"
+    _bad(tmp_path, capsys, edit4, "radars[0] (Okushiri).side", "not one of the sides")
