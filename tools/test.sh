@@ -7,7 +7,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+PY=${PYTHON:-python3}
 need_apt=()
+# a C compiler and Python's headers build the line-of-sight kernel's C port (tested)
+command -v gcc >/dev/null || need_apt+=(gcc)
+"$PY" -c "import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))" \
+  || need_apt+=(python3-dev)
 command -v gdal_viewshed >/dev/null || need_apt+=(gdal-bin)
 # ETOPO5 source of the built-in DEM: the test that rebuilds it byte for byte
 [ -e /usr/share/ferret-vis/data/etopo5.cdf ] || need_apt+=(ferret-datasets)
@@ -20,7 +25,6 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need_apt[@]}"
 fi
 
-PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test]'

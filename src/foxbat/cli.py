@@ -57,9 +57,17 @@ def _small_pages() -> None:
         setter(False)
 
 
+def _no_cloud_sessions() -> None:
+    """Keep rasterio from importing boto3 for AWS sessions (0.13 s of every command
+    where boto3 is installed): foxbat reads only local files. Only the command does
+    this; the Python API leaves the caller's imports alone."""
+    sys.modules.setdefault("boto3", None)  # type: ignore[arg-type]  # import boto3 -> ImportError
+
+
 def main(argv: list[str] | None = None) -> int:
     from foxbat.errors import FoxbatError
 
+    _no_cloud_sessions()
     _small_pages()
 
     argv = list(sys.argv[1:] if argv is None else argv)

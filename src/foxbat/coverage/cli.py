@@ -154,13 +154,20 @@ def _read_dem_in_background(path, band):
 
 
 def run(a: argparse.Namespace) -> int:
-    from foxbat.coverage.startup import load_kernels_without_blas_probe
+    from foxbat.coverage import los
 
     _check_args(a)
     alts = _parse_alts(a.alts) if a.geojson else []
     sites = _sites(a)
     dem_result = _read_dem_in_background(a.dem, a.band)
-    load_kernels_without_blas_probe()
+    # while the DEM is read (GDAL lets go of the GIL): pyproj for the sites' positions,
+    # and the numba kernel where the C port was not built
+    import pyproj  # noqa: F401
+
+    if not los.compiled():
+        from foxbat.coverage.startup import load_kernels_without_blas_probe
+
+        load_kernels_without_blas_probe()
     from foxbat.coverage.engine import compute_coverage
     from foxbat.coverage.raster_io import NODATA, write_ceiling_tif, write_coverage_tif
 

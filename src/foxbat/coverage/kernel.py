@@ -26,7 +26,7 @@ from numba import njit, prange
 from foxbat.coverage.prefetch import prefetch
 
 # rays processed together by one thread
-_CHUNK = 64
+_CHUNK = 128
 # how many grid lines ahead each ray's terrain is prefetched
 _PREFETCH_STEPS = 8
 
@@ -56,7 +56,8 @@ def lowest_visible_agl(
 ):
     """Lowest visible target height above ground (m) for every cell within range.
 
-    z: 2-D terrain heights MSL (any numeric dtype); nodata cells neither block nor
+    z: 2-D terrain heights MSL (float or signed integer: unsigned differences would
+    wrap; foxbat.coverage.los widens them); nodata cells neither block nor
     receive a value. (r0, c0): observer cell; h0_msl_m: antenna height MSL.
     cell_w_m / cell_h_m: ground size of a column / row step. inv_2kr = 1/(2kR).
     tan_min_elev: tangent of the lowest beam elevation (-inf for none).
