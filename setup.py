@@ -12,7 +12,7 @@ setup(
         Extension(
             "foxbat.coverage._los",
             sources=["src/foxbat/coverage/_los.c"],
-            depends=["src/foxbat/coverage/_los_body.h"],
+            depends=["src/foxbat/coverage/_los_body.h", "src/foxbat/coverage/_los_simd.h"],
             # -ffp-contract=off: no fused multiply-adds, so results match numba's bit for bit
             extra_compile_args=["-O3", "-fopenmp", "-ffp-contract=off"],
             extra_link_args=["-fopenmp"],

@@ -68,17 +68,33 @@ def _both(z, nodata, has_nd, r0, c0, h0, cw, ch, rng_m, tan_min, floor_m, n_rada
 needs_c = pytest.mark.skipif(los._C is None, reason="the C port is not built (or FOXBAT_LOS_KERNEL=numba)")
 
 
+@pytest.fixture(params=["simd", "scalar"])
+def simd(request):
+    """Both paths of the port's step 2: AVX2 (float32 without nodata tests, where the
+    CPU has it) and scalar."""
+    want = request.param == "simd"
+    before = los._C.simd()
+    if los._C.simd(want) != want:
+        pytest.skip("this CPU has no AVX2")
+    yield want
+    los._C.simd(before)
+
+
 @needs_c
 @pytest.mark.parametrize("surface", ["spike", "sinusoid", "fractal"])
 @pytest.mark.parametrize("dtype", ["float32", "float64", "int16", "int32"])
-@pytest.mark.parametrize("case", ["plain", "nodata", "beam", "no_floor", "edge", "network"])
-def test_c_port_matches_numba_bit_for_bit(surface, dtype, case):
+@pytest.mark.parametrize("case", ["plain", "checks", "nodata", "beam", "no_floor", "edge", "network"])
+def test_c_port_matches_numba_bit_for_bit(surface, dtype, case, simd):
     z = _surfaces()[surface]
     z = (np.rint(z) if dtype.startswith("int") else z).astype(dtype)
     is_float = dtype.startswith("float")
-    nodata, has_nd = (math.nan, True) if is_float else (0.0, False)
+    # as the engine calls it on a DEM with no missing cell: no nodata tests
+    nodata, has_nd = (math.nan, False) if is_float else (0.0, False)
     r0, c0, h0, cw, ch, rng_m, tan_min, floor_m, n_radars = 48, 48, 350.0, 100.0, 100.0, 6_000.0, -math.inf, 0.0, 1
-    if case == "nodata":  # a hole of missing cells across the rays, NaN and a declared value
+    if case == "checks":  # nodata tests on, nothing missing
+        has_nd = True
+        nodata = math.nan if is_float else -32768.0
+    elif case == "nodata":  # a hole of missing cells across the rays, NaN and a declared value
         nodata, has_nd = -32768.0, True
         z[30:36, 55:70] = nodata
         if is_float:

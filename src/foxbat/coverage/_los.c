@@ -13,6 +13,7 @@
 #include <Python.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define CHUNK 128         /* rays processed together by one thread */
@@ -21,15 +22,27 @@
 /* Python's max(a, b): b if b > a else a (NaN in a wins), as numba compiles it */
 static inline double pymax(double a, double b) { return b > a ? b : a; }
 
+/* AVX2 for step 2 where the compiler and the CPU (checked at import) have it */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define FOXBAT_SIMD 1
+#include "_los_simd.h"
+#else
+#define FOXBAT_SIMD 0
+#endif
+static int simd_on = 0;
+
 #define ZT float
 #define ZW float
 #define IS_FLOAT 1
+#define IS_F32 1
 #define NAME los_f32
 #include "_los_body.h"
 #undef ZT
 #undef ZW
 #undef IS_FLOAT
+#undef IS_F32
 #undef NAME
+#define IS_F32 0
 
 #define ZT double
 #define ZW double
@@ -228,7 +241,30 @@ static PyObject *py_fill(PyObject *self, PyObject *args)
     return ao;
 }
 
+static const char SIMD_DOC[] =
+    "simd(on=None) -> bool: whether step 2 runs four rays at a time with AVX2 (float32 DEMs\n"
+    "without missing cells); on=True/False asks for it (True only where the CPU has AVX2).\n"
+    "FOXBAT_LOS_SIMD=0 turns it off at import. Either way the results are the same.";
+
+static PyObject *py_simd(PyObject *self, PyObject *args)
+{
+    PyObject *on = Py_None;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "|O", &on))
+        return NULL;
+    if (on != Py_None) {
+        const int want = PyObject_IsTrue(on);
+        if (want < 0)
+            return NULL;
+#if FOXBAT_SIMD
+        simd_on = want && __builtin_cpu_supports("avx2");
+#endif
+    }
+    return PyBool_FromLong(simd_on);
+}
+
 static PyMethodDef METHODS[] = {
+    {"simd", py_simd, METH_VARARGS, SIMD_DOC},
     {"fill", py_fill, METH_VARARGS, FILL_DOC},
     {"lowest_visible_agl", py_lowest_visible_agl, METH_VARARGS, LOS_DOC},
     {"replace_inf", py_replace_inf, METH_VARARGS, REPLACE_DOC},
@@ -241,4 +277,12 @@ static struct PyModuleDef MODULE = {
     NULL, NULL, NULL, NULL,
 };
 
-PyMODINIT_FUNC PyInit__los(void) { return PyModule_Create(&MODULE); }
+PyMODINIT_FUNC PyInit__los(void)
+{
+#if FOXBAT_SIMD
+    const char *env = getenv("FOXBAT_LOS_SIMD");
+    __builtin_cpu_init();
+    simd_on = __builtin_cpu_supports("avx2") && !(env && env[0] == '0');
+#endif
+    return PyModule_Create(&MODULE);
+}

@@ -1,6 +1,7 @@
 /* The line-of-sight kernel for one DEM element type: included by _los.c once per type
  * with ZT (the element type), ZW (the type its differences are taken in, as numba
- * takes them), NAME (the function) and IS_FLOAT defined.
+ * takes them), NAME (the function), IS_FLOAT and IS_F32 (float32: step 2 may use the
+ * AVX2 loop of _los_simd.h) defined.
  *
  * A line-by-line port of kernel.lowest_visible_agl (the numba reference; see its
  * docstring for the algorithm): same operations in the same order, so the results are
@@ -18,6 +19,9 @@ static void NAME(const ZT *zf, long nrows, long ncols, double nodata, int has_no
 #define ND(v) (has_nodata && (double)(v) == nodata)
 #endif
     const long k_obs = r0 * ncols + c0;
+#if IS_F32 && FOXBAT_SIMD
+    const int use_simd = simd_on && !has_nodata && nrows * ncols < 2147483647L;
+#endif
     double z_obs = (double)zf[k_obs];
     if (ND(zf[k_obs]))
         z_obs = NAN;
@@ -158,7 +162,13 @@ static void NAME(const ZT *zf, long nrows, long ncols, double nodata, int has_no
                 /* 2. terrain where each ray crosses this grid line */
                 const long base = swap ? (r0 + s_major * i) * ncols + c0 : r0 * ncols + c0 + s_major * i;
                 const double inv_i = 1.0 / (double)i;
-                for (long b = 0; b < nb_act; b++) {
+                long b_first = 0;
+#if IS_F32 && FOXBAT_SIMD
+                if (use_simd)
+                    b_first = part2_f32_avx2(zf + base, nb_act, i, j_max, step_minor, h0_msl_m, floor_m,
+                                             inv_2kr, y_step, dsv, inv_ds, inv_y_step, z_prev, j_prev, smax);
+#endif
+                for (long b = b_first; b < nb_act; b++) {
                     const double y = (double)i * y_step[b];
                     const long j0 = (long)y;
                     const double frac = y - (double)j0;
