@@ -230,6 +230,24 @@ def test_command_line_entry_point_one_line(tmp_path):
     assert not out.exists()
 
 
+def test_command_line_entry_point_fast_exit_keeps_outputs_and_messages(dem_tif, tmp_path):
+    """The console script ends `foxbat coverage` with os._exit: the outputs, the summary
+    line in a pipe and the exit status must all still be there."""
+    lat, lon = centre_latlon()
+    out, geo = tmp_path / "cov.tif", tmp_path / "cov.geojson"
+    p = subprocess.run([sys.executable, "-m", "foxbat.cli", "coverage", "--dem", str(dem_tif),
+                        "--site", f"{lat},{lon}", "--site", f"{lat + 0.1},{lon}", "--antenna-agl", "20",
+                        "--max-range-km", "50", "--out", str(out), "--geojson", str(geo)],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith("foxbat coverage: 2 radar(s)") and str(geo) in p.stdout
+    with rasterio.open(out) as ds:
+        assert ds.count == 2 and ds.descriptions[1] == "radar_index"
+        assert np.isfinite(ds.read(1, masked=True).compressed()).all()
+    assert geo.read_text().startswith("{")
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
 @pytest.mark.parametrize("args, words", [
     (["--alts", "30,x"], ["--alts", "comma-separated"]),
     (["--min-elev-deg", "95"], ["--min-elev-deg", "(-90, 90)"]),

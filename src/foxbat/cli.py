@@ -90,5 +90,27 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+# commands whose process may skip the interpreter's clean-up once they are done: they
+# leave no temporary files, child processes or open datasets behind, and tearing down a
+# process holding several hundred MB of arrays costs `foxbat coverage` about 35 ms
+FAST_EXIT_COMMANDS = frozenset({"coverage"})
+
+
+def entry() -> None:
+    """The ``foxbat`` console script: main(), then exit (fast where the command allows)."""
+    rc = main()
+    argv = sys.argv[1:]
+    if next((a for a in argv if not a.startswith("-")), None) in FAST_EXIT_COMMANDS:
+        import os
+
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # a closed pipe: nothing more to say
+                pass
+        os._exit(rc)
+    sys.exit(rc)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
