@@ -68,18 +68,6 @@ def _both(z, nodata, has_nd, r0, c0, h0, cw, ch, rng_m, tan_min, floor_m, n_rada
 needs_c = pytest.mark.skipif(los._C is None, reason="the C port is not built (or FOXBAT_LOS_KERNEL=numba)")
 
 
-@pytest.fixture(params=["simd", "scalar"])
-def simd(request):
-    """Both paths of the port's step 2: AVX2 (float32 without nodata tests, where the
-    CPU has it) and scalar."""
-    want = request.param == "simd"
-    before = los._C.simd()
-    if los._C.simd(want) != want:
-        pytest.skip("this CPU has no AVX2")
-    yield want
-    los._C.simd(before)
-
-
 @needs_c
 @pytest.mark.parametrize("surface", ["spike", "sinusoid", "fractal"])
 @pytest.mark.parametrize("dtype", ["float32", "float64", "int16", "int32"])
@@ -161,6 +149,38 @@ def test_full_and_replace_inf():
     a[3, 2] = 4.5
     los.replace_inf(a, -9999.0)
     assert a[3, 2] == np.float32(4.5) and (np.delete(a.ravel(), 3 * 7 + 2) == -9999.0).all()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int16"])
+def test_nodata_tests_change_nothing_where_nothing_is_missing(dtype, simd):
+    """has_nodata=False (what the engine passes for a DEM without missing cells, and the
+    only case the AVX2 step takes) gives what has_nodata=True gives."""
+    z = _surfaces()["fractal"].astype(dtype)
+    outs = []
+    for has_nd in (True, False):
+        out = np.full(z.shape, np.inf, np.float32)
+        los.lowest_visible_agl(z, -32768.0, has_nd, 48, 48, 350.0, 100.0, 100.0, INV_2KR, 6_000.0,
+                               -math.inf, 0.0, out, np.zeros((1, 1), np.int16), 0)
+        outs.append(out)
+    assert np.isfinite(outs[0]).sum() > 5000
+    np.testing.assert_array_equal(outs[0], outs[1])
+
+
+@pytest.fixture(params=["simd", "scalar"])
+def simd(request):
+    """Both paths of the port's step 2: AVX2 (float32 without nodata tests, where the
+    CPU has it) and scalar; only the scalar one where the port is not built."""
+    if los._C is None:
+        if request.param == "simd":
+            pytest.skip("no C port")
+        yield False
+        return
+    want = request.param == "simd"
+    before = los._C.simd()
+    if los._C.simd(want) != want:
+        pytest.skip("this CPU has no AVX2")
+    yield want
+    los._C.simd(before)
 
 
 def test_nodata_fast_path_changes_nothing():

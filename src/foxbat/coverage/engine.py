@@ -191,7 +191,10 @@ def _single_geographic(dem, site, k, h0, floor_m, want_ceiling):
     reproject(dem.heights_m, z, src_transform=dem.transform, src_crs=dem.crs, src_nodata=src_nd,
               dst_transform=transform, dst_crs=crs, dst_nodata=np.nan, resampling=Resampling.bilinear)
     out = np.full(shape, np.inf, np.float32)
-    _run_kernel(z, None, r0, c0, h0, cell, cell, k, site, out, np.zeros((1, 1), np.int16), 0, floor_m)
+    # NaN marks cells off the DEM (or at its nodata); a radar well inside has none
+    maybe_missing = bool(z.size) and bool(np.isnan(z.min()))
+    _run_kernel(z, None, r0, c0, h0, cell, cell, k, site, out, np.zeros((1, 1), np.int16), 0, floor_m,
+                maybe_missing)
     out[np.isinf(out)] = np.nan
     back = np.full(dem.shape, np.nan, np.float32)
     reproject(out, back, src_transform=transform, src_crs=crs, src_nodata=np.nan,
