@@ -54,3 +54,27 @@ def lowest_visible_agl_oracle(z, r0, c0, h0_msl_m, cell_w_m, cell_h_m, cells, k=
         v = h0_msl_m + smax * dt + dt * dt * inv_2kr - z[r, c]
         res.append(max(v, 0.0))
     return np.array(res)
+
+
+# synthetic terrains shared by the accuracy and kernel tests
+
+def fractal_surface(n: int, seed: int, beta: float = 3.2, relief_m: float = 900.0) -> np.ndarray:
+    """Spectral synthesis: random phases, amplitude ~ f^(-beta/2); heights 0..relief_m."""
+    rng = np.random.default_rng(seed)
+    fy = np.fft.fftfreq(n)[:, None]
+    fx = np.fft.rfftfreq(n)[None, :]
+    f = np.hypot(fx, fy)
+    f[0, 0] = 1.0
+    amp = f ** (-beta / 2)
+    amp[0, 0] = 0.0
+    spec = amp * np.exp(2j * np.pi * rng.random(amp.shape)) * rng.standard_normal(amp.shape)
+    z = np.fft.irfft2(spec, s=(n, n))
+    z = (z - z.min()) / (z.max() - z.min()) * relief_m
+    return z.astype(np.float32)
+
+
+def sinusoid_surface(n: int, cell_m: float) -> np.ndarray:
+    y, x = (np.mgrid[0:n, 0:n] * cell_m).astype(float)
+    z = (300.0 + 150.0 * np.sin(2 * np.pi * x / 2300.0) * np.cos(2 * np.pi * y / 3100.0)
+         + 80.0 * np.sin(2 * np.pi * (x + 0.6 * y) / 1700.0 + 0.7))
+    return z.astype(np.float32)

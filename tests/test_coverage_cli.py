@@ -1,5 +1,6 @@
 """The `foxbat coverage` command: its contract and every kind of bad input."""
 
+import os
 import subprocess
 import sys
 
@@ -246,6 +247,28 @@ def test_command_line_entry_point_fast_exit_keeps_outputs_and_messages(dem_tif, 
         assert np.isfinite(ds.read(1, masked=True).compressed()).all()
     assert geo.read_text().startswith("{")
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize("env, block_port, words", [
+    ("cuda", False, ["FOXBAT_LOS_KERNEL", "'cuda' is not a kernel", "auto, c or numba"]),
+    ("c", True, ["FOXBAT_LOS_KERNEL", "C port was not built", "C compiler"]),
+])
+def test_kernel_choice_errors(dem_tif, tmp_path, env, block_port, words):
+    """FOXBAT_LOS_KERNEL: an unknown kernel, or c where the port was not built, is one
+    line and exit status 2 with nothing written."""
+    lat, lon = centre_latlon()
+    out = tmp_path / "cov.tif"
+    script = ("import sys\n"
+              + ("sys.modules['foxbat.coverage._los'] = None  # as if it was never built\n" if block_port else "")
+              + "from foxbat.cli import entry\nentry()\n")
+    p = subprocess.run([sys.executable, "-c", script, "coverage", "--dem", str(dem_tif), "--site", f"{lat},{lon}",
+                        "--antenna-agl", "20", "--out", str(out)],
+                       capture_output=True, text=True, env={**os.environ, "FOXBAT_LOS_KERNEL": env})
+    assert p.returncode == 2, p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1
+    for w in words:
+        assert w in p.stderr
+    assert not out.exists()
 
 
 @pytest.mark.parametrize("args, words", [

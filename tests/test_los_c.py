@@ -12,6 +12,8 @@ import os
 import numpy as np
 import pytest
 
+from oracle import fractal_surface, sinusoid_surface
+
 from foxbat.coverage import kernel, los
 from foxbat.coverage.engine import compute_coverage
 from foxbat.coverage.site import RadarSite
@@ -30,26 +32,13 @@ def test_port_is_built_and_chosen():
     assert los.compiled()
 
 
-def _fractal(n: int, seed: int, relief_m: float = 900.0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    f = np.fft.fftfreq(n)
-    k = np.hypot(*np.meshgrid(f, f, indexing="ij"))
-    k[0, 0] = 1.0
-    spec = (rng.normal(size=(n, n)) + 1j * rng.normal(size=(n, n))) / k ** 1.6
-    spec[0, 0] = 0.0
-    z = np.fft.ifft2(spec).real
-    z = (z - z.min()) / (z.max() - z.min()) * relief_m - 100.0  # some cells below sea level
-    return z
-
-
 def _surfaces():
     n = 97
-    yy, xx = np.mgrid[0:n, 0:n]
     spike = np.zeros((n, n))
     spike[40, 61] = 800.0
     spike[41, 61] = 300.0
-    sinus = 300.0 + 250.0 * np.sin(xx / 7.0) * np.cos(yy / 5.0)
-    return {"spike": spike, "sinusoid": sinus, "fractal": _fractal(n, 3)}
+    fractal = fractal_surface(n, 3).astype(float) - 100.0  # some cells below sea level
+    return {"spike": spike, "sinusoid": sinusoid_surface(n, 100.0).astype(float), "fractal": fractal}
 
 
 def _both(z, nodata, has_nd, r0, c0, h0, cw, ch, rng_m, tan_min, floor_m, n_radars=1):

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from oracle import lowest_visible_agl_oracle
+from oracle import fractal_surface, lowest_visible_agl_oracle, sinusoid_surface
 from foxbat.coverage.engine import compute_coverage
 from foxbat.coverage.site import RadarSite
 from foxbat.geo import EARTH_RADIUS_M
@@ -139,28 +139,6 @@ def _synthetic_grid(n: int, cell_m: float):
     return _grid(500_000.0 - n * cell_m / 2, 4_700_000.0 + n * cell_m / 2, cell_m)
 
 
-def _fractal(n: int, seed: int, beta: float = 3.2, relief_m: float = 900.0) -> np.ndarray:
-    """Spectral synthesis: random phases, amplitude ~ f^(-beta/2); heights 0..relief_m."""
-    rng = np.random.default_rng(seed)
-    fy = np.fft.fftfreq(n)[:, None]
-    fx = np.fft.rfftfreq(n)[None, :]
-    f = np.hypot(fx, fy)
-    f[0, 0] = 1.0
-    amp = f ** (-beta / 2)
-    amp[0, 0] = 0.0
-    spec = amp * np.exp(2j * np.pi * rng.random(amp.shape)) * rng.standard_normal(amp.shape)
-    z = np.fft.irfft2(spec, s=(n, n))
-    z = (z - z.min()) / (z.max() - z.min()) * relief_m
-    return z.astype(np.float32)
-
-
-def _sinusoid(n: int, cell_m: float) -> np.ndarray:
-    y, x = (np.mgrid[0:n, 0:n] * cell_m).astype(float)
-    z = (300.0 + 150.0 * np.sin(2 * np.pi * x / 2300.0) * np.cos(2 * np.pi * y / 3100.0)
-         + 80.0 * np.sin(2 * np.pi * (x + 0.6 * y) / 1700.0 + 0.7))
-    return z.astype(np.float32)
-
-
 def _errors(a: np.ndarray, cells, ref: np.ndarray) -> np.ndarray:
     got = np.array([a[r, c] for r, c in cells])
     assert np.all(np.isfinite(got)), "a sampled cell has no value"
@@ -248,7 +226,7 @@ def test_synthetic_error_vs_oracle(gdal_viewshed, tmp_path, surface):
     """
     n, cell = 201, 100.0
     tr = _synthetic_grid(n, cell)
-    z = _sinusoid(n, cell) if surface == "sinusoid" else _fractal(n, seed=20240611)
+    z = sinusoid_surface(n, cell) if surface == "sinusoid" else fractal_surface(n, seed=20240611)
     tif = _write_tif(tmp_path / f"{surface}.tif", z, tr, UTM38N)
     g = _run_gdal(gdal_viewshed, tif, tr, z.shape, 100, 100, ANTENNA_AGL_M, 1e6)
     f = _run_foxbat(z, tr, UTM38N, 100, 100, ANTENNA_AGL_M, 1e6)

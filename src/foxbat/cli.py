@@ -29,13 +29,18 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+def _chosen_command(argv: list[str]) -> str | None:
+    """The subcommand named on the command line (its first non-option word), if any."""
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
 def build_parser(argv: list[str]) -> argparse.ArgumentParser:
     parser = OneLineParser(prog="foxbat", description=__doc__.splitlines()[0])
     from foxbat import __version__
 
     parser.add_argument("--version", action="version", version=f"foxbat {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
-    chosen = next((a for a in argv if not a.startswith("-")), None)
+    chosen = _chosen_command(argv)
     for name, (module, help_text) in SUBCOMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
         if name == chosen:  # only the chosen subcommand's module is imported
@@ -99,8 +104,7 @@ FAST_EXIT_COMMANDS = frozenset({"coverage"})
 def entry() -> None:
     """The ``foxbat`` console script: main(), then exit (fast where the command allows)."""
     rc = main()
-    argv = sys.argv[1:]
-    if next((a for a in argv if not a.startswith("-")), None) in FAST_EXIT_COMMANDS:
+    if _chosen_command(sys.argv[1:]) in FAST_EXIT_COMMANDS:
         import os
 
         for stream in (sys.stdout, sys.stderr):

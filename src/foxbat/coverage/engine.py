@@ -18,7 +18,7 @@ from foxbat.coverage import los
 from foxbat.coverage.site import RadarSite
 from foxbat.errors import OffMapError
 from foxbat.geo import DEFAULT_K, EARTH_RADIUS_M, aeqd_crs, check_k
-from foxbat.terrain.dem import Dem
+from foxbat.terrain.dem import Dem, has_nan
 
 SEA_SURFACE_M = 0.0
 
@@ -192,9 +192,8 @@ def _single_geographic(dem, site, k, h0, floor_m, want_ceiling):
               dst_transform=transform, dst_crs=crs, dst_nodata=np.nan, resampling=Resampling.bilinear)
     out = np.full(shape, np.inf, np.float32)
     # NaN marks cells off the DEM (or at its nodata); a radar well inside has none
-    maybe_missing = bool(z.size) and bool(np.isnan(z.min()))
     _run_kernel(z, None, r0, c0, h0, cell, cell, k, site, out, np.zeros((1, 1), np.int16), 0, floor_m,
-                maybe_missing)
+                has_nan(z))
     out[np.isinf(out)] = np.nan
     back = np.full(dem.shape, np.nan, np.float32)
     reproject(out, back, src_transform=transform, src_crs=crs, src_nodata=np.nan,

@@ -17,15 +17,19 @@ C_DTYPES = (np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.int16), np.d
 
 
 def _load_c() -> ModuleType | None:
+    from foxbat.errors import ParameterError
+
     choice = os.environ.get("FOXBAT_LOS_KERNEL", "auto").strip().lower()
+    if choice not in ("auto", "c", "numba"):
+        raise ParameterError(f"{choice!r} is not a kernel; use auto, c or numba", where="FOXBAT_LOS_KERNEL")
     if choice == "numba":
         return None
     try:
         from foxbat.coverage import _los
     except ImportError:
         if choice == "c":
-            raise ImportError("FOXBAT_LOS_KERNEL=c but foxbat.coverage._los was not built "
-                              "(reinstall foxbat where a C compiler with OpenMP is found)") from None
+            raise ParameterError("c, but the C port was not built; reinstall foxbat where a C compiler "
+                                 "with OpenMP is found, or use auto", where="FOXBAT_LOS_KERNEL") from None
         return None
     return _los
 
@@ -51,7 +55,7 @@ def lowest_visible_agl(z: np.ndarray, *args) -> np.ndarray:
     if z.dtype.kind == "u" or z.dtype == np.int8:
         # unsigned differences would wrap round in the kernels: widen to a signed type
         z = z.astype(np.int32 if z.dtype.itemsize <= 2 else np.float64)
-    if _C is not None and z.dtype in C_DTYPES and z.dtype.isnative and z.flags.c_contiguous:
+    if _C is not None and z.dtype in C_DTYPES and z.flags.c_contiguous:
         return _C.lowest_visible_agl(z, *args)
     return _numba().lowest_visible_agl(z, *args)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from foxbat.coverage.engine import Coverage
+from foxbat.terrain.dem import has_nan
 
 NODATA = -9999.0
 _STRIP_ROWS = 256
@@ -37,12 +38,11 @@ def write_float_raster(path: str | os.PathLike, cov: Coverage, bands: list[tuple
         with rasterio.Env(GDAL_CACHEMAX=64), rasterio.open(tmp, "w", **profile) as ds:
             for b, (arr, desc) in enumerate(bands, start=1):
                 floating = np.issubdtype(arr.dtype, np.floating)
-                # a float band with no NaN (NaN propagates through min) goes out as it is
-                has_nan = floating and arr.size > 0 and bool(np.isnan(arr.min()))
+                clean = floating and not has_nan(arr)  # a float band without NaN goes out as it is
                 # strips of rows: no whole-raster copy for the dtype or the NaN fill
                 for r0 in range(0, arr.shape[0], _STRIP_ROWS):
                     src = arr[r0:r0 + _STRIP_ROWS]
-                    if floating and not has_nan:
+                    if clean:
                         strip = np.asarray(src, dtype=np.float32)
                     else:
                         # missing: NaN in float bands, negative in integer (index) bands

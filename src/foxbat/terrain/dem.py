@@ -17,6 +17,12 @@ from foxbat.errors import InputFileError, ParameterError
 _GDAL_ENV = {"GDAL_CACHEMAX": 64, "GTIFF_DIRECT_IO": "YES"}
 
 
+def has_nan(a: np.ndarray) -> bool:
+    """True if a float array holds a NaN, without a temporary mask (NaN propagates
+    through min); False for integer arrays."""
+    return bool(a.size) and np.issubdtype(a.dtype, np.floating) and bool(np.isnan(a.min()))
+
+
 @dataclass
 class Dem:
     """A single-band elevation grid (metres MSL) with its georeferencing.
@@ -59,14 +65,10 @@ class Dem:
         meant to change after loading)."""
         if self._has_missing is None:
             z = self.heights_m
-            missing = False
-            if z.size:
-                # min and max need no temporary array; NaN propagates through min
-                lo, hi = z.min(), z.max()
-                if np.issubdtype(z.dtype, np.floating) and (np.isnan(lo) or np.isnan(hi)):
-                    missing = True
-                elif self.nodata is not None and np.isfinite(self.nodata) and lo <= self.nodata <= hi:
-                    missing = bool((z == self.nodata).any())
+            missing = has_nan(z)
+            if not missing and z.size and self.nodata is not None and np.isfinite(self.nodata):
+                # a declared value outside the heights' range marks no cell: no scan
+                missing = bool(z.min() <= self.nodata <= z.max()) and bool((z == self.nodata).any())
             self._has_missing = missing
         return self._has_missing
 
