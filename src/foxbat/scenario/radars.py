@@ -106,8 +106,12 @@ def parse_radars(items: Any, where: str) -> list[RadarSpec]:
 
 
 def _read_csv(path: Path) -> list[dict]:
+    import io
+
+    from foxbat.yamlio import read_text_file
+
     rows = []
-    with path.open(newline="", encoding="utf-8") as fh:
+    with io.StringIO(read_text_file(path, str(path), "a CSV sites file"), newline="") as fh:
         reader = csv.DictReader(fh)
         if not reader.fieldnames or not {"lat", "lon"} <= set(reader.fieldnames):
             raise ScenarioError("a CSV sites file needs a header row with at least lat,lon "
