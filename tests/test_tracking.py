@@ -475,7 +475,8 @@ def test_radar_models_match_geometry_and_numeric_jacobian(three_d):
     from stonesoup.functions import jacobian as compute_jac
     from stonesoup.types.state import State, StateVector
 
-    from foxbat.tracking.adapter import _timestamp
+    from foxbat.tracking.initiation import initial_state
+    from foxbat.tracking.state import timestamp
 
     tracker = _tracker()
     tracker._reset()
@@ -483,7 +484,7 @@ def test_radar_models_match_geometry_and_numeric_jacobian(three_d):
     radar = "Okushiri"
     r, az, el = polar(radar, p)
     m = measurement(radar, 0.0, r, az, el, three_d=three_d)
-    det = tracker._detection(m, _timestamp(0.0))
+    det = tracker._detection(m, timestamp(0.0))
     model = det.measurement_model
     state = State(StateVector([p[0], 200.0, p[1], -100.0, p[2], 5.0]))
     z = np.asarray(model.function(state), dtype=float).ravel()
@@ -493,7 +494,7 @@ def test_radar_models_match_geometry_and_numeric_jacobian(three_d):
     num = compute_jac(lambda s, **kw: np.asarray(model.function(s), dtype=float).view(StateVector), state)
     np.testing.assert_allclose(jac, num, rtol=1e-4, atol=1e-9)
     # the single-detection initial position is the true point (3-D) / the right bearing and range (2-D)
-    mean, cov = tracker._initial_state(m)
+    mean, cov = initial_state(m, tracker._site(m), tracker.config)
     if three_d:
         np.testing.assert_allclose(mean[[0, 2, 4]], p, atol=1e-3)
     else:
@@ -561,3 +562,41 @@ def test_event_rules_reacquired_duplicate_and_false_tracks():
         (SIDE, "Y", 170.0, 400.0),
         (SIDE, None, 170.0, 200.0),
     ]
+
+
+def test_tracking_modules_import_without_a_cycle():
+    """The tracking package's modules form an import DAG (the old adapter <-> events loop is gone):
+    a depth-first search over their `foxbat.tracking.*` imports finds no back edge."""
+    import ast
+    from pathlib import Path
+
+    import foxbat.tracking
+
+    pkg = Path(foxbat.tracking.__file__).parent
+    graph = {}
+    for f in pkg.glob("*.py"):
+        if f.stem == "__init__":
+            continue
+        deps = set()
+        for node in ast.walk(ast.parse(f.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("foxbat.tracking."):
+                deps.add(node.module.rsplit(".", 1)[1])
+            elif isinstance(node, ast.Import):
+                deps |= {a.name.rsplit(".", 1)[1] for a in node.names if a.name.startswith("foxbat.tracking.")}
+        graph[f.stem] = deps
+    assert {"tracker", "events", "results", "sides"} <= set(graph)
+    state = {}
+
+    def visit(mod, path):
+        state[mod] = "open"
+        for dep in sorted(graph.get(mod, ())):
+            assert state.get(dep) != "open", f"import cycle: {' -> '.join(path + [dep])}"
+            if dep not in state:
+                visit(dep, path + [dep])
+        state[mod] = "done"
+
+    for mod in sorted(graph):
+        if mod not in state:
+            visit(mod, [mod])
+    # every module is small: one job each
+    assert max(len(f.read_text().splitlines()) for f in pkg.glob("*.py")) < 400

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from foxbat.tracking.adapter import TrackEvent, TrackingResult, TrackRecord
+from foxbat.tracking.results import TrackEvent, TrackingResult, TrackRecord
 
 _KIND_ORDER = {"track_lost": 0, "track_started": 1, "track_reacquired": 1}
 

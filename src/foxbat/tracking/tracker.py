@@ -1,0 +1,368 @@
+"""Multi-radar, multi-target tracking of one side's detections with Stone Soup.
+
+One :class:`SideTracker` per side (e.g. "USSR", "Japan") fuses the detections of
+all that side's radars into tracks:
+
+* state: position and velocity ``[e, ve, n, vn, u, vu]`` in metres and m/s in a
+  local East-North-Up frame about the side's reference point
+  (:class:`foxbat.tracking.frames.LocalFrame`);
+* motion: nearly-constant velocity in 3-D, Stone Soup's
+  ``CombinedLinearGaussianTransitionModel`` of three ``ConstantVelocity`` models
+  (process noise ``q_horizontal_m2_s3`` east and north, ``q_vertical_m2_s3`` up);
+* measurements: each detection carries its own non-linear polar measurement model,
+  placed at its radar's position (``translation_offset``) and rotated exactly into
+  the radar's local ENU frame (:mod:`foxbat.tracking.models`, placed by
+  :mod:`foxbat.tracking.sites`);
+* filter: ``ExtendedKalmanUpdater`` (or ``UnscentedKalmanUpdater``) with a
+  ``KalmanPredictor``;
+* gating and association: ``DistanceHypothesiser`` with the ``Mahalanobis``
+  measure and a gate (preceded by a conservative cheap pre-gate,
+  :mod:`foxbat.tracking.gating`, that only skips detections the gate would
+  reject), ``GNNWith2DAssignment`` (global nearest neighbour);
+* initiation: M-of-N, built from the same Stone Soup parts (see below);
+* deletion: ``UpdateTimeDeleter``: a track is lost when more than
+  ``max_coast_s`` seconds pass without a detection associated to it.
+
+Scans. Measurements are processed in time order, one *scan* being the detections
+of one radar at one ``t_s`` (measurements with equal ``t_s`` from different radars
+form consecutive scans at the same time, in radar-name order). Splitting by radar
+matters: global-nearest-neighbour association gives a track at most one detection
+per scan, so two radars seeing a target at the same instant would otherwise start
+a duplicate track.
+
+M-of-N initiation. An unassociated detection starts a *tentative* track (position
+from the detection, velocity zero with a large prior sigma; for a 2-D radar the
+altitude is ``prior_alt_msl_m`` ± ``prior_alt_sigma_m``: :mod:`foxbat.tracking.initiation`). Each later scan by a radar
+that has already contributed a detection to the tentative track is an
+*opportunity*: a hit if a detection is associated, a miss otherwise (a radar that
+has never seen it, for example one whose coverage does not reach it, does not
+count against it). A tentative track with M hits among its first N opportunities
+(the initiating detection counts as the first) is confirmed; after N opportunities
+without M hits, or after ``max_coast_s`` without a hit, it is dropped. Confirmed
+tracks have priority: detections are offered to them first, and only the rest to
+tentative tracks, then to initiation.
+
+Empty scans. A radar scan that produced no detection is invisible unless its
+``(t_s, radar)`` is passed in ``run(..., scans=...)``. Passing the sensing stage's
+scan times makes miss counting and loss times exact; without them, a loss is
+declared at the next scan of any radar of the side that arrives more than
+``max_coast_s`` after the last detection.
+
+Determinism. No random numbers are drawn; tracks and detections are always handed
+to Stone Soup in a fixed order, and track ids are numbered in order of
+confirmation (``"<side>-001"``...), not Stone Soup's random UUIDs. The same input
+gives identical output.
+
+The truth labels of measurements (``target``, ``false_alarm``) are never used for
+tracking; they are only counted per track, for reporting.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+from stonesoup.dataassociator.neighbour import GNNWith2DAssignment
+from stonesoup.deleter.time import UpdateTimeDeleter
+from stonesoup.measures import Mahalanobis
+from stonesoup.predictor.kalman import KalmanPredictor
+from stonesoup.types.array import CovarianceMatrix, StateVector
+from stonesoup.types.detection import Detection
+from stonesoup.types.hypothesis import SingleHypothesis
+from stonesoup.types.track import Track
+from stonesoup.types.update import GaussianStateUpdate
+from stonesoup.updater.kalman import ExtendedKalmanUpdater, UnscentedKalmanUpdater
+
+from foxbat.errors import ParameterError
+from foxbat.tracking.config import TrackerConfig
+from foxbat.tracking.events import extract_events
+from foxbat.tracking.frames import LocalFrame
+from foxbat.tracking.gating import PreGatedDistanceHypothesiser, ScanPreGate
+from foxbat.tracking.initiation import initial_state
+from foxbat.tracking.measurement import RadarMeasurement
+from foxbat.tracking.motion import constant_velocity_3d
+from foxbat.tracking.records import track_records
+from foxbat.tracking.results import TrackingResult
+from foxbat.tracking.sites import RadarSite, detection, radar_site
+from foxbat.tracking.state import timestamp
+
+
+@dataclass
+class _Track:
+    key: int
+    ss: Track  # the Stone Soup track; only its latest state is kept
+    radars: set
+    hits: list
+    labels: Counter
+    first_t_s: float
+    last_det_t_s: float
+    confirmed_t_s: float | None = None
+    track_id: str | None = None
+    lost_t_s: float | None = None
+    history: list = field(default_factory=list)  # (t_s, mean(6,), covar(6,6), confirmed, radar)
+
+
+class SideTracker:
+    """Fuses all of one side's radar detections into tracks (see the module docstring).
+
+    >>> tracker = SideTracker("Japan", 42.0, 140.0, TrackerConfig(m=3, n=4))
+    >>> result = tracker.run(measurements)            # doctest: +SKIP
+
+    ``run`` may be called several times; each call starts from no tracks.
+    """
+
+    def __init__(self, side: str, ref_lat_deg: float, ref_lon_deg: float, config: TrackerConfig | None = None):
+        if not isinstance(side, str) or not side:
+            raise ParameterError(f"must be a non-empty name, got {side!r}", field="side")
+        self.side = side
+        self.frame = LocalFrame(ref_lat_deg, ref_lon_deg)
+        self.config = (config or TrackerConfig()).validate()
+        c = self.config
+        self._gate = c.gate
+        self._pregate = ScanPreGate(self._gate)
+        self._transition = constant_velocity_3d(c.q_horizontal_m2_s3, c.q_vertical_m2_s3)
+        self._predictor = KalmanPredictor(self._transition)
+        updater_cls = ExtendedKalmanUpdater if c.filter == "ekf" else UnscentedKalmanUpdater
+        self._updater = updater_cls(measurement_model=None)
+        self._hypothesiser = PreGatedDistanceHypothesiser(
+            self._predictor,
+            self._updater,
+            measure=Mahalanobis(),
+            missed_distance=self._gate,
+            prefilter=self._pregate,
+        )
+        self._associator = GNNWith2DAssignment(self._hypothesiser)
+        self._deleter = UpdateTimeDeleter(time_since_update=timedelta(seconds=float(c.max_coast_s)))
+
+    # ---------------------------------------------------------------- public
+
+    def run(
+        self,
+        measurements: Sequence[RadarMeasurement],
+        scans: Iterable[tuple[float, str]] | None = None,
+    ) -> TrackingResult:
+        """Track ``measurements`` (any order; processed in time order) and return the result.
+
+        ``scans``: optional ``(t_s, radar)`` pairs of every scan the side's radars
+        made, including those with no detection; they make M-of-N miss counting
+        and the time of a loss exact (see the module docstring).
+        Raises ParameterError for a measurement of another side or with bad values.
+        """
+        meas = list(measurements)
+        for i, m in enumerate(meas):
+            self._check(m, i)
+        groups: dict[tuple[float, str], list[int]] = {}
+        for i, m in enumerate(meas):
+            groups.setdefault((float(m.t_s), m.radar), []).append(i)
+        if scans is not None:
+            for t_s, radar in scans:
+                if not math.isfinite(t_s):
+                    raise ParameterError(f"scan time must be finite, got {t_s!r}", field="scans")
+                groups.setdefault((float(t_s), str(radar)), [])
+
+        self._reset()
+        for i, m in enumerate(meas):
+            self._site(m)  # radar geometry, also for radars only in `scans` once seen
+        for (t_s, radar), idx in sorted(groups.items(), key=lambda kv: kv[0]):
+            self._process_scan(t_s, radar, [meas[i] for i in idx])
+        end_t_s = max((k[0] for k in groups), default=None)
+        records = track_records(self.side, self.frame, self._finished + self._confirmed)
+        return TrackingResult(
+            side=self.side,
+            tracks=records,
+            events=extract_events(records),
+            end_t_s=end_t_s,
+            n_scans=len(groups),
+            n_measurements=len(meas),
+            n_tentative_dropped=self._n_dropped,
+        )
+
+    # ---------------------------------------------------------------- internals
+
+    def _check(self, m: RadarMeasurement, i: int) -> None:
+        where = f"measurements[{i}]"
+        if m.side != self.side:
+            raise ParameterError(
+                f"belongs to side {m.side!r}, this tracker is for {self.side!r}", where=where, field="side"
+            )
+        checks = [
+            ("t_s", m.t_s, False),
+            ("radar_lat_deg", m.radar_lat_deg, False),
+            ("radar_lon_deg", m.radar_lon_deg, False),
+            ("radar_alt_msl_m", m.radar_alt_msl_m, False),
+            ("azimuth_deg", m.azimuth_deg, False),
+            ("range_m", m.range_m, True),
+            ("sigma_range_m", m.sigma_range_m, True),
+            ("sigma_azimuth_deg", m.sigma_azimuth_deg, True),
+        ]
+        if m.elevation_deg is not None:
+            checks += [("elevation_deg", m.elevation_deg, False), ("sigma_elevation_deg", m.sigma_elevation_deg, True)]
+        for name, v, positive in checks:
+            ok = isinstance(v, (int, float, np.floating, np.integer)) and math.isfinite(v) and (not positive or v > 0)
+            if not ok:
+                raise ParameterError(
+                    f"must be a finite number{' > 0' if positive else ''}, got {v!r}", where=where, field=name
+                )
+        if m.elevation_deg is not None and not -90.0 <= m.elevation_deg <= 90.0:
+            raise ParameterError(
+                f"must be in [-90, 90] degrees, got {m.elevation_deg!r}", where=where, field="elevation_deg"
+            )
+        if not isinstance(m.radar, str) or not m.radar:
+            raise ParameterError(f"must be a non-empty radar name, got {m.radar!r}", where=where, field="radar")
+
+    def _reset(self) -> None:
+        self._sites: dict[str, RadarSite] = {}
+        self._confirmed: list[_Track] = []
+        self._tentative: list[_Track] = []
+        self._finished: list[_Track] = []
+        self._next_key = 0
+        self._next_id = 1
+        self._n_dropped = 0
+        self._pregate.set_scan(None, [], [])
+
+    def _site(self, m: RadarMeasurement) -> RadarSite:
+        site = self._sites.get(m.radar)
+        if site is None:
+            site = radar_site(self.frame, m)
+            self._sites[m.radar] = site
+        return site
+
+    def _detection(self, m: RadarMeasurement, ts: datetime) -> Detection:
+        return detection(self._site(m), m, ts)
+
+    def _bound_vertical(self, covar: np.ndarray) -> None:
+        """Cap the altitude and vertical-velocity variances (congruence scaling keeps
+        the matrix positive semi-definite)."""
+        c = self.config
+        for i, limit in ((4, c.prior_alt_sigma_m**2), (5, c.init_vertical_velocity_sigma_mps**2)):
+            if covar[i, i] > limit:
+                s = math.sqrt(limit / covar[i, i])
+                covar[i, :] *= s
+                covar[:, i] *= s
+
+    def _record(self, tr: _Track, state, t_s: float, radar: str, m: RadarMeasurement) -> None:
+        tr.ss.append(state)
+        if len(tr.ss.states) > 1:  # the filter needs only the latest state
+            del tr.ss.states[:-1]
+            del tr.ss.metadatas[:-1]
+        tr.last_det_t_s = t_s
+        tr.radars.add(radar)
+        tr.labels[None if m.false_alarm else m.target] += 1
+        tr.history.append(
+            (
+                t_s,
+                np.asarray(state.state_vector, dtype=float).ravel().copy(),
+                np.asarray(state.covar, dtype=float).copy(),
+                tr.confirmed_t_s is not None,
+                radar,
+            )
+        )
+
+    def _associate(self, tracks: list[_Track], dets: list[Detection], ts: datetime) -> dict:
+        if not tracks or not dets:
+            return {}
+        return self._associator.associate([t.ss for t in tracks], dets, ts)
+
+    def _update(self, tr: _Track, hyp, t_s: float, radar: str, m: RadarMeasurement) -> None:
+        upd = self._updater.update(hyp)
+        self._bound_vertical(upd.covar)
+        self._record(tr, upd, t_s, radar, m)
+
+    def _confirm(self, tr: _Track, t_s: float) -> None:
+        tr.confirmed_t_s = t_s
+        tr.track_id = f"{self.side}-{self._next_id:03d}"
+        self._next_id += 1
+        # the state that completed M-of-N is the first confirmed one
+        t, mean, cov, _, radar = tr.history[-1]
+        tr.history[-1] = (t, mean, cov, True, radar)
+        self._confirmed.append(tr)
+
+    def _process_scan(self, t_s: float, radar: str, group: list[RadarMeasurement]) -> None:
+        c = self.config
+        ts = timestamp(t_s)
+        dets = [self._detection(m, ts) for m in group]
+        by_det = {id(d): m for d, m in zip(dets, group)}
+        self._pregate.set_scan(self._sites[radar] if dets else None, dets, group)
+
+        # 1. loss: more than max_coast_s since the last associated detection
+        if self._confirmed:
+            gone = self._deleter.delete_tracks({t.ss for t in self._confirmed}, timestamp=ts)
+            if gone:
+                for tr in self._confirmed:
+                    if tr.ss in gone:
+                        tr.lost_t_s = t_s
+                        self._finished.append(tr)
+                self._confirmed = [t for t in self._confirmed if t.ss not in gone]
+        if self._tentative:
+            gone = self._deleter.delete_tracks({t.ss for t in self._tentative}, timestamp=ts)
+            if gone:
+                self._n_dropped += sum(1 for t in self._tentative if t.ss in gone)
+                self._tentative = [t for t in self._tentative if t.ss not in gone]
+
+        # 2. confirmed tracks take their detections first
+        used: set[int] = set()
+        assoc = self._associate(self._confirmed, dets, ts)
+        for tr in self._confirmed:
+            hyp = assoc.get(tr.ss)
+            if hyp:
+                m = by_det[id(hyp.measurement)]
+                self._update(tr, hyp, t_s, radar, m)
+                used.add(id(hyp.measurement))
+        remaining = [d for d in dets if id(d) not in used]
+
+        # 3. tentative tracks: M-of-N bookkeeping
+        assoc = self._associate(self._tentative, remaining, ts)
+        keep: list[_Track] = []
+        for tr in self._tentative:
+            hyp = assoc.get(tr.ss)
+            if hyp:
+                m = by_det[id(hyp.measurement)]
+                self._update(tr, hyp, t_s, radar, m)
+                used.add(id(hyp.measurement))
+                tr.hits.append(True)
+            elif radar in tr.radars:
+                tr.hits.append(False)
+            if sum(tr.hits) >= c.m:
+                self._confirm(tr, t_s)
+            elif len(tr.hits) >= c.n:
+                self._n_dropped += 1
+            else:
+                keep.append(tr)
+        self._tentative = keep
+
+        # 4. every detection left starts a tentative track
+        for d in dets:
+            if id(d) in used:
+                continue
+            m = by_det[id(d)]
+            mean, cov = initial_state(m, self._site(m), c)
+            state = GaussianStateUpdate(
+                StateVector(mean.reshape(6, 1)),
+                CovarianceMatrix(cov),
+                hypothesis=SingleHypothesis(None, d),
+                timestamp=ts,
+            )
+            tr = _Track(
+                key=self._next_key,
+                ss=Track([]),
+                radars=set(),
+                hits=[True],
+                labels=Counter(),
+                first_t_s=t_s,
+                last_det_t_s=t_s,
+            )
+            self._next_key += 1
+            self._record(tr, state, t_s, radar, m)
+            if c.m <= 1:
+                self._confirm(tr, t_s)
+            else:
+                self._tentative.append(tr)
+
+    # ---------------------------------------------------------------- output
+
+
+__all__ = ["SideTracker"]
