@@ -1,77 +1,49 @@
-"""The simulation beside the record: each recorded event of the scenario's ``history``
-set against the first matching simulated event, with the difference in minutes."""
+"""The simulation beside the record: each recorded event of the scenario's ``history`` set
+against the first matching simulated event. This module reads a run into the comparison's
+inputs and writes ``history.csv``; the judging (input / calibrated / predicted, tolerances,
+where columns) is :mod:`foxbat.history_compare`."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from pathlib import Path
 
-
-def _local_to_t_s(res, hhmm: str) -> float:
-    d = res.scenario.defenders
-    parts = [int(x) for x in hhmm.split(":")]
-    while len(parts) < 3:
-        parts.append(0)
-    local_epoch = res.epoch + timedelta(hours=d.local_tz_hours)
-    day = datetime(local_epoch.year, local_epoch.month, local_epoch.day, tzinfo=local_epoch.tzinfo)
-    when = day + timedelta(hours=parts[0], minutes=parts[1], seconds=parts[2])
-    return (when - local_epoch).total_seconds()
+from foxbat.history_compare import WHERE_COLUMNS, Context, compare_rows, summary_line
 
 
-def _local(res, t_s: float) -> str:
-    d = res.scenario.defenders
-    return (res.epoch + timedelta(seconds=t_s, hours=d.local_tz_hours)).strftime("%H:%M:%S")
+def context(res) -> Context:
+    """The comparison's view of a run: epoch, zone, calibrations, what the scenario sets."""
+    from foxbat.calibration import calibrated_quantities
+
+    sc = res.scenario
+    d = sc.defenders
+    legs = sc.flight.route.legs
+    silent = {s.name for s in d.sides
+              if not any(r.operating for r in sc.radars if r.side == s.name)}
+    return Context(
+        epoch=res.epoch, local_tz_hours=d.local_tz_hours,
+        calibrated=calibrated_quantities(sc.raw, sc.where, sc.name),
+        intruder_id=d.intruder.id, starts_with_takeoff=bool(legs) and legs[0].kind == "takeoff",
+        scripted_scramble={f.name: f.scramble.at_utc is not None for f in d.interceptors},
+        flight_sides={f.name: f.side for f in d.interceptors},
+        silent_sides=silent,
+        places={r.name: (r.lat, r.lon) for r in sc.radars})
 
 
 def compare(res) -> list[dict]:
-    """One row per recorded event."""
-    rows = []
-    for h in res.scenario.defenders.history:
-        after = _local_to_t_s(res, h.after_local) if h.after_local else -1e18
-        match = None
-        for e in res.events:
-            if e["kind"] != h.kind or e["t_s"] < after:
-                continue
-            if h.side and e["side"] != h.side:
-                continue
-            if h.actor and e["actor"] != h.actor:
-                continue
-            match = e
-            break
-        rec_t = _local_to_t_s(res, h.time_local) if h.time_local else None
-        row = {"what": h.what, "kind": h.kind, "side": h.side or "",
-               "recorded_local": h.time_local or "", "simulated_local": "", "difference_min": "",
-               "agreement": "not simulated", "simulated": "", "why": "", "source": h.source}
-        if h.expect_none:
-            row["recorded_local"] = "none"
-            row["agreement"] = "agrees" if match is None else "disagrees"
-            if match is not None:
-                row["simulated_local"] = _local(res, match["t_s"])
-                row["simulated"] = str(match["actor"])
-        elif match is not None:
-            row["simulated_local"] = _local(res, match["t_s"])
-            detail = [str(match["actor"])]
-            for key in ("radar", "duration_s", "since_last_detection_s", "overrun_m", "fuel_kg"):
-                if match.get(key) is not None:
-                    v = match[key]
-                    detail.append(f"{key}={v:.0f}" if isinstance(v, float) else f"{key}={v}")
-            alt = match.get("alt_msl_m")
-            if alt is not None:
-                detail.append(f"alt {alt:.0f} m")
-            row["simulated"] = " ".join(detail)
-            if rec_t is not None:
-                diff = (match["t_s"] - rec_t) / 60.0
-                row["difference_min"] = f"{diff:+.1f}"
-                row["agreement"] = "agrees" if abs(diff) <= h.tolerance_min else "disagrees"
-        if row["agreement"] != "agrees":
-            row["why"] = h.if_differs or ""
-        row["note"] = h.note or ""
-        rows.append(row)
-    return rows
+    """One row per recorded event (the columns of :data:`COLUMNS`)."""
+    return compare_rows(res.scenario.defenders.history, res.events, context(res))
 
 
-COLUMNS = ["what", "recorded_local", "simulated_local", "difference_min", "agreement", "simulated", "why",
-           "kind", "side", "note", "source"]
+def _where_columns() -> list[str]:
+    out = []
+    for q, (stem, unit) in WHERE_COLUMNS.items():
+        out += [f"recorded_{q}", f"simulated_{q}", f"{stem}_tolerance_{unit}", f"{stem}_basis", f"{stem}_agreement"]
+    return out
+
+
+COLUMNS = (["id", "what", "basis", "recorded_local", "simulated_local", "difference_min", "tolerance_min",
+            "agreement"] + _where_columns()
+           + ["simulated", "why", "kind", "side", "note", "source", "tolerance_reasons"])
 
 
 def write_history_csv(res, path) -> Path:
@@ -82,3 +54,14 @@ def write_history_csv(res, path) -> Path:
     path = Path(path)
     write_text(path, _csv(COLUMNS, ([r[c] for c in COLUMNS] for r in rows)))
     return path
+
+
+def read_history_csv(path) -> list[dict]:
+    """The rows of a written history.csv."""
+    import csv
+
+    with open(path, encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+__all__ = ["COLUMNS", "compare", "context", "read_history_csv", "summary_line", "write_history_csv"]

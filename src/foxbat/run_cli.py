@@ -57,18 +57,31 @@ def run(a: argparse.Namespace) -> int:
 
 
 def print_history(path: Path, console) -> None:
-    import csv
-
+    """The comparison table: each recorded figure's basis, and a judgement for predictions only."""
     from rich.table import Table
 
+    from foxbat.history import read_history_csv
+    from foxbat.history_compare import WHERE_COLUMNS, summary_line
+
+    rows = read_history_csv(path)
     t = Table(title="the simulation beside the record (history.csv)")
-    for col in ("what", "recorded", "simulated", "diff min", "agreement"):
+    for col in ("what", "basis", "recorded", "simulated", "diff min", "tolerance", "agreement", "where / how long"):
         t.add_column(col)
-    for r in csv.DictReader(open(path, encoding="utf-8")):
-        style = {"agrees": "green", "disagrees": "red"}.get(r["agreement"], "dim")
-        t.add_row(r["what"], r["recorded_local"], r["simulated_local"], r["difference_min"],
-                  f"[{style}]{r['agreement']}[/]")
+    style = {"agrees": "green", "disagrees": "red", "not simulated": "red"}
+    for r in rows:
+        where = []
+        for q, (stem, unit) in WHERE_COLUMNS.items():
+            if not r[f"recorded_{q}"]:
+                continue
+            judged = r[f"{stem}_agreement"] or r[f"{stem}_basis"]
+            st = style.get(judged, "dim")
+            where.append(f"{stem} {r[f'simulated_{q}'] or '-'} vs {r[f'recorded_{q}']} "
+                         f"{r[f'{stem}_tolerance_{unit}']} {unit} [{st}]{judged}[/]")
+        agreement = r["agreement"]
+        t.add_row(r["what"], r["basis"], r["recorded_local"], r["simulated_local"], r["difference_min"],
+                  r["tolerance_min"], f"[{style.get(agreement, 'dim')}]{agreement or '-'}[/]", "\n".join(where))
     console.print(t)
+    console.print(summary_line(rows))
 
 
 def _low_level_variants(sc, res, a, prepared, status) -> list:

@@ -29,6 +29,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from foxbat.errors import InputFileError, ScenarioError
+from foxbat.provenance import CALIBRATED_TO_HELP, CalibratedTo
 
 BUILTIN_PREFIX = "builtin:"
 DEFAULT_FLIGHT = "builtin:belenko-1976"
@@ -43,6 +44,7 @@ class Provenance(_Strict):
     notional: bool = Field(default=False, description="true where the figure is not sourced")
     reason: str | None = Field(default=None, description="why a notional figure was chosen")
     label: str | None = Field(default=None, description="a name for the leg in events and plots")
+    calibrated_to: CalibratedTo = Field(default=None, description=CALIBRATED_TO_HELP)
 
     @model_validator(mode="after")
     def _check_reason(self):
@@ -311,6 +313,7 @@ class AircraftSection(_Strict):
     source: str | None = None
     notional: bool = False
     reason: str | None = None
+    calibrated_to: CalibratedTo = Field(default=None, description=CALIBRATED_TO_HELP)
 
 
 class FlightScenario(BaseModel):

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from foxbat.coverage.site import DEFAULT_MAX_RANGE_M, RadarSite
 from foxbat.errors import InputFileError, ScenarioError
+from foxbat.provenance import CALIBRATED_TO_HELP, CalibratedTo
 
 BUILTIN_PREFIX = "builtin:"
 
@@ -40,6 +41,7 @@ class RadarSpec(BaseModel):
     source: str | None = Field(default=None, description="citation for the position and antenna")
     notional: bool = Field(default=False, description="true where a figure is not sourced")
     reason: str | None = Field(default=None, description="why a notional figure was chosen")
+    calibrated_to: CalibratedTo = Field(default=None, description=CALIBRATED_TO_HELP)
 
     @model_validator(mode="after")
     def _check(self) -> "RadarSpec":

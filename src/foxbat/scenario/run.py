@@ -16,8 +16,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from foxbat.errors import InputFileError, ScenarioError
-from foxbat.provenance import Figure
+from foxbat.provenance import CALIBRATED_TO_HELP, CalibratedTo, Figure
 from foxbat.scenario.flight import FlightScenario, parse_flight_scenario
+from foxbat.scenario.history import HistoryEvent
 from foxbat.scenario.radars import RadarSpec, builtin_scenario_names, builtin_scenario_path, parse_radars
 
 DEFAULT_SCENARIO = "belenko-1976"
@@ -59,6 +60,7 @@ class AirspaceSpec(_Strict):
     source: str | None = Field(default=None, description="citation")
     notional: bool = Field(default=False, description="true where not sourced")
     reason: str | None = Field(default=None, description="why")
+    calibrated_to: CalibratedTo = Field(default=None, description=CALIBRATED_TO_HELP)
 
 
 class SideSpec(_Strict):
@@ -106,6 +108,7 @@ class BaseSpec(_Strict):
     source: str | None = Field(default=None, description="citation")
     notional: bool = Field(default=False, description="true where a figure is not sourced")
     reason: str | None = Field(default=None, description="why")
+    calibrated_to: CalibratedTo = Field(default=None, description=CALIBRATED_TO_HELP)
 
 
 class ScrambleSpec(_Strict):
@@ -117,6 +120,7 @@ class ScrambleSpec(_Strict):
     source: str | None = Field(default=None, description="citation")
     notional: bool = Field(default=False, description="true where not sourced")
     reason: str | None = Field(default=None, description="why")
+    calibrated_to: CalibratedTo = Field(default=None, description=CALIBRATED_TO_HELP)
 
     @model_validator(mode="after")
     def _one(self):
@@ -148,22 +152,7 @@ class InterceptorSpec(_Strict):
     source: str | None = Field(default=None, description="citation")
     notional: bool = Field(default=False, description="true where a figure is not sourced")
     reason: str | None = Field(default=None, description="why")
-
-
-class HistoryEvent(_Strict):
-    """A recorded event to set beside the simulation's."""
-
-    what: str = Field(description="the recorded event in words")
-    kind: str = Field(description="the simulated event kind it compares with")
-    side: str | None = Field(default=None, description="match only events of this side")
-    actor: str | None = Field(default=None, description="match only events of this actor")
-    time_local: str | None = Field(default=None, description="HH:MM or HH:MM:SS, local time of the scenario")
-    after_local: str | None = Field(default=None, description="match the first simulated event after this time")
-    tolerance_min: float = Field(default=3.0, ge=0, description="a difference up to this agrees")
-    expect_none: bool = Field(default=False, description="the record says this did NOT happen")
-    note: str | None = None
-    if_differs: str | None = Field(default=None, description="why the model may differ here")
-    source: str = Field(description="citation of the record")
+    calibrated_to: CalibratedTo = Field(default=None, description=CALIBRATED_TO_HELP)
 
 
 class WeatherSpec(_Strict):
@@ -174,6 +163,7 @@ class WeatherSpec(_Strict):
     source: str | None = Field(default=None, description="citation")
     notional: bool = Field(default=False, description="true where not sourced")
     reason: str | None = Field(default=None, description="why")
+    calibrated_to: CalibratedTo = Field(default=None, description=CALIBRATED_TO_HELP)
 
     def clear_between(self, alt1_msl_m: float, alt2_msl_m: float) -> bool:
         """True when a line between the two altitudes does not cross the cloud layer."""
@@ -279,6 +269,9 @@ def parse_run_scenario(data: Any, where: str, text: str = "") -> RunScenario:
             msg = f"{msg} (section at line {line})"
         raise ScenarioError(msg, where=where, field=fld) from None
     _check_references(defenders, radars, where)
+    from foxbat.calibration import check_scenario
+
+    check_scenario(data, where, text, defenders.name or flight.name)
     return RunScenario(where, defenders, radars, flight, data)
 
 
@@ -363,8 +356,10 @@ def _with_line(exc: ScenarioError, text: str) -> ScenarioError:
     """The same error, naming the line of its field in the file."""
     from foxbat.scenario.yaml_lines import line_of
 
-    if "line " in exc.detail or not exc.field:
-        return exc
+    import re
+
+    if "line " in exc.detail or not exc.field or re.search(r":\d+$", exc.where or ""):
+        return exc  # no field to place, or already placed (perhaps in another file: a catalogue)
     line = line_of(text, exc.field)
     if line is None:
         return exc

@@ -1,0 +1,103 @@
+"""`calibrated_to`: figures fitted to a history row name it, and the loader checks the row exists."""
+
+from pathlib import Path
+
+import pytest
+
+from foxbat.calibration import all_catalogue_calibrations, builtin_history, calibrated_quantities
+from foxbat.errors import ScenarioError
+from foxbat.provenance import Figure, parse_ref
+from foxbat.scenario.radars import builtin_scenario_names, builtin_scenario_path
+from foxbat.scenario.run import load_run_scenario
+
+BELENKO = builtin_scenario_path("belenko-1976")
+
+
+def _variant(tmp_path, old: str, new: str) -> Path:
+    text = BELENKO.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    p = tmp_path / "variant.yaml"
+    p.write_text(text.replace(old, new), encoding="utf-8")
+    return p
+
+
+def _line_of(p: Path, needle: str) -> int:
+    return next(i for i, line in enumerate(p.read_text().splitlines(), 1) if needle in line)
+
+
+def test_a_calibrated_figure_naming_a_missing_row_is_an_error_at_its_line(tmp_path):
+    p = _variant(tmp_path, "calibrated_to: soviet_loss.time", "calibrated_to: soviet_lost.time")
+    with pytest.raises(ScenarioError) as exc:
+        load_run_scenario(str(p))
+    msg = str(exc.value)
+    assert f"variant.yaml:{_line_of(p, 'soviet_lost.time')}:" in msg, msg
+    assert "calibrated_to" in msg and "no history row 'soviet_lost'" in msg and "soviet_loss" in msg
+
+
+def test_a_calibrated_quantity_the_row_does_not_record_is_an_error(tmp_path):
+    p = _variant(tmp_path, "calibrated_to: soviet_loss.time", "calibrated_to: soviet_loss.alt_m")
+    with pytest.raises(ScenarioError, match="records no alt_m"):
+        load_run_scenario(str(p))
+
+
+def test_a_malformed_reference_is_an_error(tmp_path):
+    p = _variant(tmp_path, "calibrated_to: soviet_loss.time", "calibrated_to: soviet_loss.speed")
+    with pytest.raises(ScenarioError, match="unknown quantity 'speed'"):
+        load_run_scenario(str(p))
+
+
+def test_a_history_row_needs_its_tolerance(tmp_path):
+    p = _variant(tmp_path, """    tolerance_min:
+      tolerance: 1
+      reason: "every account gives the same minute, 13:11"
+      source: "[S2] [S3] [S4] [S5] [S6] [S14] [S18]"
+""", "")
+    with pytest.raises(ScenarioError, match="time_local needs tolerance_min"):
+        load_run_scenario(str(p))
+
+
+def test_a_tolerance_needs_its_reason(tmp_path):
+    p = _variant(tmp_path, '      reason: "every account gives the same minute, 13:11"\n', "")
+    with pytest.raises(ScenarioError, match="required field is missing"):
+        load_run_scenario(str(p))
+
+
+def test_row_ids_are_unique(tmp_path):
+    p = _variant(tmp_path, "  - id: jasdf_loss\n", "  - id: jasdf_detection\n")
+    with pytest.raises(ScenarioError, match="'jasdf_detection' is used twice"):
+        load_run_scenario(str(p))
+
+
+def test_the_flagship_marks_what_was_fitted():
+    sc = load_run_scenario("belenko-1976")
+    fitted = calibrated_quantities(sc.raw, sc.where, sc.name)
+    assert fitted == {
+        "soviet_loss": {"time"},                                   # where the dive begins
+        "jasdf_detection": {"time", "range_km", "alt_m"},          # the low-level leg, the climb
+        "takeoff": {"duration_s"},                                 # MiG-25P take-off acceleration
+        "hakodate_overrun": {"range_km"},                          # MiG-25P chute deceleration
+        "hakodate_landing": {"fuel_kg"},                           # MiG-25P fuel-flow scale
+    }
+
+
+def test_every_catalogue_calibration_names_a_builtin_row():
+    cals = all_catalogue_calibrations()
+    assert cals, "the MiG-25P's fitted figures are marked"
+    for c in cals:
+        rows = builtin_history(c.scenario)
+        assert rows is not None and c.row in rows, c
+        assert c.quantity is None or c.quantity in rows[c.row], c
+
+
+def test_every_builtin_scenario_loads_with_its_calibrations():
+    for name in builtin_scenario_names():
+        load_run_scenario(name)
+
+
+def test_parse_ref_forms():
+    assert parse_ref("jasdf_detection") == (None, "jasdf_detection", None)
+    assert parse_ref("belenko-1976/hakodate_landing.fuel_kg") == ("belenko-1976", "hakodate_landing", "fuel_kg")
+    with pytest.raises(ValueError):
+        parse_ref("Jasdf Detection")
+    with pytest.raises(ValueError):
+        Figure(value=1.0, source="x", calibrated_to="a.speed")
