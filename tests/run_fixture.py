@@ -246,9 +246,11 @@ def make_run_folder(out_dir, *, seed: int = 0, with_coverage: bool = True) -> Pa
             sp = 250.0
             track_rows.append({"side": side, "track_id": tid, "target": "068", "t_s": ts, "t_utc": t_utc(ts),
                                "lat": f"{la + rng.normal(0, 0.004):.6f}", "lon": f"{lo + rng.normal(0, 0.005):.6f}",
-                               "alt_msl_m": f"{al + rng.normal(0, 150):.1f}",
+                               # USSR: 2-D radars only, so its tracks carry no altitude (empty)
+                               "alt_msl_m": "" if side == "USSR" else f"{al + rng.normal(0, 150):.1f}",
                                "vel_e_mps": f"{sp * math.sin(math.radians(112)):.1f}",
-                               "vel_n_mps": f"{sp * math.cos(math.radians(112)):.1f}", "vel_u_mps": "0.0",
+                               "vel_n_mps": f"{sp * math.cos(math.radians(112)):.1f}",
+                               "vel_u_mps": "" if side == "USSR" else "0.0",
                                "sigma_pos_m": f"{500 + rng.uniform(0, 300):.0f}"})
             prev_t = ts
         if active and prev_t + 60 <= DURATION_S:

@@ -119,6 +119,43 @@ def test_geojson(run_dir):
     assert len(ac[0]["geometry"]["coordinates"][0]) == 3
 
 
+def test_track_without_altitude_is_drawn_on_the_ground_with_a_note(run_dir):
+    """The fixture's USSR tracks have no altitude (2-D radars; empty in tracks.csv): KML clamps
+    them to the ground, CZML puts them at height 0 clamped to the terrain, GeoJSON gives
+    [lon, lat] only; each says the altitude is unknown. Japan's tracks keep their heights."""
+    run = read_run(run_dir)
+    ussr = [k for k in run.tracks if k[0] == "USSR"]
+    japan = [k for k in run.tracks if k[0] == "Japan"]
+    assert ussr and japan and all(np.isnan(run.tracks[k].alt_msl_m).all() for k in ussr)
+    root = ET.parse(run_dir / "flight.kml").getroot()
+    marks = {p.find(KML + "name").text: p for p in root.findall(f".//{KML}Folder[{KML}name='Tracks']/{KML}Placemark")}
+    for side, tid in ussr:
+        p = marks[f"{side} track {tid}"]
+        assert p.find(f"{GX}Track/{KML}altitudeMode").text == "clampToGround"
+        assert "altitude unknown" in p.find(KML + "description").text
+        assert {float(c.text.split()[2]) for c in p.findall(f"{GX}Track/{GX}coord")} == {0.0}
+    for side, tid in japan:
+        p = marks[f"{side} track {tid}"]
+        assert p.find(f"{GX}Track/{KML}altitudeMode").text == "absolute"
+        alts = [float(c.text.split()[2]) for c in p.findall(f"{GX}Track/{GX}coord")]
+        assert alts == pytest.approx(list(run.tracks[(side, tid)].alt_msl_m), abs=0.06)
+    by_id = {p["id"]: p for p in json.loads((run_dir / "flight.czml").read_text())}
+    for side, tid in ussr:
+        p = by_id[f"track/{side}/{tid}"]
+        assert p["point"]["heightReference"] == "CLAMP_TO_GROUND" and "altitude unknown" in p["description"]
+        assert set(p["position"]["cartographicDegrees"][3::4]) == {0.0}
+    for side, tid in japan:
+        assert "heightReference" not in by_id[f"track/{side}/{tid}"]["point"]
+    feats = json.loads((run_dir / "paths.geojson").read_text())["features"]
+    tracks = {(f["properties"]["side"], f["properties"]["track_id"]): f for f in feats
+              if f["properties"]["kind"] == "track"}
+    for k in ussr:
+        assert tracks[k]["properties"]["altitude"] == "unknown"
+        assert {len(c) for c in tracks[k]["geometry"]["coordinates"]} == {2}
+    for k in japan:
+        assert {len(c) for c in tracks[k]["geometry"]["coordinates"]} == {3}
+
+
 def test_replay_has_no_network_references(run_dir):
     text = (run_dir / "replay.html").read_text()
     assert 'id="slider"' in text and 'id="play"' in text and 'id="clock"' in text and 'id="events"' in text

@@ -119,10 +119,11 @@ def meas_to_enu(m: RadarMeasurement):
     return d
 
 
-def track_enu(states):
+def track_enu(states, alt_msl_m=None):
+    """The states' positions in FRAME; ``alt_msl_m`` replaces an unknown (2-D) altitude."""
     lat = np.array([s.lat_deg for s in states])
     lon = np.array([s.lon_deg for s in states])
-    alt = np.array([s.alt_msl_m for s in states])
+    alt = np.array([s.alt_msl_m if alt_msl_m is None else alt_msl_m for s in states], float)
     return np.stack(FRAME.to_enu(lat, lon, alt), axis=1)
 
 
@@ -369,21 +370,19 @@ def test_bearing_range_radars_track_horizontally():
     tr = res.tracks[0]
     assert tr.target == "MiG-25" and tr.lost_t_s is None
     states = [s for s in tr.states if s.t_s >= 60.0]
-    est = track_enu(states)
+    # horizontal position compared at the true altitude: the track reports none
+    est = track_enu(states, alt_msl_m=8_000.0)
     true = np.array([truth_enu(P0, V, s.t_s) for s in states])
     horiz = np.linalg.norm((est - true)[:, :2], axis=1)
     rms_h = float(np.sqrt(np.mean(horiz**2)))
-    print(f"\n2-D radars: horizontal RMS {rms_h:.0f} m, altitude {est[-1, 2]:.0f} m (truth 8000)")
+    print(f"\n2-D radars: horizontal RMS {rms_h:.0f} m")
     assert rms_h < 600.0
     speed = np.mean([math.hypot(s.vel_east_mps, s.vel_north_mps) for s in tr.states if s.t_s >= 300.0])
     assert abs(speed - 250.0) < 10.0
-    # altitude is only weakly observed (through the two slant ranges), and the sigma says so:
-    # hundreds of metres to km, capped at the prior, and consistent with the actual error
-    sig_alt = np.array([s.sigma_alt_m for s in states])
-    alt_err = est[:, 2] - true[:, 2]
-    assert np.median(sig_alt) > 300.0
-    assert all(s.sigma_alt_m <= 5000.0 + 1e-6 for s in tr.states)
-    assert np.mean(np.abs(alt_err) < 3 * sig_alt) > 0.9
+    # 2-D radars measure no height: the track built only from them has no altitude, no
+    # vertical speed and no altitude sigma (never the 5,000 m prior or a drifted figure)
+    assert all(s.alt_msl_m is None and s.vel_up_mps is None and s.sigma_alt_m is None for s in tr.states)
+    assert all(e.alt_msl_m is None for e in res.events)
 
 
 def test_single_bearing_range_radar_tracks_horizontally():
@@ -392,13 +391,13 @@ def test_single_bearing_range_radar_tracks_horizontally():
     res = _tracker().run(meas)
     assert len(res.tracks) == 1
     states = [s for s in res.tracks[0].states if s.t_s >= 60.0]
-    est = track_enu(states)
+    est = track_enu(states, alt_msl_m=8_000.0)
     true = np.array([truth_enu(P0, V, s.t_s) for s in states])
     rms_h = float(np.sqrt(np.mean(np.sum((est - true)[:, :2] ** 2, axis=1))))
-    print(f"\none 2-D radar: horizontal RMS {rms_h:.0f} m, altitude sigma {states[-1].sigma_alt_m:.0f} m")
+    print(f"\none 2-D radar: horizontal RMS {rms_h:.0f} m")
     assert rms_h < 1000.0
-    # one radar cannot see altitude: it stays near the prior, with a sigma near the cap
-    assert min(s.sigma_alt_m for s in states) > 2000.0
+    # one radar cannot see altitude: the track reports none
+    assert all(s.alt_msl_m is None for s in res.tracks[0].states)
 
 
 def test_mixed_2d_and_3d_radars():
@@ -410,6 +409,46 @@ def test_mixed_2d_and_3d_radars():
     s = res.tracks[0].states[-1]
     p = np.array(FRAME.to_enu(s.lat_deg, s.lon_deg, s.alt_msl_m))
     assert np.linalg.norm(p - truth_enu(P0, V, s.t_s)) < 1000.0
+    # a height-measuring radar supplies the height: every state of the fused track has one
+    assert res.tracks[0].states[0].alt_msl_m is not None
+    assert all(s.alt_msl_m is not None and s.sigma_alt_m is not None for s in res.tracks[0].states)
+
+
+def test_2d_track_gains_its_height_from_the_first_3d_detection():
+    """A track started by a 2-D radar has no altitude until a 3-D detection joins it, then has one."""
+    rng = np.random.default_rng(41)
+    m2, _ = simulate({"MiG-25": (P0, V)}, 400.0, rng, radars=("Matsumae",), three_d=False)
+    m3, _ = simulate({"MiG-25": (P0, V)}, 400.0, rng, radars=("Okushiri",))
+    m3 = [m for m in m3 if m.t_s >= 200.0]  # the 3-D radar comes in half way
+    res = _tracker().run(sorted(m2 + m3, key=lambda m: m.t_s))
+    assert len(res.tracks) == 1
+    states = res.tracks[0].states
+    first_3d = min(m.t_s for m in m3)
+    assert all(s.alt_msl_m is None for s in states if s.t_s < first_3d)
+    after = [s for s in states if s.t_s >= first_3d]
+    assert after and all(s.alt_msl_m is not None for s in after)
+    assert abs(after[-1].alt_msl_m - 8_000.0) < 500.0
+
+
+@pytest.mark.parametrize("true_alt_m, ground_m, expect_m", [(8_000.0, 9_000.0, 9_000.0), (35_000.0, 0.0, 30_000.0)])
+def test_track_altitude_never_below_terrain_or_above_30_km(true_alt_m, ground_m, expect_m):
+    """3-D tracks report their altitude clamped to [terrain, 30 km]: a target whose estimate lies
+    below a (synthetic) 9 km plateau is reported on it; one at 35 km is reported at 30 km."""
+    rng = np.random.default_rng(7)
+    p0 = (P0[0], P0[1], true_alt_m)
+    meas, _ = simulate({"MiG-25": (p0, V)}, 300.0, rng)
+    plateau = lambda lat, lon: np.full(np.shape(lat), ground_m)  # noqa: E731
+    res = SideTracker(SIDE, *REF, TrackerConfig(), ground_msl_m=plateau).run(meas)
+    alts = np.array([s.alt_msl_m for tr in res.tracks for s in tr.states], float)
+    assert alts.size > 20
+    assert alts.min() >= ground_m and alts.max() <= 30_000.0
+    # most estimates of a target below the plateau / above 30 km sit exactly on the bound
+    assert np.mean(alts == expect_m) > 0.5
+    # without the terrain, the 8 km target is reported near 8 km (the clamp is what moved it)
+    if ground_m > 0:
+        free = _tracker().run(meas)
+        free_alts = np.array([s.alt_msl_m for tr in free.tracks for s in tr.states], float)
+        assert abs(np.median(free_alts) - true_alt_m) < 300.0
 
 
 # ------------------------------------------------------------------------- determinism, sides, speed

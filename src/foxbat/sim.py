@@ -201,7 +201,7 @@ def run(sc: RunScenario, seed: int | None = None, low_level_m: float | None = No
                             gate_probability=s.tracker.gate_probability,
                             q_horizontal_m2_s3=s.tracker.q_horizontal_m2_s3,
                             q_vertical_m2_s3=s.tracker.q_vertical_m2_s3)
-        tracking[s.name] = SideTracker(s.name, ref[0], ref[1], cfg).run(
+        tracking[s.name] = SideTracker(s.name, ref[0], ref[1], cfg, dem.elevation_m).run(
             [m for m in measurements if m.side == s.name], scans=scans[s.name])
 
     events: list[dict] = []
@@ -322,6 +322,8 @@ def _picture(res, side: str, d) -> TrackPicture | None:
         return None
     states.sort(key=lambda s: s.t_s)
     max_age = next(s.tracker.max_coast_s for s in d.sides if s.name == side)
-    arr = lambda name: np.array([getattr(s, name) for s in states], float)  # noqa: E731
+    # an unknown altitude (2-D radars only) is NaN: the controller has no height to pass
+    arr = lambda name: np.array([np.nan if getattr(s, name) is None else getattr(s, name) for s in states],  # noqa: E731
+                                float)
     return TrackPicture(arr("t_s"), arr("lat_deg"), arr("lon_deg"), arr("alt_msl_m"), arr("vel_east_mps"),
                         arr("vel_north_mps"), max_age)

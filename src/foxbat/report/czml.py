@@ -8,16 +8,20 @@ The first packet is the document (``id: "document"``, ``version: "1.0"``, a cloc
 the run). Aircraft positions are ``cartographicDegrees`` samples [t, lon, lat, alt_msl_m,
 ...] with ``t`` in seconds since the packet's ``epoch`` (the aircraft's first time). The
 heights are the run's MSL altitudes; Cesium reads them as heights above the ellipsoid
-(the geoid differs by some tens of metres).
+(the geoid differs by some tens of metres). A track whose altitude is unknown (2-D radars
+only; empty in ``tracks.csv``) is placed on the ground (height 0, its point clamped to
+the terrain) and says so in its description: no height is made up for it.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 
 from foxbat.atomic import write_text
+from foxbat.report.kml import UNKNOWN_ALT_NOTE
 from foxbat.report.run_folder import RunData
 
 
@@ -74,16 +78,21 @@ def czml_packets(run: RunData, multiplier: float = 60.0) -> list[dict]:
             continue
         k0 = float(tk.t_s[0])
         col = _rgba(run.side_color(side), 200)
+        known = all(math.isfinite(a) for a in tk.alt_msl_m)
+        alts = tk.alt_msl_m if known else [0.0] * len(tk.t_s)
+        point = {"color": {"rgba": [255, 255, 255, 0]}, "outlineColor": {"rgba": col}, "outlineWidth": 2,
+                 "pixelSize": 9}
+        if not known:
+            point["heightReference"] = "CLAMP_TO_GROUND"
         packets.append({
-            "id": f"track/{side}/{tid}", "name": f"{side} track {tid}", "description": f"target {tk.target}",
+            "id": f"track/{side}/{tid}", "name": f"{side} track {tid}",
+            "description": f"target {tk.target}" + ("" if known else f"; {UNKNOWN_ALT_NOTE}"),
             "availability": f"{_iso(run, k0)}/{_iso(run, float(tk.t_s[-1]))}",
-            "position": {"epoch": _iso(run, k0), "cartographicDegrees": _samples(k0, tk.t_s, tk.lon, tk.lat,
-                                                                                  tk.alt_msl_m),
+            "position": {"epoch": _iso(run, k0), "cartographicDegrees": _samples(k0, tk.t_s, tk.lon, tk.lat, alts),
                          "interpolationAlgorithm": "LINEAR"},
             "path": {"material": {"polylineDash": {"color": {"rgba": col}, "dashLength": 16}}, "width": 2,
                      "leadTime": 0, "trailTime": 3600 * 6, "resolution": 10},
-            "point": {"color": {"rgba": [255, 255, 255, 0]}, "outlineColor": {"rgba": col}, "outlineWidth": 2,
-                      "pixelSize": 9},
+            "point": point,
         })
     for r in run.radars:
         if r.airborne or r.lat is None:
@@ -105,14 +114,17 @@ def czml_packets(run: RunData, multiplier: float = 60.0) -> list[dict]:
             continue
         alt = ev["alt_msl_m"] if ev["alt_msl_m"] is not None else 0.0
         col = _rgba(run.side_color(ev["side"]) if ev.get("side") else "#222222")
+        point = {"color": {"rgba": col}, "pixelSize": 6, "outlineColor": {"rgba": [255, 255, 255, 255]},
+                 "outlineWidth": 1}
+        if ev["alt_msl_m"] is None:
+            point["heightReference"] = "CLAMP_TO_GROUND"
         packets.append({
             "id": f"event/{i}", "name": ev["kind"].replace("_", " "),
             "description": "; ".join(f"{k}: {v}" for k, v in ev.items() if v is not None),
             "availability": f"{_iso(run, float(ev['t_s']))}/{_iso(run, t1)}",
             "position": {"cartographicDegrees": [round(float(ev["lon"]), 6), round(float(ev["lat"]), 6),
                                                  round(float(alt), 1)]},
-            "point": {"color": {"rgba": col}, "pixelSize": 6, "outlineColor": {"rgba": [255, 255, 255, 255]},
-                      "outlineWidth": 1},
+            "point": point,
         })
     return packets
 

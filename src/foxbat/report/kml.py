@@ -5,10 +5,14 @@
 >>> write_kml(read_run("runs/belenko"), "runs/belenko/flight.kml")  # doctest: +SKIP
 
 Open in Google Earth: the time slider plays the flight; altitudes are absolute (MSL).
+A track whose altitude is unknown (a side's 2-D radars measure no height; empty in
+``tracks.csv``) is drawn clamped to the ground and says so in its description: no
+height is made up for it. So are events without an altitude.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -16,6 +20,8 @@ from xml.sax.saxutils import escape
 from foxbat.report.run_folder import RunData
 
 KML_NS = "http://www.opengis.net/kml/2.2"
+#: What a track without a height says of itself.
+UNKNOWN_ALT_NOTE = "altitude unknown (only 2-D radars, which measure no height): drawn on the ground"
 GX_NS = "http://www.google.com/kml/ext/2.2"
 
 
@@ -68,11 +74,14 @@ def kml_text(run: RunData) -> str:
     if run.tracks:
         out.append("<Folder><name>Tracks</name>")
         for (side, tid), tk in run.tracks.items():
+            known = all(math.isfinite(a) for a in tk.alt_msl_m)
+            desc = f"target {tk.target}" + ("" if known else f"; {UNKNOWN_ALT_NOTE}")
+            mode = "absolute" if known else "clampToGround"
             out += ["<Placemark>", f"<name>{escape(f'{side} track {tid}')}</name>",
-                    f"<description>{escape(f'target {tk.target}')}</description>",
-                    f"<styleUrl>#{_style_id(side)}</styleUrl>", "<gx:Track>", "<altitudeMode>absolute</altitudeMode>"]
+                    f"<description>{escape(desc)}</description>",
+                    f"<styleUrl>#{_style_id(side)}</styleUrl>", "<gx:Track>", f"<altitudeMode>{mode}</altitudeMode>"]
             out += [f"<when>{_iso(run, t)}</when>" for t in tk.t_s]
-            out += [f"<gx:coord>{lon:.6f} {lat:.6f} {alt:.1f}</gx:coord>"
+            out += [f"<gx:coord>{lon:.6f} {lat:.6f} {alt if known else 0.0:.1f}</gx:coord>"
                     for lon, lat, alt in zip(tk.lon, tk.lat, tk.alt_msl_m)]
             out += ["</gx:Track>", "</Placemark>"]
         out.append("</Folder>")
@@ -93,13 +102,14 @@ def kml_text(run: RunData) -> str:
         if ev["lat"] is None or ev["lon"] is None:
             continue
         alt = ev["alt_msl_m"] if ev["alt_msl_m"] is not None else 0.0
+        mode = "absolute" if ev["alt_msl_m"] is not None else "clampToGround"
         extra = {k: v for k, v in ev.items() if k not in ("t_utc", "lat", "lon", "alt_msl_m")}
         desc = "; ".join(f"{k}: {v}" for k, v in extra.items() if v is not None)
         style = f"<styleUrl>#{_style_id(ev['side'])}</styleUrl>" if ev.get("side") else ""
         out += ["<Placemark>", f"<name>{escape(ev['kind'].replace('_', ' '))}</name>",
                 f"<description>{escape(desc)}</description>",
                 f"<TimeStamp><when>{_iso(run, ev['t_s'])}</when></TimeStamp>", style,
-                f"<Point><altitudeMode>absolute</altitudeMode><coordinates>{float(ev['lon']):.6f},"
+                f"<Point><altitudeMode>{mode}</altitudeMode><coordinates>{float(ev['lon']):.6f},"
                 f"{float(ev['lat']):.6f},{float(alt):.1f}</coordinates></Point>", "</Placemark>"]
     out.append("</Folder>")
     out += ["</Document>", "</kml>", ""]

@@ -7,7 +7,8 @@
 Positions are [lon, lat, alt_msl_m]. Each aircraft is a LineString (properties: kind
 "aircraft", aircraft, side, type, role, t_start_utc, t_end_utc and, per vertex, ``t_s``),
 each track a LineString (kind "track"), each event with a position a Point (kind "event",
-plus the event's own fields).
+plus the event's own fields). A track whose altitude is unknown (2-D radars only) has
+[lon, lat] positions and the property ``altitude: "unknown"``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,11 @@ from foxbat.atomic import write_text
 from foxbat.report.run_folder import RunData
 
 
-def _coords(lon, lat, alt):
+def _coords(lon, lat, alt=None):
+    """[lon, lat, alt] positions, or [lon, lat] without ``alt``."""
+    if alt is None:
+        return [[round(float(x), 6), round(float(y), 6)] for x, y in zip(lon, lat)
+                if math.isfinite(x) and math.isfinite(y)]
     return [[round(float(x), 6), round(float(y), 6), round(float(z), 1)] for x, y, z in zip(lon, lat, alt)
             if math.isfinite(x) and math.isfinite(y)]
 
@@ -41,12 +46,14 @@ def paths_geojson(run: RunData) -> dict:
                                      "t_start_utc": _iso(run, tr.t_s[0]), "t_end_utc": _iso(run, tr.t_s[-1]),
                                      "t_s": [round(float(t), 3) for t in tr.t_s]}})
     for (side, tid), tk in run.tracks.items():
-        coords = _coords(tk.lon, tk.lat, tk.alt_msl_m)
+        known = all(math.isfinite(a) for a in tk.alt_msl_m)
+        coords = _coords(tk.lon, tk.lat, tk.alt_msl_m if known else None)
         geom = ({"type": "LineString", "coordinates": coords} if len(coords) > 1
                 else {"type": "Point", "coordinates": coords[0]} if coords else None)
         feats.append({"type": "Feature", "geometry": geom,
                       "properties": {"kind": "track", "side": side, "track_id": tid, "target": tk.target,
-                                     "color": run.side_color(side), "t_start_utc": _iso(run, tk.t_s[0]),
+                                     "color": run.side_color(side), "altitude": "known" if known else "unknown",
+                                     "t_start_utc": _iso(run, tk.t_s[0]),
                                      "t_end_utc": _iso(run, tk.t_s[-1]),
                                      "t_s": [round(float(t), 3) for t in tk.t_s]}})
     for ev in run.events:

@@ -13,18 +13,20 @@ class TrackState:
     ``sigma_horiz_m`` is the semi-major axis of the 1-sigma horizontal error
     ellipse, ``sigma_alt_m`` the 1-sigma altitude error. ``confirmed`` is False for
     the states before M-of-N confirmation; ``radar`` is the radar whose detection
-    made this update.
+    made this update. ``alt_msl_m``, ``vel_up_mps`` and ``sigma_alt_m`` are None
+    (unknown) while no detection with a measured elevation has joined the track: 2-D
+    search radars measure no height (:mod:`foxbat.tracking.records`).
     """
 
     t_s: float
     lat_deg: float
     lon_deg: float
-    alt_msl_m: float
+    alt_msl_m: float | None
     vel_east_mps: float
     vel_north_mps: float
-    vel_up_mps: float
+    vel_up_mps: float | None
     sigma_horiz_m: float
-    sigma_alt_m: float
+    sigma_alt_m: float | None
     confirmed: bool
     radar: str
 
@@ -60,6 +62,7 @@ class TrackEvent:
 
     Position: at confirmation for started/reacquired, the last updated estimate
     for lost. ``since_last_detection_s`` is set for ``track_lost`` only.
+    ``alt_msl_m`` is None where the track's altitude is unknown (2-D radars only).
     """
 
     kind: str
@@ -69,7 +72,7 @@ class TrackEvent:
     target: str | None
     lat_deg: float
     lon_deg: float
-    alt_msl_m: float
+    alt_msl_m: float | None
     since_last_detection_s: float | None = None
 
 

@@ -53,6 +53,11 @@ to Stone Soup in a fixed order, and track ids are numbered in order of
 confirmation (``"<side>-001"``...), not Stone Soup's random UUIDs. The same input
 gives identical output.
 
+Heights. A 2-D radar measures no elevation: its detections place a new track at the
+prior altitude and constrain the altitude only weakly (through the slant range), so
+a track no 3-D detection has joined reports no altitude (None), and every reported
+altitude stays between the terrain and 30 km (:mod:`foxbat.tracking.records`).
+
 The truth labels of measurements (``target``, ``false_alarm``) are never used for
 tracking; they are only counted per track, for reporting.
 """
@@ -61,7 +66,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -103,7 +108,8 @@ class _Track:
     confirmed_t_s: float | None = None
     track_id: str | None = None
     lost_t_s: float | None = None
-    history: list = field(default_factory=list)  # (t_s, mean(6,), covar(6,6), confirmed, radar)
+    height_seen: bool = False  # a detection with a measured elevation (3-D radar, height finder) joined it
+    history: list = field(default_factory=list)  # (t_s, mean(6,), covar(6,6), confirmed, radar, height_known)
 
 
 class SideTracker:
@@ -115,10 +121,12 @@ class SideTracker:
     ``run`` may be called several times; each call starts from no tracks.
     """
 
-    def __init__(self, side: str, ref_lat_deg: float, ref_lon_deg: float, config: TrackerConfig | None = None):
+    def __init__(self, side: str, ref_lat_deg: float, ref_lon_deg: float, config: TrackerConfig | None = None,
+                 ground_msl_m: Callable | None = None):
         if not isinstance(side, str) or not side:
             raise ParameterError(f"must be a non-empty name, got {side!r}", field="side")
         self.side = side
+        self.ground_msl_m = ground_msl_m  # terrain (lat, lon) -> m MSL: no reported altitude below it
         self.frame = LocalFrame(ref_lat_deg, ref_lon_deg)
         self.config = (config or TrackerConfig()).validate()
         c = self.config
@@ -170,7 +178,7 @@ class SideTracker:
         for (t_s, radar), idx in sorted(groups.items(), key=lambda kv: kv[0]):
             self._process_scan(t_s, radar, [meas[i] for i in idx])
         end_t_s = max((k[0] for k in groups), default=None)
-        records = track_records(self.side, self.frame, self._finished + self._confirmed)
+        records = track_records(self.side, self.frame, self._finished + self._confirmed, self.ground_msl_m)
         return TrackingResult(
             side=self.side,
             tracks=records,
@@ -252,6 +260,7 @@ class SideTracker:
         tr.last_det_t_s = t_s
         tr.radars.add(radar)
         tr.labels[None if m.false_alarm else m.target] += 1
+        tr.height_seen = tr.height_seen or m.elevation_deg is not None
         tr.history.append(
             (
                 t_s,
@@ -259,6 +268,7 @@ class SideTracker:
                 np.asarray(state.covar, dtype=float).copy(),
                 tr.confirmed_t_s is not None,
                 radar,
+                tr.height_seen,
             )
         )
 
@@ -277,8 +287,8 @@ class SideTracker:
         tr.track_id = f"{self.side}-{self._next_id:03d}"
         self._next_id += 1
         # the state that completed M-of-N is the first confirmed one
-        t, mean, cov, _, radar = tr.history[-1]
-        tr.history[-1] = (t, mean, cov, True, radar)
+        t, mean, cov, _, radar, height_known = tr.history[-1]
+        tr.history[-1] = (t, mean, cov, True, radar, height_known)
         self._confirmed.append(tr)
 
     def _process_scan(self, t_s: float, radar: str, group: list[RadarMeasurement]) -> None:
