@@ -42,7 +42,8 @@ def test_fly_builtin_belenko_writes_all_outputs(tmp_path, capsys):
     said = capsys.readouterr().out
     assert "MiG-25P landed" in said
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["events.json", "profile.png", "trajectory.csv", "trajectory.geojson"]  # no temp files left
+    # no temp files left; the manifest names what foxbat wrote (foxbat.atomic.OutputFolder)
+    assert names == [".foxbat-manifest.json", "events.json", "profile.png", "trajectory.csv", "trajectory.geojson"]
     rows = list(csv.DictReader((out / "trajectory.csv").open()))
     assert {"t_s", "utc", "lat_deg", "lon_deg", "alt_msl_m", "height_agl_m", "tas_mps", "gs_mps", "heading_deg",
             "climb_mps", "load_factor", "fuel_kg", "mass_kg"} <= set(rows[0])

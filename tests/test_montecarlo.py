@@ -286,3 +286,101 @@ def test_cli_local_cluster_two_workers(light_files, tmp_path, capsys):
     assert s["runs"] == 3
     data, paths = write_summary(out)
     assert paths["json"].exists()
+
+
+# ---------------------------------------------------------------- issue 16: safe outputs, checked resumes, no hangs
+def _fake_rows(st, n):
+    """Rows as run_study writes them (outcomes left empty): cheap tables for the resume checks."""
+    return [{"run": i, "seed": R.run_seed(st.seed, i), **st.values(i), **R._empty_outcome(st.sides)}
+            for i in range(n)]
+
+
+def test_resume_refuses_altered_tables(light_files, tmp_path, capsys):
+    st = R.load_study(str(light_files["plain"]), seed=11)
+    out = tmp_path / "r.parquet"
+    good = _fake_rows(st, 4)
+    R.write_rows(out, st, good)
+    assert [r["run"] for r in R.read_existing(out, st, 4)] == [0, 1, 2, 3]
+    col = LIGHT_UNCERTAIN[1]["param"]
+    cases = {
+        "holds run 1 twice": good + [dict(good[1])],
+        "holds run index 7, outside 0..3": good[:3] + [{**good[3], "run": 7, "seed": R.run_seed(11, 7),
+                                                         **st.values(7)}],
+        "holds run index -1": good[:3] + [{**good[3], "run": -1}],
+        f"run 2 has seed {good[2]['seed'] + 1}, not": good[:2] + [{**good[2], "seed": good[2]["seed"] + 1}] + good[3:],
+        f"run 0 has {col} = 99.0": [{**good[0], col: 99.0}] + good[1:],
+    }
+    for text, rows in cases.items():
+        R.write_rows(out, st, rows)
+        with pytest.raises(Exception, match=text.replace("(", r"\(").replace(".", r"\.")):
+            R.read_existing(out, st, 4)
+        # the command refuses it in one line before any run (no cluster is started)
+        rc = main(["montecarlo", str(light_files["plain"]), "--runs", "4", "--seed", "11", "--out", str(out)])
+        err = capsys.readouterr().err.strip()
+        assert rc == 2 and text in err and err.count("\n") == 0 and str(out) in err, err
+    # a table of more runs than --runs asks for is not summarised as this study
+    R.write_rows(out, st, _fake_rows(st, 6))
+    with pytest.raises(Exception, match="outside 0..3"):
+        R.read_existing(out, st, 4)
+
+
+@pytest.mark.parametrize("where,text", [
+    ("/proc/nowhere/r.parquet", "cannot write in"),
+    ("", "an empty path"),
+    ("SCENARIO", "is the input scenario"),
+    ("FILE/r.parquet", "which is a file"),
+])
+def test_unusable_out_refused_before_any_run(light_files, tmp_path, capsys, where, text):
+    (tmp_path / "file").write_text("x")
+    out = where.replace("SCENARIO", str(light_files["plain"])).replace("FILE", str(tmp_path / "file"))
+    before = light_files["plain"].read_bytes()
+    rc = main(["montecarlo", str(light_files["plain"]), "--runs", "2", "--out", out])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and text in err and err.count("\n") == 0, err
+    assert light_files["plain"].read_bytes() == before
+
+
+class _NeverReady:
+    def is_empty(self):
+        return False
+
+    def has_ready(self):
+        return False
+
+
+class _Cluster:
+    def __init__(self, n):
+        self.n = n
+
+    def scheduler_info(self, n_workers=-1):
+        return {"workers": {f"w{i}": {} for i in range(self.n)}}
+
+
+def test_no_worker_left_fails_in_one_line_instead_of_waiting(tmp_path):
+    from foxbat.errors import ClusterError
+
+    import time
+
+    t0 = time.monotonic()
+    with pytest.raises(ClusterError, match="no worker for 0.3 s") as ei:
+        list(R._completed(_NeverReady(), _Cluster(0), 0.3, tmp_path / "r.parquet"))
+    assert 0.3 <= time.monotonic() - t0 < 2.0 and "\n" not in str(ei.value)
+
+
+def test_sigint_ends_the_wait_for_results(tmp_path):
+    """With workers present but no result coming, Ctrl-C still ends the wait at once."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        import time
+
+        t0 = time.monotonic()
+        signal.setitimer(signal.ITIMER_REAL, 0.3)
+        with pytest.raises(KeyboardInterrupt):
+            list(R._completed(_NeverReady(), _Cluster(2), 30.0, tmp_path / "r.parquet"))
+        assert time.monotonic() - t0 < 2.0
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)

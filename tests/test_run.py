@@ -230,7 +230,8 @@ def test_default_run_writes_every_report(tmp_path, monkeypatch, capsys):
     assert rows[1].startswith("250") and rows[2].startswith("30")  # the disputed height, both ways
     history = (out / "history.csv").read_text()
     assert "JASDF Okushiri detects" in history and "agrees" in history
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary files left
+    # no temporary files left: the only hidden file is the manifest of what foxbat wrote
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [".foxbat-manifest.json"]
 
 
 def _one_line_error(capsys, args, *words):

@@ -46,3 +46,7 @@ class OffMapError(FoxbatError):
 
 class ScenarioError(FoxbatError):
     """A scenario or sites file whose content does not validate."""
+
+
+class ClusterError(FoxbatError):
+    """A Dask cluster that lost every worker (or its scheduler) during a study."""

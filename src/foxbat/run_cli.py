@@ -26,25 +26,32 @@ def run(a: argparse.Namespace) -> int:
     from foxbat.run_output import write_run_folder
     from foxbat.scenario.run import load_run_scenario
 
+    from foxbat.atomic import OutputFolder, check_outputs
+    from foxbat.scenario.run import scenario_inputs
+
     if a.seed is not None and a.seed < 0:
         raise ParameterError(f"must be an integer >= 0, got {a.seed}", where="--seed")
     out = Path(a.out)
-    if out.exists() and not out.is_dir():
-        raise ParameterError(f"{a.out!r} is a file; give a folder", where="--out")
+    check_outputs([("--out", a.out, "folder")])
     console = Console(stderr=True)
     sc = load_run_scenario(a.scenario)
+    check_outputs([("--out", a.out, "folder")], scenario_inputs(sc))
+    folder = OutputFolder(out, "run")
+    folder.check()  # before the computation: a folder with the user's own files is refused
     with console.status("running") as status:
         prepared = sim.prepare(sc)
         res = sim.run(sc, seed=a.seed, low_level_m=a.low_level_m, progress=lambda m: status.update(m),
                       prepared=prepared)
-        status.update("writing")
-        written = write_run_folder(res, out)
         variants = []
         if not a.no_reports:
-            written += _reports(res, out, status)
             variants = _low_level_variants(sc, res, a, prepared, status)
-            if variants:
-                written.append(_write_low_level_csv(res, variants, out / "low_level.csv"))
+        status.update("writing")
+        with folder.writing():  # removes this command's previous files, names the new ones
+            written = write_run_folder(res, out)
+            if not a.no_reports:
+                written += _reports(res, out, status)
+                if variants:
+                    written.append(_write_low_level_csv(res, variants, out / "low_level.csv"))
     for w in res.warnings:
         console.print(f"[yellow]warning:[/] {w}")
     print_summary(res, Console())

@@ -68,14 +68,40 @@ def _check_args(a: argparse.Namespace) -> None:
         raise ParameterError("--site needs the antenna height: --antenna-agl M or --antenna-msl M",
                              where="--antenna-agl")
     out = Path(a.out)
-    if out.suffix.lower() not in (".tif", ".tiff"):
+    if a.out.strip() and out.suffix.lower() not in (".tif", ".tiff"):
         raise ParameterError(f"{a.out!r} must end in .tif", where="--out")
-    if out.is_dir():
-        raise ParameterError(f"{a.out!r} is a folder; give a file name ending in .tif", where="--out")
-    for opt in ("png", "geojson", "ceiling_out"):
-        v = getattr(a, opt)
-        if v is not None and Path(v).is_dir():
-            raise ParameterError(f"{v!r} is a folder; give a file name", where="--" + opt.replace("_", "-"))
+    from foxbat.atomic import check_outputs
+
+    sites_file = a.sites if a.sites and not a.sites.startswith("builtin:") and Path(a.sites).exists() else None
+    check_outputs([("--out", a.out, "file"), ("--ceiling-out" if a.ceiling_out else "--out (its ceiling)",
+                                                _ceiling_path(a), "file"),
+                   ("--png", a.png, "file"), ("--geojson", a.geojson, "file")],
+                  [("--dem", a.dem), ("--sites", sites_file)])
+
+
+def _ceiling_path(a: argparse.Namespace) -> Path | None:
+    """Where the cone-of-silence ceiling goes: --ceiling-out, or OUT with .ceiling.tif."""
+    if a.ceiling_out is not None:
+        return Path(a.ceiling_out) if a.ceiling_out.strip() else a.ceiling_out
+    return Path(a.out).with_suffix(".ceiling.tif") if a.out.strip() else None
+
+
+def _remove_stale_ceiling(path: Path) -> bool:
+    """Remove a ceiling raster an earlier foxbat coverage wrote at ``path`` (this coverage has
+    none): an old ceiling beside a new coverage would be read as this one's."""
+    if not path.is_file():
+        return False
+    import rasterio
+
+    try:
+        with rasterio.open(path) as ds:
+            ours = (ds.tags().get("SOFTWARE") == "foxbat coverage ceiling"
+                    or (ds.count == 1 and ds.descriptions[0] == "ceiling_agl_m"))
+    except rasterio.errors.RasterioError:
+        return False
+    if ours:
+        path.unlink()
+    return ours
 
 
 def parse_site_arg(text: str, index: int) -> tuple[float, float, str]:
@@ -188,9 +214,11 @@ def run(a: argparse.Namespace) -> int:
     write_coverage_tif(out, cov)
     written = [str(out)]
     if cov.ceiling_agl_m is not None:
-        ceil_path = Path(a.ceiling_out) if a.ceiling_out else out.with_suffix(".ceiling.tif")
+        ceil_path = _ceiling_path(a)
         write_ceiling_tif(ceil_path, cov)
         written.append(str(ceil_path))
+    elif _remove_stale_ceiling(_ceiling_path(a)):
+        print(f"foxbat coverage: removed {_ceiling_path(a)} of an earlier coverage (this one has no ceiling)")
     if a.geojson:
         from foxbat.coverage.polygons import coverage_geojson, write_geojson
 

@@ -75,4 +75,5 @@ def write_ceiling_tif(path: str | os.PathLike, cov: Coverage) -> Path:
     if cov.ceiling_agl_m is None:
         raise ValueError("this coverage has no ceiling (no site has a maximum elevation)")
     return write_float_raster(path, cov, [(cov.ceiling_agl_m, "ceiling_agl_m")],
-                              {"UNITS": "metres above ground", "K_FACTOR": f"{cov.k:.6g}"})
+                              {"UNITS": "metres above ground", "K_FACTOR": f"{cov.k:.6g}",
+                               "SOFTWARE": "foxbat coverage ceiling"})

@@ -31,18 +31,26 @@ def run(args: argparse.Namespace) -> int:
     from foxbat.scenario.flight import load_flight_scenario
     from foxbat.terrain import open_dem
 
+    from foxbat.atomic import OutputFolder, check_outputs
+
     out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise ParameterError(f"{args.out!r} is a file; give a folder", where="--out")
+    check_outputs([("--out", args.out, "folder")])
     if args.step is not None and not (math.isfinite(args.step) and 0 < args.step <= 10):
         raise ParameterError(f"must be a step in seconds, 0 < S <= 10, got {args.step:g}", where="--step")
     sc, shown = load_flight_scenario(args.scenario)
+    dem_path = args.dem if args.dem is not None else sc.dem
+    inputs = [("--dem" if args.dem is not None else f"DEM {dem_path}", dem_path)]
+    if not str(args.scenario).startswith("builtin:"):
+        inputs.append((f"scenario {shown}", args.scenario))
+    check_outputs([("--out", args.out, "folder")], inputs)
+    folder = OutputFolder(out, "fly")
+    folder.check()
     if args.step is not None:
         sc.route.step_s = args.step
-    dem_path = args.dem if args.dem is not None else sc.dem
     dem = open_dem(dem_path)
     traj = fly(sc, dem=dem, where=shown)
-    write_outputs(traj, out, shown, plot=not args.no_plot)
+    with folder.writing():  # an old profile.png goes with the rest of the previous run
+        write_outputs(traj, out, shown, plot=not args.no_plot)
 
     s = summary(traj)
     line = (f"{traj.aircraft.name} {traj.outcome} after {s['duration_s'] / 60:.1f} min; fuel "

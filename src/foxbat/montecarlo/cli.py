@@ -31,7 +31,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "(default: the scenario's seed)")
     p.add_argument("--batch", type=int, default=64, metavar="K", help="rewrite the table every K results (default 64)")
     p.add_argument("--timeout", type=float, default=10.0, metavar="S",
-                   help="seconds to wait for the scheduler and its workers (default 10)")
+                   help="seconds to wait for the scheduler and its workers (default 10); a study whose "
+                        "cluster has had no worker for 3 times this (at least 30 s) stops, keeping its runs")
     p.add_argument("--no-summary", action="store_true", help="do not write the summary files")
     p.add_argument("--summary-only", action="store_true", help="only (re)write the summary of an existing table")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -74,6 +75,16 @@ def run(args) -> int:
     from foxbat.montecarlo.summary import write_summary
 
     _check(args)
+    from foxbat.atomic import check_outputs
+    from foxbat.montecarlo.summary import summary_paths
+    from foxbat.scenario.run import resolve_scenario_path
+
+    # the table and its summary files: writable, none of them the scenario, before any run
+    check_outputs([("--out", args.out, "file")])
+    summaries = [] if args.no_summary else [(f"--out (its {p.name})", p, "file")
+                                            for p in summary_paths(args.out).values()]
+    scenario_path, shown = resolve_scenario_path(args.scenario)
+    check_outputs([("--out", args.out, "file")] + summaries, [(f"scenario {shown}", scenario_path)])
     study = load_study(args.scenario, args.seed)
     if args.summary_only:
         from foxbat.errors import InputFileError
@@ -85,6 +96,9 @@ def run(args) -> int:
         data, paths = write_summary(args.out)
         _print_summary(data, paths)
         return 0
+    from foxbat.montecarlo.runner import read_existing
+
+    read_existing(Path(args.out), study, args.runs)  # a table to resume is checked before the cluster starts
     if not study.uncertain:
         print(f"foxbat montecarlo: note: {study.where} has no 'uncertain' section: only the random draws "
               "(detections, trackers) differ between runs", file=sys.stderr)
@@ -95,12 +109,13 @@ def run(args) -> int:
     try:
         where = f"{args.scheduler}" if args.scheduler else f"{len(client.scheduler_info()['workers'])} local workers"
         say(f"{args.runs} runs of {study.where} on {where} -> {args.out}")
-        res = run_study(study, client, args.runs, args.out, batch=args.batch, progress=not quiet, say=say)
+        res = run_study(study, client, args.runs, args.out, batch=args.batch, progress=not quiet, say=say,
+                        no_workers_s=max(30.0, 3 * args.timeout))
     finally:
         cluster = getattr(client, "cluster", None)
-        client.close()
+        client.close(timeout=10)
         if cluster is not None and not args.scheduler:
-            cluster.close()
+            cluster.close(timeout=10)
     rate = res.new_rows / res.wall_s if res.wall_s > 0 and res.new_rows else 0.0
     print(f"{res.new_rows} new runs ({res.skipped} already done), {res.total_rows} rows in {res.out}; "
           f"{res.wall_s:.1f} s, {rate:.2f} runs/s")

@@ -264,17 +264,16 @@ def write_rows(path: Path, study: Study, rows: list[dict]) -> None:
     rows = sorted(rows, key=lambda r: r["run"])
     cols = {f.name: [r.get(f.name) for r in rows] for f in sch}
     table = pa.table(cols, schema=sch)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    from foxbat.atomic import atomic_output
+
+    with atomic_output(path) as tmp:
         pq.write_table(table, tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
-def read_existing(path: Path, study: Study) -> list[dict]:
-    """Rows already in ``path`` (for resuming); checks they come from the same study."""
+def read_existing(path: Path, study: Study, n_runs: int | None = None) -> list[dict]:
+    """Rows already in ``path`` (for resuming); checks they come from the same study (the
+    scenario's hash and seed), that every run index is in ``0 .. n_runs-1`` and given once, and
+    that each row's seed and sampled values are those its index derives from the seed."""
     import pyarrow.parquet as pq
 
     if not path.exists():
@@ -296,7 +295,34 @@ def read_existing(path: Path, study: Study) -> list[dict]:
     if table.schema.remove_metadata() != schema(study).remove_metadata():
         raise InputFileError("its columns differ from this study's; give another --out or delete it",
                              where=str(path))
-    return table.to_pylist()
+    rows = table.to_pylist()
+    _check_rows(rows, study, n_runs, str(path))
+    return rows
+
+
+def _check_rows(rows: list[dict], study: Study, n_runs: int | None, where: str) -> None:
+    """Refuse a table whose rows are not those this study would write: an index out of range or
+    given twice, a seed or a sampled value other than the index derives (an altered table)."""
+    seen: set[int] = set()
+    fix = "give another --out or delete it"
+    for row in rows:
+        i = row.get("run")
+        if i is None or i < 0 or (n_runs is not None and i >= n_runs):
+            rng = f"0..{n_runs - 1}" if n_runs is not None else ">= 0"
+            raise InputFileError(f"holds run index {i}, outside {rng} (--runs {n_runs}); give --runs above it, "
+                                 f"or {fix}", where=where)
+        if i in seen:
+            raise InputFileError(f"holds run {i} twice; the table was altered: {fix}", where=where)
+        seen.add(i)
+        if row.get("seed") != run_seed(study.seed, i):
+            raise InputFileError(f"run {i} has seed {row.get('seed')}, not {run_seed(study.seed, i)} derived from "
+                                 f"seed {study.seed}; the table was altered: {fix}", where=where)
+        for col, v in study.values(i).items():
+            got = row.get(col)
+            same = got == v or (isinstance(v, float) and isinstance(got, float) and math.isnan(v) and math.isnan(got))
+            if not same:
+                raise InputFileError(f"run {i} has {col} = {got!r}, not the {v!r} its seed draws; the table was "
+                                     f"altered: {fix}", where=where)
 
 
 # ---------------------------------------------------------------- driver
@@ -336,10 +362,11 @@ def _precompute(study: Study, todo: list[int], say: Callable[[str], None]) -> di
 def run_study(study: Study, client, n_runs: int, out: str | os.PathLike, *, batch: int = 64, flush_s: float = 15.0,
               retries: int = 2, window: int | None = None, progress: bool = True,
               on_result: Callable[[dict, int], None] | None = None,
-              say: Callable[[str], None] = lambda _m: None) -> Outcome:
+              say: Callable[[str], None] = lambda _m: None, no_workers_s: float = 30.0) -> Outcome:
     """Run indices ``0 .. n_runs-1`` of ``study`` on a Dask ``client``, skipping those already in
     ``out``; stream results into ``out`` (Parquet). ``on_result(row, n_done)`` is called after
-    each result (tests use it to kill a worker mid-study)."""
+    each result (tests use it to kill a worker mid-study). When the cluster has had no worker
+    for ``no_workers_s`` the study stops with a ClusterError (the finished runs are saved)."""
     from distributed import as_completed
 
     t0 = time.perf_counter()
@@ -348,7 +375,7 @@ def run_study(study: Study, client, n_runs: int, out: str | os.PathLike, *, batc
         raise InputFileError("is a folder; give a .parquet file name", where="--out")
     if not path.parent.exists():
         raise InputFileError("its folder does not exist", where=f"--out {path}")
-    rows = read_existing(path, study)
+    rows = read_existing(path, study, n_runs)
     done = {int(r["run"]) for r in rows}
     todo = [i for i in range(n_runs) if i not in done]
     skipped = n_runs - len(todo)
@@ -380,7 +407,7 @@ def run_study(study: Study, client, n_runs: int, out: str | os.PathLike, *, batc
     bug: BaseException | None = None
     try:
         with bar:
-            for fut in ac:
+            for fut in _completed(ac, client, no_workers_s, path):
                 i = futures.pop(fut)
                 if fut.status == "finished":
                     row = fut.result()
@@ -420,6 +447,35 @@ def run_study(study: Study, client, n_runs: int, out: str | os.PathLike, *, batc
         tb = "".join(traceback.format_exception(bug)) if bug.__traceback__ else str(bug)
         raise RuntimeError(f"a run failed with an unexpected error (a bug in foxbat):\n{tb}") from bug
     return Outcome(path, len(rows), new, skipped, failed, time.perf_counter() - t0, len(prepared))
+
+
+def _completed(ac, client, no_workers_s: float, out: Path):
+    """The futures of ``ac`` as they finish (futures added meanwhile included). Polls instead of
+    blocking, so Ctrl-C always ends the wait, and raises ClusterError when the cluster has had
+    no worker for ``no_workers_s`` (workers that keep dying, a scheduler left alone)."""
+    from foxbat.errors import ClusterError
+
+    alone_since: float | None = None
+    while not ac.is_empty():
+        batch = ac.next_batch(block=False) if ac.has_ready() else []
+        if batch:
+            alone_since = None
+            yield from batch
+            continue
+        try:
+            n = len(client.scheduler_info(n_workers=-1).get("workers", {}))
+        except Exception:  # noqa: BLE001 - a scheduler that is gone has no workers
+            n = 0
+        now = time.monotonic()
+        if n:
+            alone_since = None
+        elif alone_since is None:
+            alone_since = now
+        elif now - alone_since >= no_workers_s:
+            raise ClusterError(f"the Dask cluster has had no worker for {no_workers_s:g} s (they keep dying or "
+                               f"were stopped); the finished runs are saved in {out}: run the same command again "
+                               "to resume", where="montecarlo")
+        time.sleep(0.05)
 
 
 class _Progress:

@@ -51,12 +51,19 @@ def run(args: argparse.Namespace) -> int:
     from foxbat.scenario.run import load_run_scenario
 
     t0 = time.perf_counter()
+    from foxbat.atomic import OutputFolder, check_outputs
+    from foxbat.scenario.run import scenario_inputs
+
     out = Path(args.out)
-    if out.is_dir():
-        raise ParameterError("is a folder; give the YAML file to write", where=f"--out {out}")
-    if args.compare is not None and Path(args.compare).exists() and not Path(args.compare).is_dir():
-        raise ParameterError("exists and is not a folder", where=f"--compare {args.compare}")
+    outputs = [("--out", args.out, "file"), ("--compare", args.compare, "folder")]
+    check_outputs(outputs)
     sc = load_run_scenario(args.scenario)
+    check_outputs(outputs, scenario_inputs(sc))
+    folder = None
+    if args.compare is not None:
+        own = {out.name} if Path(args.compare).resolve() == out.resolve().parent else set()
+        folder = OutputFolder(args.compare, "plan --compare", where="--compare", own=own)
+        folder.check()
     layers = DEFAULT_LAYERS_M if args.layers is None else _floats(args.layers, "--layers")
     sides = None if args.avoid is None else [s.strip() for s in args.avoid.split(",") if s.strip()]
     prepared = sim.prepare(sc)
@@ -80,12 +87,12 @@ def run(args: argparse.Namespace) -> int:
         from foxbat.planning.compare import compare, render_map, write_csv
 
         d = Path(args.compare)
-        d.mkdir(parents=True, exist_ok=True)
         evals = compare(sc, prepared, sp.doc, sp.start, sp.goal, seed=args.seed)
         rows = [e["row"] for e in evals]
-        write_csv(rows, d / "compare.csv")
-        render_map(evals, prepared, d / "compare.png",
-                   title=f"{sc.name}: direct, historical and planned routes ({sp.aircraft_type})")
+        with folder.writing():
+            write_csv(rows, d / "compare.csv")
+            render_map(evals, prepared, d / "compare.png",
+                       title=f"{sc.name}: direct, historical and planned routes ({sp.aircraft_type})")
         for r in rows:
             sides_txt = "; ".join(
                 f"{s.name}: Pd {r[f'{s.name}_cum_pd_model']:.3f}, tracked {r[f'{s.name}_time_tracked_min']:.1f} min"

@@ -364,3 +364,13 @@ def _with_line(exc: ScenarioError, text: str) -> ScenarioError:
     if line is None:
         return exc
     return type(exc)(exc.detail, where=f"{exc.where}:{line}" if exc.where else f"line {line}", field=exc.field)
+
+
+def scenario_inputs(sc: RunScenario) -> list[tuple[str, str]]:
+    """The files a run of ``sc`` reads (its scenario file and DEM), as (what, path), for the
+    check that no output replaces them."""
+    p, shown = resolve_scenario_path(sc.where)
+    out = [(f"scenario {shown}", str(p))]
+    if sc.flight.dem:
+        out.append((f"DEM {sc.flight.dem}", str(sc.flight.dem)))
+    return out
