@@ -40,6 +40,12 @@ class DopplerChoice(Provenance):
     value: Literal["none", "mti", "pulse_doppler"]
 
 
+class ElevationPatternChoice(Provenance):
+    """The shape of the elevation pattern (:data:`foxbat.radar.pattern.SHAPES`)."""
+
+    value: Literal["sinc", "gaussian", "csc2"]
+
+
 class ReferenceDetection(BaseModel):
     """"Detects ``rcs_m2`` at ``range_m`` with probability ``pd`` at ``pfa`` (Swerling case)."""
 
@@ -96,6 +102,14 @@ class RadarType(BaseModel):
     elevation_min_deg: Figure
     elevation_max_deg: Figure
     instrumented_range_m: Figure
+    # elevation pattern (foxbat.radar.pattern): shape, peak elevation, cosecant-squared top,
+    # sidelobe floor; hard_elevation_limits: whether elevation_min/max still cut detection
+    # off (default: only where no pattern is given)
+    elevation_pattern: ElevationPatternChoice | None = None
+    elevation_tilt_deg: Figure | None = None
+    csc2_max_elevation_deg: Figure | None = None
+    elevation_sidelobe_db: Figure | None = None
+    hard_elevation_limits: bool | None = None
     # clutter rejection
     doppler_processing: DopplerChoice
     improvement_factor_db: Figure
@@ -131,6 +145,25 @@ class RadarType(BaseModel):
                     raise ValueError(f"{f}: an airborne radar needs it")
             if self.azimuth_half_width_deg.value > 180:
                 raise ValueError("azimuth_half_width_deg: must be <= 180")
+        if self.elevation_pattern is not None:
+            if self.elevation_tilt_deg is None:
+                raise ValueError("elevation_tilt_deg: an elevation pattern needs the beam's peak elevation")
+            if not -90 < self.elevation_tilt_deg.value < 90:
+                raise ValueError("elevation_tilt_deg: must lie in (-90, 90) degrees")
+            if self.elevation_sidelobe_db is not None and not self.elevation_sidelobe_db.value < 0:
+                raise ValueError(f"elevation_sidelobe_db: must be < 0 dB, got {self.elevation_sidelobe_db.value!r}")
+            if self.elevation_pattern.value == "csc2":
+                edge = self.elevation_tilt_deg.value + self.beamwidth_el_deg.value / 2
+                top = self.csc2_max_elevation_deg
+                if top is None or not (90 >= top.value > edge > 0):
+                    raise ValueError(f"csc2_max_elevation_deg: a 'csc2' pattern needs it above the main beam's "
+                                     f"upper half-power edge ({edge:g}°, which must be above 0°) and at most 90°")
+        else:
+            for f in ("elevation_tilt_deg", "csc2_max_elevation_deg", "elevation_sidelobe_db"):
+                if getattr(self, f) is not None:
+                    raise ValueError(f"{f}: give elevation_pattern too")
+            if self.hard_elevation_limits is False:
+                raise ValueError("hard_elevation_limits: false needs an elevation_pattern")
         if self.role == "height_finder" and self.sigma_elevation_deg is None:
             raise ValueError("sigma_elevation_deg: a height finder needs its elevation noise")
         if self.doppler_processing.value == "none" and self.improvement_factor_db.value > 0:
@@ -269,6 +302,30 @@ class RadarType(BaseModel):
             az = (az + math.pi) % (2 * math.pi) - math.pi
             ok = ok & (np.abs(az) <= math.radians(self.azimuth_half_width_deg.value))
         return ok
+
+    @property
+    def elevation_limits_hard(self) -> bool:
+        """Whether elevation_min/max_deg cut detection off: as the entry says, else only
+        where it gives no elevation pattern."""
+        if self.hard_elevation_limits is not None:
+            return self.hard_elevation_limits
+        return self.elevation_pattern is None
+
+    def elevation_pattern_db(self, elevation_rad):
+        """One-way antenna gain relative to the beam peak (dB, ≤ 0) at elevations
+        ``elevation_rad`` (above the local horizontal for a ground radar): 0 dB where the
+        type gives no elevation pattern. The radar SNR takes twice this (two-way)."""
+        if self.elevation_pattern is None:
+            return np.zeros_like(np.asarray(elevation_rad, dtype=float))[()]
+        from foxbat.radar.pattern import DEFAULT_SIDELOBE_DB, elevation_pattern_db
+
+        top = self.csc2_max_elevation_deg
+        floor = self.elevation_sidelobe_db
+        return elevation_pattern_db(
+            elevation_rad, beamwidth_el_rad=self.beamwidth_el_rad,
+            tilt_rad=math.radians(self.elevation_tilt_deg.value), shape=self.elevation_pattern.value,
+            csc2_max_rad=None if top is None else math.radians(top.value),
+            sidelobe_db=DEFAULT_SIDELOBE_DB if floor is None else floor.value)
 
     # ------------------------------------------------------------------ provenance
     def figures(self) -> dict[str, Provenance]:
