@@ -101,3 +101,15 @@ def test_parse_ref_forms():
         parse_ref("Jasdf Detection")
     with pytest.raises(ValueError):
         Figure(value=1.0, source="x", calibrated_to="a.speed")
+
+
+def test_scenario_show_lists_the_fitted_figures(capsys):
+    from foxbat.cli import main
+
+    assert main(["scenario", "show", "belenko-1976"]) == 0
+    out = capsys.readouterr().out
+    for words in ("route.legs[3].follow_terrain", "jasdf_detection.range_km", "takeoff_accel_mps2",
+                  "foxbat/aircraft/data/mig-25p.yaml:", "hakodate_landing.fuel_kg"):
+        assert words in out, words
+    assert main(["scenario", "show", "no-kum-sok-1953"]) == 0
+    assert "no figure is fitted to the record" in capsys.readouterr().out

@@ -7,8 +7,8 @@ Pfa_ref, Swerling case s: the R⁴ law gives its SNR elsewhere), or both, in whi
 the two must agree within :data:`MAX_DISAGREEMENT_DB`.
 
 Every figure is a mapping with its ``value`` and either ``source`` (a citation: the
-``[Sxx]`` tags of the project's fact sheets, ``R-`` for ``facts/radars-engines.md``,
-``B-`` for ``facts/belenko-1976.md``) or ``notional: true`` with a one-line
+``[Sxx]`` tags of the project's sources, ``R-`` for the radars-and-engines list, ``B-``
+for the Belenko list, both resolved in ``docs/sources.md``) or ``notional: true`` with a one-line
 ``reason``; a file without provenance for a figure does not load.
 """
 

@@ -86,6 +86,20 @@ def _show(a) -> int:
         when = f"at {f.scramble.at_utc:%H:%M:%S} UTC" if f.scramble.at_utc else f"{f.scramble.delay_s:g} s after a track"
         c.print(f"interceptors: {f.count} x {f.type} from {f.base} ({f.side}), scramble {when}, radar {f.radar}")
     c.print(f"history: {len(d.history)} recorded events to compare")
+    from foxbat.calibration import calibrations_by_row
+
+    fitted = calibrations_by_row(sc.raw, sc.where, sc.name)
+    if fitted:
+        t = Table(title="figures fitted to the record (calibrated_to): their rows are not predictions")
+        for col in ("figure", "file", "fitted to"):
+            t.add_column(col)
+        for cal in fitted:
+            t.add_row(cal.field.removesuffix(".calibrated_to"), cal.where,
+                      cal.row + (f".{cal.quantity}" if cal.quantity else ""))
+        c.print(t)
+    else:
+        c.print("no figure is fitted to the record (calibrated_to): every recorded figure the scenario "
+                "does not set is a prediction")
     return 0
 
 
