@@ -14,6 +14,24 @@ def test_scenario_reference_is_current():
     assert p.returncode == 0, "docs/scenario-reference.md is stale: run python tools/scenario_reference.py"
 
 
+def test_type_formats_are_current():
+    p = subprocess.run([sys.executable, str(ROOT / "tools" / "type_formats.py"), "--check"])
+    assert p.returncode == 0, "docs/aircraft-format.md or docs/radar-format.md is stale: run python tools/type_formats.py"
+
+
+def test_type_format_examples_are_the_example_files():
+    """Each format page shows its example file verbatim, and the file loads (its kind right)."""
+    from foxbat.catalogues import read_type_file
+
+    for doc, example, kind in (("aircraft-format.md", "trainer-jet.yaml", "aircraft"),
+                               ("radar-format.md", "gap-filler.yaml", "radar")):
+        text = (ROOT / "docs" / doc).read_text()
+        block = re.search(r"```yaml\n(.*?)```", text, re.S).group(1)
+        path = ROOT / "docs" / "examples" / "types" / example
+        assert block == path.read_text()
+        assert [e.kind for e in read_type_file(path)] == [kind]
+
+
 def test_tutorial_scenario_validates_and_runs(tmp_path, capsys):
     from foxbat.cli import main
 

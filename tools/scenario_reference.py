@@ -117,7 +117,8 @@ def render() -> str:
              "A scenario file is one YAML mapping. Its sections come from three models: "
              "[DefendersSpec](#defendersspec) (sides, intruder, bases, interceptors, history, weather), "
              "`radars` (a list of [RadarSpec](#radarspec)) and [FlightScenario](#flightscenario) "
-             "(`aircraft`, `route`, `dem`).", ""]
+             "(`aircraft`, `route`, `dem`, `catalogues`). Files a scenario names (`dem`, `catalogues`, a `type` "
+             "that is a path) are relative to the scenario file.", ""]
     for name, model in seen.items():
         lines += [f"## {name}", ""]
         doc = (model.__doc__ or "").strip()

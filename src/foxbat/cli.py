@@ -19,6 +19,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "scenario": ("foxbat.scenario.cli", "validate, list, show and export scenarios"),
     "plan": ("foxbat.planning.cli", "plan the least visible route within fuel, climb and turn limits"),
     "montecarlo": ("foxbat.montecarlo.cli", "thousands of randomised runs on Dask"),
+    "catalogue": ("foxbat.catalogues_cli", "list, show and validate aircraft and radar types (built-in and your own)"),
 }
 
 

@@ -7,6 +7,8 @@ import math
 from datetime import timedelta
 from pathlib import Path
 
+from foxbat.tables import print_table
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", nargs="?", default=None,
@@ -87,7 +89,7 @@ def print_history(path: Path, console) -> None:
         agreement = r["agreement"]
         t.add_row(r["what"], r["basis"], r["recorded_local"], r["simulated_local"], r["difference_min"],
                   r["tolerance_min"], f"[{style.get(agreement, 'dim')}]{agreement or '-'}[/]", "\n".join(where))
-    console.print(t)
+    print_table(t, console)
     console.print(summary_line(rows))
 
 
@@ -141,7 +143,7 @@ def print_low_level(res, variants, console) -> None:
         t.add_column(col.replace("_", " "))
     for r in rows:
         t.add_row(*[str(v) for v in r.values()])
-    console.print(t)
+    print_table(t, console)
 
 
 def _reports(res, out: Path, status) -> list[Path]:
@@ -207,7 +209,7 @@ def print_summary(res, console) -> None:
         spans = ", ".join(f"{_clock(res, a)}-{_clock(res, b)}" for a, b in v["track_spans_s"]) or "-"
         t1.add_row(side, _clock(res, v["first_detection_t_s"]), str(v["n_tracks"]),
                    f"{v['time_tracked_s'] / 60:.1f} min", spans)
-    console.print(t1)
+    print_table(t1, console)
     if s["interceptors"]:
         t2 = Table(title="interceptors")
         for col in ("aircraft", "radar contact", "visual", "intercept", "bingo", "fuel at end"):
@@ -216,8 +218,8 @@ def print_summary(res, console) -> None:
             t2.add_row(name, f"{v['contact_s']:.0f} s", "yes" if v["visual"] else "no",
                        "yes" if v["intercept"] else "no", "yes" if v["bingo"] else "no",
                        f"{v['fuel_end_kg']:,.0f} kg" if v["fuel_end_kg"] is not None else "-")
-        console.print(t2)
+        print_table(t2, console)
     i = s["intruder"]
     over = f", overrun {i['overrun_m']:.0f} m" if (i.get("overrun_m") or 0) > 0 else ""
-    console.print(f"{d.intruder.id} ({res.scenario.flight.aircraft.type}): {i['outcome']}, fuel at the end "
+    console.print(f"{d.intruder.id} ({res.intruder.aircraft.name}): {i['outcome']}, fuel at the end "
                   f"{i['fuel_end_kg']:,.0f} kg{over}; intercepted: {'yes' if i['intercepted'] else 'no'}")

@@ -60,7 +60,7 @@ def _clean(obj):
 def trajectory_rows(res: RunResult):
     d = res.scenario.defenders
     tr = res.intruder
-    ac_type = res.scenario.flight.aircraft.type
+    ac_type = res.intruder.aircraft.name  # the type name, also where the scenario gives a file
     cols = ("t_s", "lat_deg", "lon_deg", "alt_msl_m", "height_agl_m", "tas_mps", "gs_mps", "heading_deg",
             "climb_mps", "load_factor", "fuel_kg", "mass_kg")
     arrs = [tr[c] for c in cols]
@@ -168,7 +168,7 @@ def run_meta(res: RunResult) -> dict:
         for v in body.values():
             if isinstance(v, dict) and v.get("notional"):
                 notional.append({"what": f"route leg {v.get('label') or ''}".strip(), "reason": v.get("reason")})
-    aircraft = [{"id": d.intruder.id, "side": d.intruder.side, "type": sc.flight.aircraft.type, "role": "intruder"}]
+    aircraft = [{"id": d.intruder.id, "side": d.intruder.side, "type": res.intruder.aircraft.name, "role": "intruder"}]
     aircraft += [{"id": f.id, "side": f.side, "type": f.type, "role": "interceptor"} for f in res.interceptors]
     return {
         "scenario": sc.name, "title": d.title or sc.flight.title, "epoch_utc": d.epoch_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -19,7 +19,7 @@ import numpy as np
 from foxbat.command.airspace import Airspace, airspace_from_dem
 from foxbat.command.intercept import InterceptorFlight, Intruder, TrackPicture, fly_interceptor
 from foxbat.coverage import RadarSite, compute_coverage
-from foxbat.errors import ParameterError
+from foxbat.errors import FoxbatError, OffMapError, ParameterError
 from foxbat.flight import Trajectory, fly
 from foxbat.scenario.run import RunScenario
 from foxbat.sensing.ground import GroundRadar, Looks, false_alarms, ground_looks, to_measurements
@@ -76,8 +76,9 @@ def build_ground_radars(sc: RunScenario, dem: Dem) -> list[GroundRadar]:
 
     k = sc.defenders.k
     out = []
-    for spec in sc.radars:
-        rt = get_radar_type(spec.type, where=sc.where, field=f"radars ({spec.name}).type")
+    for i, spec in enumerate(sc.radars):
+        rt = get_radar_type(spec.type, where=sc.where, field=f"radars ({spec.name}).type",
+                            catalogues=tuple(sc.flight.catalogues))
         if rt.platform != "ground":
             raise ParameterError(f"{rt.name} is an airborne radar; a site needs a ground radar type",
                                  where=sc.where, field=f"radars ({spec.name}).type")
@@ -85,8 +86,12 @@ def build_ground_radars(sc: RunScenario, dem: Dem) -> list[GroundRadar]:
         site = RadarSite(spec.lat, spec.lon, spec.antenna_agl_m, spec.antenna_msl_m, max_range,
                          rt.elevation_min_deg.value if spec.min_elev_deg is None else spec.min_elev_deg,
                          None, spec.name)
+        try:
+            h0 = antenna_msl_m(dem, site)
+        except OffMapError as exc:  # name the scenario's field and line, not the bare site
+            raise sc.with_line(OffMapError(exc.detail, where=sc.where, field=f"radars[{i}] ({spec.name}).lat")) \
+                from None
         cov = compute_coverage(dem, [site], k)
-        h0 = antenna_msl_m(dem, site)
         out.append(GroundRadar(spec.name, spec.side, spec.lat, spec.lon, h0, max(h0 - site_ground_m(dem, site), 1.0),
                                max_range, rt, Dem(cov.lowest_agl_m, dem.transform, dem.crs, None)))
     return out
@@ -117,8 +122,9 @@ def check_bases_on_dem(sc: RunScenario, dem: Dem) -> None:
 
     for i, b in enumerate(sc.defenders.bases):
         if not bool(dem.contains(b.lat, b.lon)):
-            raise OffMapError(f"base {b.name} at {b.lat:.4f},{b.lon:.4f} lies outside the DEM ({dem.name})",
-                              where=sc.where, field=f"bases[{i}] ({b.name})")
+            raise sc.with_line(OffMapError(
+                f"base {b.name} at {b.lat:.4f},{b.lon:.4f} lies outside the DEM ({dem.name})",
+                where=sc.where, field=f"bases[{i}] ({b.name}).lat"))
 
 
 def prepare(sc: RunScenario) -> Prepared:
@@ -126,7 +132,7 @@ def prepare(sc: RunScenario) -> Prepared:
     from foxbat.terrain import open_dem
 
     d = sc.defenders
-    dem = open_dem(sc.flight.dem)
+    dem = open_dem(sc.flight.dem, where=sc.where, field="dem")
     check_bases_on_dem(sc, dem)
     radars = build_ground_radars(sc, dem)
     airspaces = {s.name: airspace_from_dem(s.name, dem, s.airspace.lat_min, s.airspace.lat_max, s.airspace.lon_min,
@@ -161,7 +167,10 @@ def run(sc: RunScenario, seed: int | None = None, low_level_m: float | None = No
         prepared = prepare(sc)
     dem, radars, airspaces = prepared.dem, prepared.radars, prepared.airspaces
     say("intruder flight")
-    traj = fly(flight, dem, where=sc.where)
+    try:
+        traj = fly(flight, dem, where=sc.where)
+    except FoxbatError as exc:
+        raise sc.with_line(exc) from None
     t = traj["t_s"]
     lat, lon, alt, agl = traj["lat_deg"], traj["lon_deg"], traj["alt_msl_m"], traj["height_agl_m"]
 
@@ -266,10 +275,13 @@ def run(sc: RunScenario, seed: int | None = None, low_level_m: float | None = No
         ev(t_s=t_scr, side=spec.side, kind="scramble", actor=spec.name, target=d.intruder.id, lat=base.lat,
            lon=base.lon, alt_msl_m=base.elevation_m, count=spec.count)
         picture = _picture(res, spec.side, d)
-        ac = load_aircraft(spec.type, where=sc.where)
+        cats = tuple(sc.flight.catalogues)
+        ac = load_aircraft(spec.type, where=sc.where, field=f"interceptors[{fi}] ({spec.name}).type",
+                           catalogues=cats)
         from foxbat.radar.catalogue import get_radar_type
 
-        radar = get_radar_type(spec.radar) if spec.radar else None
+        radar = get_radar_type(spec.radar, where=sc.where, field=f"interceptors[{fi}] ({spec.name}).radar",
+                               catalogues=cats) if spec.radar else None
         for n in range(spec.count):
             rng = np.random.default_rng(streams[len(sc.radars) + fi * 8 + n])
             f = fly_interceptor(

@@ -8,14 +8,12 @@ rate, fuel flow) carry their provenance once for the whole table.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from foxbat.errors import ScenarioError
-from foxbat.yamlio import read_yaml
 from foxbat.provenance import Figure, Provenance
 
 
@@ -132,39 +130,29 @@ def _key(name: str) -> str:
 
 
 def load_spec_file(path: str | Path) -> AircraftSpec:
-    """Read and validate one aircraft data file."""
-    p = Path(path)
-    raw, _ = read_yaml(p)
-    try:
-        return AircraftSpec.model_validate(raw)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
-        raise ScenarioError(err["msg"], where=str(p), field=loc) from None
+    """Read and validate one aircraft data file (errors name the file, line and field)."""
+    from foxbat.catalogues import read_type_file
 
-
-@lru_cache(maxsize=1)
-def _catalogue() -> dict[str, AircraftSpec]:
-    out: dict[str, AircraftSpec] = {}
-    for p in sorted(_data_dir().glob("*.yaml")):
-        spec = load_spec_file(p)
-        for n in [spec.name, *spec.aliases]:
-            out[_key(n)] = spec
-    return out
+    entries = read_type_file(path)
+    if entries[0].kind != "aircraft":
+        raise ScenarioError("is a radar type file, not an aircraft type", where=str(path))
+    return entries[0].spec
 
 
 def aircraft_names() -> list[str]:
-    """The type names in the catalogue, sorted."""
-    return sorted({s.name for s in _catalogue().values()})
+    """The built-in type names, sorted."""
+    from foxbat.catalogues import builtin_catalogue
+
+    return builtin_catalogue().names("aircraft")
 
 
-def get_spec(name: str, where: str | None = None, field: str | None = "aircraft.type") -> AircraftSpec:
-    """The catalogue entry for a type name (case, spaces and dashes ignored)."""
-    spec = _catalogue().get(_key(name))
-    if spec is None:
-        raise ScenarioError(f"unknown aircraft type {name!r}; known types: {', '.join(aircraft_names())}",
-                            where=where, field=field)
-    return spec
+def get_spec(name: str, where: str | None = None, field: str | None = "aircraft.type",
+             catalogues: tuple = ()) -> AircraftSpec:
+    """The type a ``type:`` value names: a catalogue name (case, spaces and dashes ignored;
+    built-in or from the folders ``catalogues``) or the path of a type file."""
+    from foxbat.catalogues import resolve
+
+    return resolve("aircraft", name, catalogues=catalogues, where=where, field=field)
 
 
 def notional_figures(spec: AircraftSpec) -> list[tuple[str, str]]:

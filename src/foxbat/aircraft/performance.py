@@ -161,9 +161,11 @@ def from_spec(spec: AircraftSpec) -> Aircraft:
     )
 
 
-def load_aircraft(name: str, where: str | None = None) -> Aircraft:
-    """The catalogue aircraft of a type name; ScenarioError listing the known types if unknown."""
-    return from_spec(get_spec(name, where=where))
+def load_aircraft(name: str, where: str | None = None, field: str | None = "aircraft.type",
+                  catalogues: tuple = ()) -> Aircraft:
+    """The aircraft a ``type:`` names (a catalogue name, built-in or from the folders
+    ``catalogues``, or a type file's path); ScenarioError listing the known types if unknown."""
+    return from_spec(get_spec(name, where=where, field=field, catalogues=tuple(catalogues)))
 
 
 # ---- numba-side evaluation -------------------------------------------------------------

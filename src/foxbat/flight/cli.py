@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         raise ParameterError(f"must be a step in seconds, 0 < S <= 10, got {args.step:g}", where="--step")
     sc, shown = load_flight_scenario(args.scenario)
     dem_path = args.dem if args.dem is not None else sc.dem
-    inputs = [("--dem" if args.dem is not None else f"DEM {dem_path}", dem_path)]
+    inputs = [("--dem" if args.dem is not None else f"{shown}: dem {dem_path}", dem_path)]
     if not str(args.scenario).startswith("builtin:"):
         inputs.append((f"scenario {shown}", args.scenario))
     check_outputs([("--out", args.out, "folder")], inputs)
@@ -47,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
     folder.check()
     if args.step is not None:
         sc.route.step_s = args.step
-    dem = open_dem(dem_path)
+    # --dem (relative to the current folder) wins; else the scenario's dem: (relative to the scenario)
+    dem = open_dem(args.dem) if args.dem is not None else open_dem(sc.dem, where=shown, field="dem")
     traj = fly(sc, dem=dem, where=shown)
     with folder.writing():  # an old profile.png goes with the rest of the previous run
         write_outputs(traj, out, shown, plot=not args.no_plot)

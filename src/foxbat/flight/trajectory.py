@@ -103,9 +103,9 @@ def fly(scenario: FlightScenario, dem=None, where: str = "scenario", grid: Groun
 
     if grid is None:
         if dem is None:
-            dem = open_dem(scenario.dem)
+            dem = open_dem(scenario.dem, where=where, field="dem")
         grid = ground_grid(dem)
-    ac = load_aircraft(scenario.aircraft.type, where=where)
+    ac = load_aircraft(scenario.aircraft.type, where=where, catalogues=tuple(scenario.catalogues))
     fuel = scenario.aircraft.fuel_kg
     if fuel is not None and fuel > ac.internal_fuel_kg * 1.05:
         from foxbat.errors import ParameterError
@@ -138,5 +138,5 @@ def fly_scenario(path_or_name: str, dem=None) -> Trajectory:
     if dem is None and sc.dem is not None:
         from foxbat.terrain import open_dem
 
-        dem = open_dem(sc.dem)
+        dem = open_dem(sc.dem, where=shown, field="dem")
     return fly(sc, dem=dem, where=shown)

@@ -40,9 +40,16 @@ def resolve_aircraft(sc, text: str | None) -> str:
         return own
     if text in (sc.defenders.intruder.id, sc.flight.aircraft.callsign):
         return own
-    from foxbat.aircraft.catalogue import get_spec
+    from pathlib import Path
 
-    return get_spec(text, where="--aircraft", field=None).name
+    from foxbat.aircraft.catalogue import get_spec
+    from foxbat.catalogues import is_type_path
+
+    if is_type_path(text):  # a type file named on the command line: relative to the current folder
+        text = str(Path(text).expanduser().resolve())
+        get_spec(text, where="--aircraft", field=None)
+        return text
+    return get_spec(text, where="--aircraft", field=None, catalogues=tuple(sc.flight.catalogues)).name
 
 
 def fuel_allowance_kg(ac: Aircraft, start: Endpoint, goal: Endpoint) -> float:
@@ -70,7 +77,8 @@ def plan_scenario(sc, prepared, *, aircraft: str | None = None, from_: str | Non
     from foxbat.scenario.run import parse_run_scenario
 
     ac_type = resolve_aircraft(sc, aircraft)
-    ac = load_aircraft(ac_type, where="--aircraft")
+    ac = load_aircraft(ac_type, where="--aircraft" if aircraft else sc.where, field=None if aircraft else "aircraft.type",
+                       catalogues=tuple(sc.flight.catalogues))
     if fuel_kg is None:
         fuel_kg = sc.flight.aircraft.fuel_kg if ac_type == sc.flight.aircraft.type and sc.flight.aircraft.fuel_kg \
             else ac.internal_fuel_kg

@@ -15,16 +15,13 @@ for the Belenko list, both resolved in ``docs/sources.md``) or ``notional: true`
 from __future__ import annotations
 
 import math
-from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from foxbat.errors import ScenarioError
-from foxbat.yamlio import read_yaml
 from foxbat.provenance import Figure, Provenance
 from foxbat.radar import clutter as _clutter
 from foxbat.radar import detection as _det
@@ -345,59 +342,27 @@ class RadarType(BaseModel):
         return [(k, v.reason) for k, v in self.figures().items() if v.notional]
 
 
-class _CatalogueFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    radars: list[dict]
-
-
-def _data_file() -> Path:
-    return Path(str(files("foxbat.radar") / "data" / "radars.yaml"))
-
-
 def _key(name: str) -> str:
-    return "".join(ch for ch in name.lower() if ch.isalnum())
+    from foxbat.catalogues import key
 
-
-def _one_line(err: dict) -> tuple[str, str]:
-    msg = err["msg"]
-    for prefix in ("Value error, ", "Assertion failed, "):
-        if msg.startswith(prefix):
-            msg = msg[len(prefix):]
-    loc = ".".join(str(x) for x in err["loc"])
-    if not loc and ": " in msg:
-        loc, msg = msg.split(": ", 1)
-    return loc, msg.splitlines()[0]
+    return key(name)
 
 
 def load_catalogue_file(path: str | Path) -> dict[str, RadarType]:
     """Read and validate a radar catalogue file; types by name (aliases included, keys
-    normalised: case, spaces and punctuation ignored)."""
-    p = Path(path)
-    raw, _ = read_yaml(p)
-    try:
-        entries = _CatalogueFile.model_validate(raw).radars
-    except ValidationError:
-        raise ScenarioError("must be a mapping with a list 'radars' of radar types", where=str(p)) from None
-    out: dict[str, RadarType] = {}
-    for i, entry in enumerate(entries):
-        label = str(entry.get("name", f"radars[{i}]"))
-        try:
-            rt = RadarType.model_validate(entry)
-        except ValidationError as exc:
-            loc, msg = _one_line(exc.errors()[0])
-            raise ScenarioError(msg, where=str(p), field=f"{label}.{loc}" if loc else label) from None
-        for n in [rt.name, *rt.aliases]:
-            k = _key(n)
-            if k in out and out[k] is not rt:
-                raise ScenarioError(f"name {n!r} is used by two radar types", where=str(p), field=label)
-            out[k] = rt
-    return out
+    normalised: case, spaces and punctuation ignored). Errors name the file, line and field."""
+    from foxbat.catalogues import read_type_file
+
+    entries = [e for e in read_type_file(path) if e.kind == "radar"]
+    if not entries:
+        raise ScenarioError("must be a mapping with a list 'radars' of radar types", where=str(path))
+    return {_key(n): e.spec for e in entries for n in [e.name, *e.aliases]}
 
 
-@lru_cache(maxsize=1)
 def _catalogue() -> dict[str, RadarType]:
-    return load_catalogue_file(_data_file())
+    from foxbat.catalogues import builtin_catalogue
+
+    return {_key(n): e.spec for e in builtin_catalogue().entries if e.kind == "radar" for n in [e.name, *e.aliases]}
 
 
 def load_catalogue() -> dict[str, RadarType]:
@@ -410,13 +375,14 @@ def radar_names() -> list[str]:
     return sorted(load_catalogue())
 
 
-def get_radar_type(name: str, where: str | None = None, field: str | None = "radar.type") -> RadarType:
-    """The catalogue entry for a type name or alias (case, spaces and punctuation ignored).
+def get_radar_type(name: str, where: str | None = None, field: str | None = "radar.type",
+                   catalogues: tuple = ()) -> RadarType:
+    """The type a ``type:`` value names: a catalogue name or alias (case, spaces and
+    punctuation ignored; built-in or from the folders ``catalogues``) or the path of a
+    radar type file.
 
     Raises :class:`foxbat.errors.ScenarioError` listing the known names when unknown.
     """
-    rt = _catalogue().get(_key(name))
-    if rt is None:
-        raise ScenarioError(f"unknown radar type {name!r}; known types: {', '.join(radar_names())}",
-                            where=where, field=field)
-    return rt
+    from foxbat.catalogues import resolve
+
+    return resolve("radar", name, catalogues=catalogues, where=where, field=field)

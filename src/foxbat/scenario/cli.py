@@ -40,12 +40,21 @@ def _check_geography(sc) -> None:
     from foxbat.aircraft.performance import load_aircraft
     from foxbat.terrain import open_dem
 
-    dem = open_dem(sc.flight.dem)
-    for spec in sc.radars:
-        site_ground_m(dem, spec.to_site())
+    from foxbat.errors import FoxbatError, OffMapError
+
+    dem = open_dem(sc.flight.dem, where=sc.where, field="dem")
+    for i, spec in enumerate(sc.radars):
+        try:
+            site_ground_m(dem, spec.to_site())
+        except OffMapError as exc:  # name the scenario's field and line, not the bare site
+            raise sc.with_line(OffMapError(exc.detail, where=sc.where, field=f"radars[{i}] ({spec.name}).lat")) \
+                from None
     check_bases_on_dem(sc, dem)
-    ac = load_aircraft(sc.flight.aircraft.type, where=sc.where)
-    compile_route(sc.flight, ac, ground_grid(dem), sc.where)
+    ac = load_aircraft(sc.flight.aircraft.type, where=sc.where, catalogues=tuple(sc.flight.catalogues))
+    try:
+        compile_route(sc.flight, ac, ground_grid(dem), sc.where)
+    except FoxbatError as exc:
+        raise sc.with_line(exc) from None
 
 
 def _list(a) -> int:
@@ -66,7 +75,9 @@ def _show(a) -> int:
 
     sc = load_run_scenario(a.name)
     d = sc.defenders
-    c = Console() if sys.stdout.isatty() else Console(width=140)  # pipes: do not truncate names
+    from foxbat.tables import print_table
+
+    c = Console() if sys.stdout.isatty() else Console(width=1000, soft_wrap=True)  # pipes: no cut lines
     c.print(f"[bold]{sc.name}[/]: {d.title or ''}")
     c.print(f"epoch {d.epoch_utc:%Y-%m-%d %H:%M:%S} UTC ({d.local_tz_name} = UTC{d.local_tz_hours:+g}), "
             f"k = {d.k:.4g}, seed {d.seed}, DEM {sc.flight.dem or 'built-in'}")
@@ -78,9 +89,9 @@ def _show(a) -> int:
         prov = "notional" if r.notional else "sourced"
         t.add_row(r.name, r.side or "", r.type or "", f"{r.lat:.4f}", f"{r.lon:.4f}", ant, f"{r.max_range_km:g}",
                   prov + ("" if r.operating else " (off)"))
-    c.print(t)
+    print_table(t, c)
     c.print(f"intruder {d.intruder.id} ({d.intruder.side}): {sc.flight.aircraft.type}, "
-            f"{sc.flight.aircraft.fuel_kg or 'full'} kg fuel, RCS {d.intruder.rcs_m2.value:g} m2, "
+            f"{_fuel_text(sc.flight.aircraft.fuel_kg)}, RCS {d.intruder.rcs_m2.value:g} m2, "
             f"{len(sc.flight.route.legs)} route legs")
     for f in d.interceptors:
         when = f"at {f.scramble.at_utc:%H:%M:%S} UTC" if f.scramble.at_utc else f"{f.scramble.delay_s:g} s after a track"
@@ -101,6 +112,11 @@ def _show(a) -> int:
         c.print("no figure is fitted to the record (calibrated_to): every recorded figure the scenario "
                 "does not set is a prediction")
     return 0
+
+
+def _fuel_text(fuel_kg: float | None) -> str:
+    """'14,000 kg fuel', or 'full internal fuel' where the scenario leaves it out."""
+    return "full internal fuel" if fuel_kg is None else f"{fuel_kg:,.0f} kg fuel"
 
 
 def _export(a) -> int:

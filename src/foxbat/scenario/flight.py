@@ -306,7 +306,8 @@ class Route(_Strict):
 
 
 class AircraftSection(_Strict):
-    type: str = Field(description="catalogue type, e.g. MiG-25P")
+    type: str = Field(description="catalogue type, e.g. MiG-25P, or the path of a type file (.yaml, relative to "
+                                  "the scenario file)")
     fuel_kg: float | None = Field(default=None, ge=0, description="fuel at start; default: full internal fuel")
     payload_kg: float = Field(default=0.0, ge=0, description="mass besides the empty aircraft and fuel")
     callsign: str | None = None
@@ -324,7 +325,11 @@ class FlightScenario(BaseModel):
     name: str = "flight"
     title: str | None = None
     epoch_utc: datetime | None = None
-    dem: str | None = None
+    dem: str | None = Field(default=None, description="elevation GeoTIFF, relative to the scenario file (or "
+                                                      "absolute), or builtin:NAME; empty: the built-in DEM")
+    catalogues: list[str] = Field(default=[], description="folders (relative to the scenario file) whose .yaml files "
+                                                          "add aircraft and radar types by name; see "
+                                                          "docs/aircraft-format.md, docs/radar-format.md")
     aircraft: AircraftSection
     route: Route
 
@@ -366,10 +371,14 @@ def parse_flight_scenario(data: Any, where: str) -> FlightScenario:
     try:
         return FlightScenario.model_validate(data)
     except ValidationError as exc:
+        from foxbat.schema_errors import explain
+
         err = exc.errors()[0]
-        msg = err["msg"].removeprefix("Value error, ")
+        _, msg = explain(err, FlightScenario)
         got = err.get("input")
-        if err["type"] not in ("missing", "value_error", "model_type") and not isinstance(got, dict):
+        if err["type"] == "value_error" or err["type"].startswith(("greater", "less")) or isinstance(got, dict):
+            pass
+        elif "got " not in msg:
             msg += f" (got {got!r})"
         raise ScenarioError(msg, where=where, field=_loc_text(err["loc"])) from None
 
@@ -392,7 +401,13 @@ def load_flight_scenario(path_or_name: str | Path) -> tuple[FlightScenario, str]
             raise InputFileError("no such file; give a scenario YAML file", where=shown)
         if p.is_dir():
             raise InputFileError("is a folder; give a scenario YAML file", where=shown)
+    from foxbat.scenario.paths import resolve_scenario_files
+    from foxbat.scenario.run import _with_line
     from foxbat.yamlio import read_yaml
 
-    data, _ = read_yaml(p, shown)
-    return parse_flight_scenario(data, shown), shown
+    data, text = read_yaml(p, shown)
+    try:
+        data = resolve_scenario_files(data, p.parent, shown, text)
+        return parse_flight_scenario(data, shown), shown
+    except ScenarioError as exc:
+        raise _with_line(exc, text) from None

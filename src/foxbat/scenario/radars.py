@@ -36,7 +36,8 @@ class RadarSpec(BaseModel):
     min_elev_deg: float | None = Field(default=None, gt=-90, lt=90, description="lowest beam elevation, deg")
     max_elev_deg: float | None = Field(default=None, gt=-90, lt=90, description="highest beam elevation, deg")
     side: str | None = Field(default=None, description="the side that operates it")
-    type: str | None = Field(default=None, description="radar type, from the radar catalogue")
+    type: str | None = Field(default=None, description="radar type from the catalogue, or the path of a type "
+                                                       "file (.yaml, relative to the scenario file)")
     operating: bool = Field(default=True, description="false: the radar is off (it makes no scans)")
     source: str | None = Field(default=None, description="citation for the position and antenna")
     notional: bool = Field(default=False, description="true where a figure is not sourced")
@@ -72,14 +73,9 @@ def builtin_scenario_names() -> list[str]:
 
 
 def _format_validation_error(exc: ValidationError, items: list[dict], where: str) -> ScenarioError:
-    err = exc.errors()[0]
-    loc = ".".join(str(x) for x in err["loc"])
-    msg = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "extra_forbidden":
-        allowed = ", ".join(RadarSpec.model_fields)
-        msg = f"unknown field; allowed: {allowed}"
-    elif err["type"] == "missing":
-        msg = "required field is missing"
+    from foxbat.schema_errors import explain
+
+    loc, msg = explain(exc.errors()[0], RadarSpec)
     return ScenarioError(msg, where=where, field=loc or None)
 
 

@@ -133,12 +133,12 @@ class ScrambleSpec(_Strict):
 
 class InterceptorSpec(_Strict):
     name: str = Field(description="flight name; aircraft are numbered 'NAME 1', 'NAME 2'")
-    type: str = Field(description="aircraft catalogue type")
+    type: str = Field(description="aircraft catalogue type, or the path of a type file (.yaml)")
     side: str = Field(description="the side flying it")
     base: str = Field(description="a base name from bases")
     count: int = Field(default=2, ge=1, le=8, description="aircraft in the flight")
     fuel_kg: float | None = Field(default=None, gt=0, description="fuel at take-off; default full internal fuel")
-    radar: str | None = Field(default=None, description="airborne radar catalogue type")
+    radar: str | None = Field(default=None, description="airborne radar catalogue type, or the path of a type file")
     rcs_m2: Sourced | None = Field(default=None, description="its own RCS, m2")
     scramble: ScrambleSpec = Field(description="when it is launched")
     takeoff_s: float = Field(default=120.0, ge=0, description="from scramble to airborne, s")
@@ -209,7 +209,7 @@ class DefendersSpec(_Strict):
         return v if v.tzinfo is not None else v.replace(tzinfo=timezone.utc)
 
 
-FLIGHT_KEYS = {"aircraft", "route", "dem", "name", "title", "epoch_utc"}
+FLIGHT_KEYS = {"aircraft", "route", "dem", "catalogues", "name", "title", "epoch_utc"}
 OTHER_KEYS = {"radars", "uncertain"}
 
 
@@ -222,10 +222,20 @@ class RunScenario:
     radars: list[RadarSpec]
     flight: FlightScenario
     raw: dict
+    text: str = ""  # the file's text, for the line numbers of later errors
 
     @property
     def name(self) -> str:
         return self.defenders.name or self.flight.name
+
+    def with_line(self, exc):
+        """A FoxbatError about this scenario (``where`` is its file) naming the line of its
+        field; other errors unchanged."""
+        from foxbat.errors import FoxbatError
+
+        if isinstance(exc, FoxbatError) and exc.where == self.where and exc.field:
+            return _with_line(exc, self.text)
+        return exc
 
 
 def _loc(loc: tuple) -> str:
@@ -251,31 +261,30 @@ def parse_run_scenario(data: Any, where: str, text: str = "") -> RunScenario:
     unknown = sorted(set(data) - allowed)
     if unknown:
         line = _line_of(text, unknown[0])
-        at = f" (line {line})" if line else ""
-        raise ScenarioError(f"unknown section{at}; allowed: {', '.join(sorted(allowed))}",
-                            where=where, field=unknown[0])
+        raise ScenarioError(f"unknown section; allowed: {', '.join(sorted(allowed))}",
+                            where=f"{where}:{line}" if line else where, field=unknown[0])
     flight = parse_flight_scenario(data, where)
     radars = parse_radars(data.get("radars"), where)
     try:
         defenders = DefendersSpec.model_validate({k: v for k, v in data.items() if k in DefendersSpec.model_fields})
     except ValidationError as exc:
+        from foxbat.schema_errors import explain
+
         err = exc.errors()[0]
         fld = _loc(err["loc"])
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "missing":
-            msg = "required field is missing"
-        line = _line_of(text, fld)
-        if line:
-            msg = f"{msg} (section at line {line})"
-        raise ScenarioError(msg, where=where, field=fld) from None
-    _check_references(defenders, radars, where)
+        _, msg = explain(err, DefendersSpec)
+        from foxbat.scenario.yaml_lines import line_of
+
+        line = line_of(text, fld) or _line_of(text, fld)
+        raise ScenarioError(msg, where=f"{where}:{line}" if line else where, field=fld) from None
+    _check_references(defenders, radars, where, tuple(flight.catalogues))
     from foxbat.calibration import check_scenario
 
     check_scenario(data, where, text, defenders.name or flight.name)
-    return RunScenario(where, defenders, radars, flight, data)
+    return RunScenario(where, defenders, radars, flight, data, text)
 
 
-def _check_references(d: DefendersSpec, radars: list[RadarSpec], where: str) -> None:
+def _check_references(d: DefendersSpec, radars: list[RadarSpec], where: str, catalogues: tuple = ()) -> None:
     from foxbat.aircraft.catalogue import get_spec
     from foxbat.radar.catalogue import get_radar_type
 
@@ -289,7 +298,7 @@ def _check_references(d: DefendersSpec, radars: list[RadarSpec], where: str) -> 
         if not r.type:
             raise ScenarioError("a radar of a run needs its 'type' from the radar catalogue",
                                 where=where, field=f"radars[{i}] ({r.name}).type")
-        get_radar_type(r.type, where=where, field=f"radars[{i}] ({r.name}).type")
+        get_radar_type(r.type, where=where, field=f"radars[{i}] ({r.name}).type", catalogues=catalogues)
     for s in sides:
         if not any(r.side == s for r in radars):
             raise ScenarioError(f"side {s!r} has no radars; give it at least one ground radar",
@@ -311,9 +320,9 @@ def _check_references(d: DefendersSpec, radars: list[RadarSpec], where: str) -> 
         if bases[f.base].side != f.side:
             raise ScenarioError(f"base {f.base!r} belongs to {bases[f.base].side}, not {f.side}",
                                 where=where, field=f"{label}.base")
-        get_spec(f.type, where=where, field=f"{label}.type")
+        get_spec(f.type, where=where, field=f"{label}.type", catalogues=catalogues)
         if f.radar is not None:
-            rt = get_radar_type(f.radar, where=where, field=f"{label}.radar")
+            rt = get_radar_type(f.radar, where=where, field=f"{label}.radar", catalogues=catalogues)
             if rt.platform != "airborne":
                 raise ScenarioError(f"{rt.name} is a ground radar; an interceptor needs an airborne one",
                                     where=where, field=f"{label}.radar")
@@ -345,14 +354,17 @@ def load_run_scenario(name_or_path: str | None = None) -> RunScenario:
     p, shown = resolve_scenario_path(name_or_path)
     from foxbat.yamlio import read_yaml
 
+    from foxbat.scenario.paths import resolve_scenario_files
+
     data, text = read_yaml(p, shown)
     try:
+        data = resolve_scenario_files(data, p.parent, shown, text)
         return parse_run_scenario(data, shown, text)
     except ScenarioError as exc:
         raise _with_line(exc, text) from None
 
 
-def _with_line(exc: ScenarioError, text: str) -> ScenarioError:
+def _with_line(exc, text: str):
     """The same error, naming the line of its field in the file."""
     from foxbat.scenario.yaml_lines import line_of
 

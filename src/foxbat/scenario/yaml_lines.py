@@ -8,12 +8,14 @@ import yaml
 
 
 def _parse_field(field: str) -> list:
-    """'radars[0] (Okushiri).type' or 'route.legs[2].fly_to.lat' -> ['radars', 0, 'type'] ..."""
+    """'radars[0] (Okushiri).type' or 'route.legs[2].fly_to.lat' -> ['radars', 0, 'type'] ...
+    (legs are counted from 1, as the flight stage's messages count them)"""
     field = re.sub(r"\s*\([^)]*\)", "", field)
     out: list = []
     for part in re.finditer(r"([^.\[\]]+)|\[(\d+)\]", field):
         if part.group(2) is not None:
-            out.append(int(part.group(2)))
+            # route legs are counted from 1 in messages ("legs[1]" is the first leg)
+            out.append(int(part.group(2)) - (1 if out and out[-1] == "legs" else 0))
         else:
             out.append(part.group(1))
     return out

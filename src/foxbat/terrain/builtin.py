@@ -16,11 +16,12 @@ BUILTIN_DEMS = {"japan-sea": BUILTIN_DEM_NAME, "korea": "etopo5_korea.tif"}
 BUILTIN_PREFIX = "builtin:"
 
 
-def builtin_dem_path(name: str = "japan-sea") -> Path:
+def builtin_dem_path(name: str = "japan-sea", where: str | None = None, field: str | None = None) -> Path:
     """Path of a GeoTIFF shipped inside the package (japan-sea: 38-48N 126-148E, the
     default; korea: 35-41N 123-130E)."""
     from foxbat.errors import InputFileError
 
     if name not in BUILTIN_DEMS:
-        raise InputFileError(f"no built-in DEM {name!r}; built-in: {', '.join(BUILTIN_DEMS)}", where="--dem")
+        raise InputFileError(f"no built-in DEM {name!r}; built-in: {', '.join(BUILTIN_DEMS)}",
+                             where=where if where or field else "--dem", field=field)
     return Path(str(files("foxbat.terrain") / "data" / BUILTIN_DEMS[name]))

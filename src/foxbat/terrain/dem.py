@@ -198,52 +198,54 @@ def as_dem(obj, band: int | None = None) -> Dem:
     return open_dem(obj, band)
 
 
-def open_dem(path: str | os.PathLike | None = None, band: int | None = None) -> Dem:
+def open_dem(path: str | os.PathLike | None = None, band: int | None = None, *,
+             where: str | None = None, field: str | None = None) -> Dem:
     """Read a single-band raster (GeoTIFF or anything GDAL reads) as a Dem.
 
     ``path=None`` opens the built-in DEM. A multi-band raster needs ``band`` (1-based).
-    Raises InputFileError for a missing, unreadable or unsuitable file.
+    Raises InputFileError for a missing, unreadable or unsuitable file, naming ``where``
+    and ``field`` (a scenario file and its ``dem`` field) or else the ``--dem`` option.
     """
     import rasterio
     from rasterio.errors import RasterioIOError
 
     from foxbat.terrain.builtin import builtin_dem_path
 
-    where = "--dem"
     text = str(path) if path is not None else None
     if text is None:
         p = builtin_dem_path()
     elif text.startswith("builtin:"):
-        p = builtin_dem_path(text.removeprefix("builtin:"))
+        p = builtin_dem_path(text.removeprefix("builtin:"), where=where, field=field)
     else:
         p = Path(text)
     shown = str(p)
+
+    def err(msg: str, cls=InputFileError):
+        if where is None and field is None:
+            return cls(msg, where=f"--dem {shown}")
+        return cls(f"{shown}: {msg}", where=where, field=field)
+
     if not p.exists():
-        raise InputFileError("no such file; give a GeoTIFF elevation raster", where=f"{where} {shown}")
+        raise err("no such file; give a GeoTIFF elevation raster")
     if p.is_dir():
-        raise InputFileError("is a folder; give a GeoTIFF elevation raster", where=f"{where} {shown}")
+        raise err("is a folder; give a GeoTIFF elevation raster")
     if not os.access(p, os.R_OK):
-        raise InputFileError("cannot be read (permission denied)", where=f"{where} {shown}")
+        raise err("cannot be read (permission denied)")
     try:
         with rasterio.Env(**_GDAL_ENV), rasterio.open(p) as ds:
             if ds.count < 1:
-                raise InputFileError("the raster has no bands", where=f"{where} {shown}")
+                raise err("the raster has no bands")
             if band is None:
                 if ds.count > 1:
-                    raise InputFileError(
-                        f"the raster has {ds.count} bands; choose one with --band 1..{ds.count}",
-                        where=f"{where} {shown}",
-                    )
+                    raise err(f"the raster has {ds.count} bands; choose one with --band 1..{ds.count}")
                 band = 1
             if not 1 <= band <= ds.count:
                 raise ParameterError(f"band must be 1..{ds.count}, got {band}", where="--band")
             if ds.crs is None:
-                raise InputFileError("the raster has no coordinate reference system; "
-                                     "give a georeferenced GeoTIFF", where=f"{where} {shown}")
+                raise err("the raster has no coordinate reference system; give a georeferenced GeoTIFF")
             dtype = np.dtype(ds.dtypes[band - 1])
             if dtype.kind == "c":
-                raise InputFileError(f"band {band} is complex ({dtype}); elevations must be real numbers",
-                                     where=f"{where} {shown}")
+                raise err(f"band {band} is complex ({dtype}); elevations must be real numbers")
             z = np.empty((ds.height, ds.width), dtype=dtype)
             ds.read(band, out=z)
             nodata = ds.nodatavals[band - 1]
@@ -252,4 +254,4 @@ def open_dem(path: str | os.PathLike | None = None, band: int | None = None) -> 
         msg = str(exc).split("\n")[0]
         if "not recognized as" in msg or "not a supported file format" in msg:
             msg = "not a raster file GDAL can read; give a GeoTIFF elevation raster"
-        raise InputFileError(msg, where=f"{where} {shown}") from None
+        raise err(msg) from None

@@ -1,0 +1,106 @@
+"""Readable output: tables printed in full in pipes, schema errors that name the file, the
+line, the field and the accepted form, errors about positions off the DEM with their line."""
+
+from __future__ import annotations
+
+import pytest
+
+from foxbat.cli import main
+from test_user_catalogues import make_case
+
+
+def _line_of(path, needle: str) -> int:
+    return next(i for i, s in enumerate(path.read_text().splitlines(), 1) if needle in s)
+
+
+def _bad(tmp_path, old: str, new: str):
+    scen = make_case(tmp_path)
+    text = scen.read_text()
+    assert old in text
+    scen.write_text(text.replace(old, new, 1))
+    return scen
+
+
+def _one_error(capsys, argv) -> str:
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    return err[0]
+
+
+@pytest.mark.parametrize("old,new,field,needle,expect", [
+    ("speed: {tas_kmh: 850}", "speed: 850", "route.legs[3].follow_terrain.speed", "speed: 850",
+     "expected a mapping with exactly one of mach, tas_kmh, tas_mps, tas_kt, gs_kmh, gs_mps, e.g. {tas_kmh: 800}"
+     " or {mach: 0.9}; got 850"),
+    ('rcs_m2: {value: 2.0, notional: true, reason: "fighter-sized target, game-data figure"}', "rcs_m2: 2.0",
+     "intruder.rcs_m2", "rcs_m2: 2.0",
+     'expected a figure with its provenance, e.g. {value: 800, source: "a citation"} or {value: 800, notional: '
+     'true, reason: "why this value"}; got 2.0'),
+    ("max_range_km: 300", "max_range_km: far", "radars[0] (Ominato).max_range_km", "far",
+     "expected a number, e.g. 1200 or 1.2e3; got 'far'"),
+    ("fuel_kg: 1200", "fuel_kg: lots", "aircraft.fuel_kg", "lots", "expected a number, e.g. 1200 or 1.2e3; got 'lots'"),
+    ("local_tz_name: JST", "local_tz_nam: JST", "local_tz_nam", "local_tz_nam:",
+     "unknown section; allowed: aircraft, bases, catalogues, dem"),
+    ("    base: Chitose\n", "    base: Chitose\n    bse: x\n", "interceptors[0].bse", "bse: x",
+     "unknown field; allowed: name, type, side, base, count"),
+])
+def test_schema_errors_name_line_field_and_accepted_form(tmp_path, capsys, old, new, field, needle, expect):
+    scen = _bad(tmp_path, old, new)
+    err = _one_error(capsys, ["scenario", "validate", str(scen)])
+    assert err.startswith(f"foxbat scenario: error: {scen}:{_line_of(scen, needle)}: {field}: {expect}"), err
+
+
+@pytest.mark.parametrize("old,new,field,needle,expect", [
+    ("    lat: 41.2775", "    lat: 49.5", "radars[0] (Ominato).lat", "lat: 49.5",
+     "site 49.50000,141.13670 lies outside the DEM"),
+    ("lat: 42.794444", "lat: 49.794444", "bases[0] (Chitose).lat", "lat: 49.794444",
+     "base Chitose at 49.7944,141.6664 lies outside the DEM"),
+    ("lat: 41.60, lon: 141.6", "lat: 49.60, lon: 141.6", "route.legs[4].follow_terrain", "lat: 49.60",
+     "point 49.6000N 141.6000E is off the DEM"),
+])
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_positions_off_the_dem_name_the_line(tmp_path, capsys, old, new, field, needle, expect, command):
+    scen = _bad(tmp_path, old, new)
+    argv = (["scenario", "validate", str(scen)] if command == "validate"
+            else ["run", str(scen), "--out", str(tmp_path / "out"), "--no-reports"])
+    err = _one_error(capsys, argv)
+    assert f"error: {scen}:{_line_of(scen, needle)}: {field}: {expect}" in err, err
+
+
+def test_tables_in_a_pipe_are_printed_in_full(capsys):
+    """capsys is not a terminal: no cell may be cut with an ellipsis, and the rows are
+    plain columns."""
+    assert main(["scenario", "show", "belenko-1976"]) == 0
+    out = capsys.readouterr().out
+    assert "…" not in out
+    header = next(line for line in out.splitlines() if line.startswith("name "))
+    assert header.split() == ["name", "side", "type", "lat", "lon", "antenna", "range", "km", "provenance"]
+    okushiri = next(line for line in out.splitlines() if line.startswith("Okushiri"))
+    assert okushiri.split()[:5] == ["Okushiri", "Japan", "AN/FPS-20", "42.1600", "139.4456"]
+
+
+def test_plain_table_columns_keep_every_character():
+    from rich.table import Table
+
+    from foxbat.tables import plain_lines
+
+    t = Table(title="t")
+    t.add_column("when")
+    t.add_column("what")
+    t.add_row("04:41:07", "landing at Hakodate after a very long and detailed description " * 3)
+    t.add_row("[bold]05:00[/]", "x\ny")
+    lines = plain_lines(t)
+    assert lines[0] == "t"
+    assert lines[1].split() == ["when", "what"]
+    assert lines[2].startswith("04:41:07  landing at Hakodate") and lines[2].endswith("description")
+    assert lines[3:] == ["05:00     x", "          y"]
+
+
+def test_show_says_full_internal_fuel(tmp_path, capsys):
+    scen = _bad(tmp_path, "  fuel_kg: 1200\n", "")
+    assert main(["scenario", "show", str(scen)]) == 0
+    out = capsys.readouterr().out
+    assert "full internal fuel" in out and "full kg" not in out
+    scen = _bad(tmp_path / "b", "fuel_kg: 1200", "fuel_kg: 1100")
+    assert main(["scenario", "show", str(scen)]) == 0
+    assert "1,100 kg fuel" in capsys.readouterr().out
