@@ -161,7 +161,10 @@ def test_side_without_radars(tmp_path, capsys):
 def test_unknown_section_names_line(tmp_path, capsys):
     def edit(d):
         d["interceptor"] = []
-    _bad(tmp_path, capsys, edit, "s.yaml", "interceptor", "line", "allowed")
+    err = _bad(tmp_path, capsys, edit, "s.yaml", "interceptor", "allowed")
+    p = tmp_path / "s.yaml"
+    line = next(i for i, s in enumerate(p.read_text().splitlines(), 1) if s.startswith("interceptor:"))
+    assert f"s.yaml:{line}: interceptor: unknown section" in err, err  # file:line, as every scenario error
 
 
 def test_radar_that_sees_nothing_is_a_warning(tmp_path, capsys):

@@ -159,14 +159,33 @@ def _used_types(data: dict) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(aircraft)), list(dict.fromkeys(radars))
 
 
+def _type_calibrations(kind: str, ref: str, catalogues: tuple) -> list[Calibration]:
+    """The calibrated figures of the type a scenario's ``type:`` names: built-in, from a
+    ``catalogues:`` folder, or a type file."""
+    from foxbat.catalogues import BUILTIN, resolve_entry
+    from foxbat.yamlio import read_yaml
+
+    e = resolve_entry(kind, ref, catalogues=catalogues)
+    if e.origin == BUILTIN:
+        return aircraft_calibrations(e.name) if kind == "aircraft" else radar_calibrations(e.name)
+    p = Path(e.origin)
+    raw, text = read_yaml(p)
+    if kind == "radar" and isinstance(raw, dict) and "radars" in raw:
+        i = next(i for i, x in enumerate(raw["radars"]) if isinstance(x, dict) and x.get("name") == e.name)
+        return _catalogue_entry_calibrations(p, f"radars[{i}]", raw["radars"][i], text)
+    return _catalogue_entry_calibrations(p, "", raw, text)
+
+
 def scenario_calibrations(data: dict, where: str) -> list[Calibration]:
     """The scenario's own calibrated figures and those of the catalogue types it uses."""
     out = raw_calibrations(data, where)
     aircraft, radars = _used_types(data)
+    cats = data.get("catalogues") or []
+    cats = tuple([cats] if isinstance(cats, str) else cats)
     for a in aircraft:
-        out += aircraft_calibrations(a)
+        out += _type_calibrations("aircraft", a, cats)
     for r in radars:
-        out += radar_calibrations(r)
+        out += _type_calibrations("radar", r, cats)
     return out
 
 

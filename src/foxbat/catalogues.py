@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -175,8 +174,10 @@ class Catalogue:
 
 
 def _builtin_files() -> list[Path]:
-    ac = sorted(Path(str(files("foxbat.aircraft") / "data")).glob("*.yaml"))
-    return [*ac, Path(str(files("foxbat.radar") / "data" / "radars.yaml"))]
+    from foxbat.aircraft.catalogue import _data_dir
+    from foxbat.radar.catalogue import _data_file
+
+    return [*sorted(_data_dir().glob("*.yaml")), _data_file()]
 
 
 @lru_cache(maxsize=1)
@@ -234,6 +235,12 @@ def resolve(kind: str, ref: str, *, catalogues: Iterable[str | os.PathLike] = ()
     """The spec a ``type:`` value names: a catalogue name (built-in or from ``catalogues``),
     or the path of a type file holding exactly one type of ``kind`` (relative paths are
     taken from the current folder; scenario loaders make them absolute first)."""
+    return resolve_entry(kind, ref, catalogues=catalogues, where=where, field=field).spec
+
+
+def resolve_entry(kind: str, ref: str, *, catalogues: Iterable[str | os.PathLike] = (), where: str | None = None,
+                  field: str | None = None) -> Entry:
+    """As :func:`resolve`, with where the type came from (``Entry.origin``)."""
     if is_type_path(ref):
         p = Path(ref).expanduser()
         if not p.is_file():
@@ -247,5 +254,7 @@ def resolve(kind: str, ref: str, *, catalogues: Iterable[str | os.PathLike] = ()
             raise ScenarioError(f"{ref} {what}; a type: path names a file with exactly one; "
                                 "list a catalogue file under 'catalogues:' and name the type instead",
                                 where=where, field=field)
-        return entries[0].spec
-    return catalogue_for(catalogues, where=where).get(kind, ref, where=where, field=field)
+        return entries[0]
+    cat = catalogue_for(catalogues, where=where)
+    cat.get(kind, ref, where=where, field=field)  # the error listing the known types
+    return cat.find(ref, kind)[0]

@@ -342,6 +342,13 @@ class RadarType(BaseModel):
         return [(k, v.reason) for k, v in self.figures().items() if v.notional]
 
 
+def _data_file() -> Path:
+    """The built-in radar catalogue file."""
+    from importlib.resources import files
+
+    return Path(str(files("foxbat.radar") / "data" / "radars.yaml"))
+
+
 def _key(name: str) -> str:
     from foxbat.catalogues import key
 

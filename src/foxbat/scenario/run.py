@@ -372,7 +372,7 @@ def _with_line(exc, text: str):
 
     if "line " in exc.detail or not exc.field or re.search(r":\d+$", exc.where or ""):
         return exc  # no field to place, or already placed (perhaps in another file: a catalogue)
-    line = line_of(text, exc.field)
+    line = line_of(text, exc.field, legs_from_one=True)  # flight-stage fields count legs from 1
     if line is None:
         return exc
     return type(exc)(exc.detail, where=f"{exc.where}:{line}" if exc.where else f"line {line}", field=exc.field)
