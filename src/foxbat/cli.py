@@ -20,6 +20,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("foxbat.planning.cli", "plan the least visible route within fuel, climb and turn limits"),
     "montecarlo": ("foxbat.montecarlo.cli", "thousands of randomised runs on Dask"),
     "catalogue": ("foxbat.catalogues_cli", "list, show and validate aircraft and radar types (built-in and your own)"),
+    "propagation": ("foxbat.propagation.cli", "the propagation factor F (multipath, diffraction) against range"),
+    "vcd": ("foxbat.propagation.vcd_cli", "vertical coverage diagram (Blake chart) of a radar type"),
 }
 
 
