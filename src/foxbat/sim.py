@@ -10,7 +10,7 @@ not change another radar's draws.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Callable
 
@@ -18,9 +18,10 @@ import numpy as np
 
 from foxbat.command.airspace import Airspace, airspace_from_dem
 from foxbat.command.intercept import InterceptorFlight, Intruder, TrackPicture, fly_interceptor
-from foxbat.coverage import RadarSite, compute_coverage
+from foxbat.coverage import compute_coverage
 from foxbat.errors import FoxbatError, OffMapError, ParameterError
 from foxbat.flight import Trajectory, fly
+from foxbat.scenario.radars import coverage_site
 from foxbat.scenario.run import RunScenario
 from foxbat.sensing.ground import GroundRadar, Looks, false_alarms, ground_looks, to_measurements
 from foxbat.terrain.dem import Dem
@@ -82,10 +83,10 @@ def build_ground_radars(sc: RunScenario, dem: Dem) -> list[GroundRadar]:
         if rt.platform != "ground":
             raise ParameterError(f"{rt.name} is an airborne radar; a site needs a ground radar type",
                                  where=sc.where, field=f"radars ({spec.name}).type")
-        max_range = min(spec.max_range_km * 1000.0, rt.instrumented_range_m.value)
-        site = RadarSite(spec.lat, spec.lon, spec.antenna_agl_m, spec.antenna_msl_m, max_range,
-                         rt.elevation_min_deg.value if spec.min_elev_deg is None else spec.min_elev_deg,
-                         None, spec.name)
+        # the limits foxbat coverage --sites applies too; the upper elevation limit is
+        # applied look by look (RadarType.covers), so the raster needs no ceiling
+        site = replace(coverage_site(spec, rt), max_elev_deg=None)
+        max_range = site.max_range_m
         try:
             h0 = antenna_msl_m(dem, site)
         except OffMapError as exc:  # name the scenario's field and line, not the bare site

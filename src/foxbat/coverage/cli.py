@@ -133,13 +133,13 @@ def _sites(a: argparse.Namespace):
                                    max_range_m=rng_m or DEFAULT_MAX_RANGE_M, min_elev_deg=a.min_elev_deg,
                                    max_elev_deg=a.max_elev_deg, name=name))
         return sites
-    from foxbat.scenario.radars import load_sites_file, sites_from_specs
+    from foxbat.scenario.radars import sites_with_types
 
     defaults = {"antenna_agl_m": a.antenna_agl, "antenna_msl_m": a.antenna_msl,
                 "min_elev_deg": a.min_elev_deg, "max_elev_deg": a.max_elev_deg,
                 "max_range_km": a.max_range_km}
-    specs = load_sites_file(a.sites or DEFAULT_NETWORK, defaults)
-    return sites_from_specs(specs)
+    # a row with a radar type gets the type's limits, as foxbat run applies them
+    return sites_with_types(a.sites or DEFAULT_NETWORK, defaults)
 
 
 # a network whose radars reach more cells than this shows a progress bar

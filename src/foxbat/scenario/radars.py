@@ -142,6 +142,14 @@ def load_sites_file(path_or_name: str, defaults: dict | None = None) -> list[Rad
 
     ``defaults`` fill fields a row leaves out (e.g. the command line's --antenna-agl).
     """
+    return _read_sites(path_or_name, defaults)[0]
+
+
+def _read_sites(path_or_name: str, defaults: dict | None = None) -> tuple[list[RadarSpec], str, str, tuple]:
+    """(radars, the file as shown, its text, the catalogue folders it lists); type paths
+    and catalogue folders resolved against the file's folder."""
+    from foxbat.catalogues import is_type_path
+    from foxbat.scenario.paths import resolve_scenario_files
 
     text = str(path_or_name)
     name = text.removeprefix(BUILTIN_PREFIX)
@@ -154,20 +162,69 @@ def load_sites_file(path_or_name: str, defaults: dict | None = None) -> list[Rad
     where = str(path)
     if not path.exists():
         raise InputFileError("no such file; give a YAML or CSV sites file, or builtin:NAME", where=f"--sites {where}")
+    body, catalogues = "", ()
     if path.suffix.lower() == ".csv":
         items = _read_csv(path)
+        for it in items:  # a type file named in a CSV is relative to the CSV file
+            t = it.get("type")
+            if isinstance(t, str) and is_type_path(t) and not Path(t).expanduser().is_absolute():
+                it["type"] = str((path.parent / t).resolve())
     else:
         from foxbat.yamlio import read_yaml
 
-        data, _ = read_yaml(path, where)
+        data, body = read_yaml(path, where)
+        if isinstance(data, dict):
+            data = resolve_scenario_files({k: data[k] for k in ("radars", "catalogues") if k in data},
+                                          path.parent, where, body)
+            catalogues = tuple(data.get("catalogues") or ())
         items = data.get("radars") if isinstance(data, dict) else data
         if isinstance(data, dict) and "radars" not in data:
             raise ScenarioError("no 'radars' section", where=where, field="radars")
     if defaults:
         items = [({**{k: v for k, v in defaults.items() if v is not None}, **it} if isinstance(it, dict) else it)
                  for it in (items or [])]
-    return parse_radars(items, where)
+    return parse_radars(items, where), where, body, catalogues
 
 
 def sites_from_specs(specs: list[RadarSpec]) -> list[RadarSite]:
     return [s.to_site() for s in specs]
+
+
+def coverage_site(spec: RadarSpec, radar_type=None) -> RadarSite:
+    """The coverage engine's site for a scenario radar with its type's limits, the one
+    rule ``foxbat run`` and ``foxbat coverage --sites`` share: the range is the lower of the
+    site's ``max_range_km`` and the type's instrumented range; the lowest and highest beam
+    elevations are the site's ``min_elev_deg``/``max_elev_deg`` where given, else the
+    type's ``elevation_min_deg``/``elevation_max_deg``. Without a type, the site's own."""
+    if radar_type is None:
+        return spec.to_site()
+    rt = radar_type
+    return RadarSite(
+        lat_deg=spec.lat, lon_deg=spec.lon, antenna_agl_m=spec.antenna_agl_m, antenna_msl_m=spec.antenna_msl_m,
+        max_range_m=min(spec.max_range_km * 1000.0, rt.instrumented_range_m.value),
+        min_elev_deg=rt.elevation_min_deg.value if spec.min_elev_deg is None else spec.min_elev_deg,
+        max_elev_deg=rt.elevation_max_deg.value if spec.max_elev_deg is None else spec.max_elev_deg,
+        name=spec.name)
+
+
+def sites_with_types(path_or_name: str, defaults: dict | None = None) -> list[RadarSite]:
+    """The sites of a sites or scenario file, each with its radar type's limits
+    (:func:`coverage_site`); rows without a type keep their own. Unknown types and
+    airborne types are ScenarioErrors naming the file, the line and the field."""
+    from foxbat.radar.catalogue import get_radar_type
+    from foxbat.scenario.yaml_lines import line_of
+
+    specs, where, body, catalogues = _read_sites(path_or_name, defaults)
+    sites = []
+    for i, spec in enumerate(specs):
+        rt = None
+        if spec.type:
+            field = f"radars[{i}] ({spec.name}).type"
+            line = line_of(body, field)
+            at = f"{where}:{line}" if line else where
+            rt = get_radar_type(spec.type, where=at, field=field, catalogues=catalogues)
+            if rt.platform != "ground":
+                raise ScenarioError(f"{rt.name} is an airborne radar; a site needs a ground radar type",
+                                    where=at, field=field)
+        sites.append(coverage_site(spec, rt))
+    return sites
