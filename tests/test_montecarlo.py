@@ -83,15 +83,69 @@ def _worker_prepare_calls(client):
 def test_flagship_uncertain_section():
     st = R.load_study("belenko-1976")
     paths = [p.path for p in st.uncertain.params]
-    assert paths == ["low_level_height_m", "intruder.rcs_m2.value", "radars[Okushiri].antenna_msl_m",
+    # issue 13: weather (clear, or a layer of uncertain base and top), k, sea state, the
+    # low-level leg's speed, reaction and scramble delays, RCS, low-level height, the clock
+    assert paths == ["weather.clear", "weather.cloud_base_m", "weather.cloud_top_m", "k", "sea_surface",
+                     "route.legs[3].follow_terrain.speed.tas_kmh", "interceptors[0].takeoff_s",
+                     "low_level_height_m", "intruder.rcs_m2.value", "radars[Okushiri].antenna_msl_m",
                      "interceptors[0].scramble.at_utc", "epoch_utc"]
-    assert [p.path for p in st.uncertain.coverage_params()] == ["radars[Okushiri].antenna_msl_m"]
+    assert [p.path for p in st.uncertain.coverage_params()] == ["k", "radars[Okushiri].antenna_msl_m"]
     for p in st.uncertain.params:
         assert p.spec.source or (p.spec.notional and p.spec.reason)
-    lows = [st.values(i)["low_level_height_m"] for i in range(50)]
+    draws = [st.values(i) for i in range(400)]
+    lows = [v["low_level_height_m"] for v in draws]
     assert 30 <= min(lows) and max(lows) <= 250
-    # four antenna values -> at most four coverage computations, whatever the number of runs
-    assert len({st.coverage_key(st.values(i)) for i in range(200)}) == 4
+    # clear air in 1 run in 10: 40 of 400 expected, binomial sd 6
+    assert 22 <= sum(v["weather.clear"] for v in draws) <= 58
+    assert all(v["weather.cloud_base_m"] < v["weather.cloud_top_m"] for v in draws)
+    # four antenna values x three k -> at most twelve coverage computations, whatever the number of runs
+    assert len({st.coverage_key(v) for v in draws}) == 12
+    # the history figures each run reports
+    assert "history.airspace_entry.time" in st.history_columns and "history.no_visual.none" in st.history_columns
+
+
+def test_clear_weather_draw_removes_the_cloud():
+    st = R.load_study("belenko-1976")
+    values = dict(st.values(0), **{"weather.clear": 1.0})
+    sc, _ = st.scenario(values)
+    assert sc.defenders.weather.clear and sc.defenders.weather.clear_between(100.0, 9000.0)
+    sc, _ = st.scenario(dict(values, **{"weather.clear": 0.0}))
+    w = sc.defenders.weather
+    assert not w.clear and not w.clear_between(100.0, 9000.0) and w.clear_between(100.0, w.cloud_base_m)
+
+
+def test_history_agreement_summary_on_a_synthetic_table(flagship_raw, tmp_path):
+    """P(agrees) per predicted figure with its Wilson interval and its drivers, from a table
+    whose verdicts are made up: airspace entry agrees exactly when the low-level height is
+    above 140 m; the take-off is an input; the 13:26 loss is never simulated."""
+    import math as _m
+
+    unc = P.parse_uncertain(LIGHT_UNCERTAIN, flagship_raw, "x")
+    st = R.Study(flagship_raw, "x", unc, 0, ["USSR", "Japan"])
+    rows = []
+    for i in range(60):
+        v = st.values(i)
+        row = {"run": i, "seed": R.run_seed(0, i), **v, **R._empty_outcome(st.sides), "outcome": "escaped",
+               "flight_outcome": "landed", "escaped": True}
+        row.update({c: "calibrated" for c in st.history_columns})
+        row["history.takeoff.time"] = "input"
+        row["history.jasdf_loss.time"] = "not simulated"
+        row["history.airspace_entry.time"] = "agrees" if v["low_level_height_m"] > 140 else "disagrees"
+        rows.append(row)
+    out = tmp_path / "h.parquet"
+    R.write_rows(out, st, rows)
+    hist = {h["column"]: h for h in summarise(out)["history"]}
+    k = sum(1 for v in (st.values(i) for i in range(60)) if v["low_level_height_m"] > 140)
+    entry = hist["history.airspace_entry.time"]
+    p, lo, hi = wilson(k, 60)
+    assert (entry["n_predicted"], entry["agrees"]) == (60, k)
+    assert entry["p"] == pytest.approx(p) and entry["ci95"] == pytest.approx([lo, hi])
+    assert entry["drivers"][0]["column"] == "low_level_height_m" and entry["drivers"][0]["prcc"] > 0.6
+    assert all(abs(d["prcc"]) < 0.4 for d in entry["drivers"][1:])
+    assert (hist["history.takeoff.time"]["n_predicted"], hist["history.takeoff.time"]["not_judged_as"]) == (0, ["input"])
+    loss = hist["history.jasdf_loss.time"]
+    assert (loss["n_predicted"], loss["agrees"], loss["not_simulated"], loss["p"]) == (60, 0, 60, 0.0)
+    assert _m.isclose(loss["ci95"][1], wilson(0, 60)[2])
 
 
 def test_draws_are_seeded_by_index_and_param():
@@ -104,7 +158,8 @@ def test_draws_are_seeded_by_index_and_param():
     assert 0 <= R.run_seed(123, 10**6) < 2**63
     # a parameter's draws do not depend on the other parameters
     raw = st.raw
-    one = P.parse_uncertain([raw["uncertain"][2]], raw, "x")
+    entry = next(u for u in raw["uncertain"] if u["param"] == "radars[Okushiri].antenna_msl_m")
+    one = P.parse_uncertain([entry], raw, "x")
     assert one.sample(0, 7)["radars[Okushiri].antenna_msl_m"] == st.values(7)["radars[Okushiri].antenna_msl_m"]
 
 
@@ -264,7 +319,7 @@ def test_cli_scheduler_and_summary(client, light_files, tmp_path, capsys):
     assert main(argv) == 0
     text = capsys.readouterr().out
     assert "4 new runs" in text and "P(escape)" in text
-    for name in ("c.summary.json", "c.sensitivity.png", "c.first_detection.png"):
+    for name in ("c.summary.json", "c.sensitivity.png", "c.first_detection.png", "c.history.png"):
         assert (tmp_path / name).stat().st_size > 0
     s = json.loads((tmp_path / "c.summary.json").read_text())
     e = s["escape"]

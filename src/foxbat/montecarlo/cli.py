@@ -67,6 +67,14 @@ def _print_summary(data: dict, paths: dict) -> None:
     ranked = sorted((q for q in data["sensitivity"] if q["prcc"] is not None), key=lambda q: -abs(q["prcc"]))
     if ranked:
         print("sensitivity (PRCC with escape): " + ", ".join(f"{q['column']} {q['prcc']:+.2f}" for q in ranked))
+    for h in data.get("history", []):
+        what = f"{h['row']} {h['figure']}"
+        if not h["n_predicted"]:
+            print(f"record: {what}: not judged ({', '.join(h['not_judged_as']) or 'no run'})")
+            continue
+        top = ", ".join(f"{d['column']} {d['prcc']:+.2f}" for d in h["drivers"][:3])
+        print(f"record: {what}: agrees in {h['agrees']} of {h['n_predicted']} runs, P = {h['p']:.2f} "
+              f"[{h['ci95'][0]:.2f}, {h['ci95'][1]:.2f}]" + (f"; drivers (PRCC): {top}" if top else ""))
     print("wrote " + ", ".join(str(p) for p in paths.values()))
 
 

@@ -32,7 +32,7 @@ from foxbat.errors import FoxbatError, InputFileError, ParameterError, ScenarioE
 from foxbat.montecarlo.params import Uncertain, apply_params, parse_uncertain
 
 META_KEY = b"foxbat.montecarlo"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: history.<row>.<figure> verdict columns
 MAX_PRECOMPUTED = 16  # distinct coverage sets computed on the driver and shipped to workers
 WORKER_CACHE = 4  # further coverage sets a worker keeps (least recently used dropped)
 
@@ -98,9 +98,52 @@ class Study:
         raw, low = apply_params(self.raw, self.uncertain, values)
         return parse_run_scenario(raw, self.where), low
 
+    @property
+    def history_columns(self) -> list[str]:
+        """One column per recorded figure of the scenario's history: ``history.<row>.<figure>``."""
+        return [history_column(r, q) for r, q in history_figures(self.raw)]
+
     def meta(self) -> dict:
         return {"format": FORMAT_VERSION, "scenario": self.where, "scenario_sha256": self.sha, "seed": self.seed,
-                "sides": self.sides, "uncertain": self.uncertain.describe()}
+                "sides": self.sides, "uncertain": self.uncertain.describe(), "history": self.history_columns}
+
+
+def history_figures(raw: dict) -> list[tuple[str, str]]:
+    """(row id, figure) of every recorded figure of a scenario's history: 'time' (or 'none'
+    for a recorded non-event) and each where figure it records."""
+    from foxbat.provenance import QUANTITIES
+
+    out = []
+    for h in raw.get("history") or []:
+        if not isinstance(h, dict) or not h.get("id"):
+            continue
+        if h.get("expect_none"):
+            out.append((h["id"], "none"))
+        elif h.get("time_local"):
+            out.append((h["id"], "time"))
+        out += [(h["id"], q) for q in QUANTITIES if q != "time" and h.get(q) is not None]
+    return out
+
+
+def history_column(row_id: str, figure: str) -> str:
+    return f"history.{row_id}.{figure}"
+
+
+def history_outcomes(res) -> dict[str, str]:
+    """Column -> verdict of each recorded figure in one run: 'agrees', 'disagrees', 'not simulated'
+    for predictions, else its basis ('input', 'calibrated')."""
+    from foxbat.history import compare
+    from foxbat.history_compare import WHERE_COLUMNS
+
+    out = {}
+    for r in compare(res):
+        fig = "none" if r["recorded_local"] == "none" else "time"
+        if r["recorded_local"]:
+            out[history_column(r["id"], fig)] = r["agreement"] or r["basis"]
+        for q, (stem, _) in WHERE_COLUMNS.items():
+            if r[f"recorded_{q}"]:
+                out[history_column(r["id"], q)] = r[f"{stem}_agreement"] or r[f"{stem}_basis"]
+    return out
 
 
 def load_study(name_or_path: str | None, seed: int | None = None) -> Study:
@@ -187,9 +230,12 @@ def run_row(study: Study, run_index: int) -> dict:
         res = sim.run(sc, seed=rseed, low_level_m=low, prepared=prepared)
     except FoxbatError as exc:  # a sampled value the scenario cannot fly: a row that says so
         row.update(_empty_outcome(study.sides))
+        row.update({c: "" for c in study.history_columns})
         row.update(outcome="error", error=str(exc))
         return row
     row.update(outcome_columns(res, study.sides))
+    verdicts = history_outcomes(res)
+    row.update({c: verdicts.get(c, "") for c in study.history_columns})
     return row
 
 
@@ -252,6 +298,7 @@ def schema(study: Study):
                pa.field("escaped", pa.bool_()), pa.field("fuel_end_kg", pa.float64()),
                pa.field("fuel_at_landing_kg", pa.float64()), pa.field("landing_t_s", pa.float64()),
                pa.field("error", pa.string())]
+    fields += [pa.field(c, pa.string()) for c in study.history_columns]
     return pa.schema(fields, metadata={META_KEY: json.dumps(study.meta(), default=str).encode()})
 
 

@@ -126,7 +126,8 @@ def summary_paths(out: str | os.PathLike) -> dict[str, Path]:
     p = Path(out)
     stem = p.name[: -len(".parquet")] if p.name.endswith(".parquet") else p.name
     return {"json": p.with_name(f"{stem}.summary.json"), "sensitivity": p.with_name(f"{stem}.sensitivity.png"),
-            "first_detection": p.with_name(f"{stem}.first_detection.png")}
+            "first_detection": p.with_name(f"{stem}.first_detection.png"),
+            "history": p.with_name(f"{stem}.history.png")}
 
 
 def summarise(out: str | os.PathLike) -> dict:
@@ -171,14 +172,97 @@ def summarise(out: str | os.PathLike) -> dict:
             "spearman": _corr(_ranks(xv), _ranks(esc.astype(float))) if is_num and n else math.nan,
             "prcc": float(pr[j]) if j is not None and pr.size else math.nan,
             "bins": _bins(xv, esc, discrete=q["dist"] == "choice") if n else []})
+    history = history_agreement(cols, meta, ok, numeric)
     return _clean({"scenario": meta.get("scenario"), "seed": meta.get("seed"), "runs": n_all, "runs_ok": n,
                    "runs_error": n_all - n, "outcomes": dict(sorted(counts.items())),
                    "escape": {"escaped": k, "n": n, "p": p, "ci95": [lo, hi], "method": "Wilson score interval, 95%"},
                    "definition": ESCAPE_DEFINITION, "sides": sides, "sensitivity": sens,
                    "sensitivity_method": "escape rate by parameter quantile bin (Wilson 95%), Spearman rank "
                                          "correlation and partial rank correlation (PRCC) with escape",
+                   "history": history, "history_method": HISTORY_METHOD,
                    "first_detection_t_s": {s: [float(v) for v in np.array(cols.get(f"first_detection_t_s.{s}", []),
                                                                           float)[ok]] for s in sides}})
+
+
+HISTORY_METHOD = ("per recorded figure (history row and figure: time, range, altitude ...): among the runs in "
+                  "which it is a prediction (not set by the scenario, not fitted to the record), the fraction that "
+                  "agrees with the record within the row's tolerance (Wilson 95%); 'not simulated' counts as a "
+                  "miss. Drivers: the partial rank correlation (PRCC) of each numeric uncertain input with "
+                  "agreement (0/1), largest first; text inputs (a choice of names) by their agreement rate per value")
+JUDGED = ("agrees", "disagrees", "not simulated")
+
+
+def history_agreement(cols: dict, meta: dict, ok: np.ndarray, numeric: list[dict]) -> list[dict]:
+    """Per recorded figure: how often it is judged, P(agrees) with its Wilson interval, and the
+    inputs that drive agreement (PRCC; per-value rates for text inputs)."""
+    out = []
+    for col in meta.get("history", []):
+        v = np.array(cols.get(col, []), dtype=object)[ok]
+        judged = np.isin(v, JUDGED)
+        n = int(judged.sum())
+        k = int((v[judged] == "agrees").sum())
+        p, lo, hi = wilson(k, n)
+        bases = sorted({str(b) for b in v[~judged] if b})
+        entry = {"column": col, "row": col.split(".")[1], "figure": col.split(".")[2], "n_predicted": n,
+                 "agrees": k, "p": p, "ci95": [lo, hi], "not_judged_as": bases,
+                 "not_simulated": int((v == "not simulated").sum())}
+        drivers = []
+        if n and numeric:
+            y = (v[judged] == "agrees").astype(float)
+            X = np.column_stack([np.array(cols[q["column"]], float)[ok][judged] for q in numeric])
+            pr = prcc(X, y)
+            drivers = sorted(({"column": q["column"], "prcc": float(r)} for q, r in zip(numeric, pr)
+                              if math.isfinite(r)), key=lambda d: -abs(d["prcc"]))
+        entry["drivers"] = drivers
+        texts = []
+        for q in meta.get("uncertain", []):
+            if q in numeric or not n:
+                continue
+            x = np.array(cols[q["column"]], dtype=object)[ok][judged]
+            y = v[judged] == "agrees"
+            texts.append({"column": q["column"], "bins": _bins(x, y, discrete=True)})
+        entry["text_inputs"] = texts
+        out.append(entry)
+    return out
+
+
+def plot_history(s: dict, path: Path) -> None:
+    """P(agrees) per predicted figure with its interval, and the PRCC of each input with it."""
+    from matplotlib.figure import Figure
+
+    hist = [h for h in s.get("history", []) if h["n_predicted"]]
+    fig = Figure(figsize=(12, 1.2 + 0.42 * max(1, len(hist))), layout="constrained")
+    fig.suptitle(f"{s['scenario']}: the record against {s['runs_ok']} runs: how often each predicted figure "
+                 "agrees, and what drives it", fontsize=10)
+    ax, ax2 = fig.subplots(1, 2, width_ratios=[1, 1.5])
+    labels = [f"{h['row']} {h['figure']}" for h in hist]
+    y = np.arange(len(hist))
+    p = np.array([h["p"] for h in hist], float)
+    lo = np.array([h["ci95"][0] for h in hist], float)
+    hi = np.array([h["ci95"][1] for h in hist], float)
+    ax.barh(y, p, color="#dde6f3", edgecolor="#9ab")
+    ax.errorbar(p, y, xerr=[p - lo, hi - p], fmt="o", color="#2c6fbb", capsize=3, ms=4)
+    ax.set_yticks(y, labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("P(agrees with the record), Wilson 95%")
+    cols = [q["column"] for q in s["sensitivity"] if q.get("prcc") is not None or q["dist"] != "choice"]
+    M = np.full((len(hist), len(cols)), np.nan)
+    for i, h in enumerate(hist):
+        for d in h["drivers"]:
+            if d["column"] in cols:
+                M[i, cols.index(d["column"])] = d["prcc"]
+    im = ax2.imshow(np.nan_to_num(M), cmap="RdBu", vmin=-1, vmax=1, aspect="auto")
+    ax2.set_xticks(np.arange(len(cols)), [c if len(c) <= 22 else "…" + c[-21:] for c in cols], rotation=60,
+                   ha="right", fontsize=7)
+    ax2.set_yticks(y, labels, fontsize=7)
+    for i in range(M.shape[0]):
+        for j in range(M.shape[1]):
+            if math.isfinite(M[i, j]) and abs(M[i, j]) >= 0.2:
+                ax2.text(j, i, f"{M[i, j]:+.1f}", ha="center", va="center", fontsize=6)
+    ax2.set_title("PRCC of each input with agreement (blank: undefined)", fontsize=8)
+    fig.colorbar(im, ax=ax2, shrink=0.8)
+    _save(fig, path)
 
 
 def _save(fig, path: Path) -> None:
@@ -283,4 +367,5 @@ def write_summary(out: str | os.PathLike) -> tuple[dict, dict[str, Path]]:
     _atomic_text(paths["json"], json.dumps(data, indent=1) + "\n")
     plot_sensitivity(s, paths["sensitivity"])
     plot_first_detection(s, paths["first_detection"])
+    plot_history(s, paths["history"])
     return data, paths

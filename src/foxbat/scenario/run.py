@@ -160,6 +160,8 @@ class WeatherSpec(_Strict):
 
     cloud_base_m: float | None = Field(default=None, ge=0, description="MSL")
     cloud_top_m: float | None = Field(default=None, ge=0, description="MSL")
+    clear: bool = Field(default=False, description="true: no cloud at all, the layer is ignored (a Monte Carlo "
+                                                   "study draws it with a probability)")
     source: str | None = Field(default=None, description="citation")
     notional: bool = Field(default=False, description="true where not sourced")
     reason: str | None = Field(default=None, description="why")
@@ -167,7 +169,7 @@ class WeatherSpec(_Strict):
 
     def clear_between(self, alt1_msl_m: float, alt2_msl_m: float) -> bool:
         """True when a line between the two altitudes does not cross the cloud layer."""
-        if self.cloud_base_m is None:
+        if self.clear or self.cloud_base_m is None:
             return True
         top = self.cloud_top_m if self.cloud_top_m is not None else float("inf")
         lo, hi = min(alt1_msl_m, alt2_msl_m), max(alt1_msl_m, alt2_msl_m)
