@@ -13,8 +13,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import i0e
-
 from foxbat.errors import ParameterError
 
 # top of the significant-wave-height band of Douglas / WMO sea states 0..8, m
@@ -50,6 +48,8 @@ def ament_factor(rms_height_m, grazing_rad, wavelength_m):
 def miller_brown_factor(rms_height_m, grazing_rad, wavelength_m):
     """Miller-Brown (1984) factor for a sea with Gaussian-distributed heights:
     ρ = exp(−2g²)·I0(2g²), which falls more slowly than Ament's at large g."""
+    from scipy.special import i0e  # imported here: the rest of foxbat.propagation needs no scipy
+
     g = roughness_parameter(rms_height_m, grazing_rad, wavelength_m)
     x = 2.0 * g * g
     return i0e(x)  # exp(-x)·I0(x), computed without overflow
