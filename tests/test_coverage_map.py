@@ -12,6 +12,7 @@ from matplotlib.colors import rgb_to_hsv
 from matplotlib.image import imread
 from pyproj import Transformer
 
+from foxbat.atomic import MANIFEST_NAME  # the folder's record of foxbat's own files, not a temporary
 from foxbat.coverage import RadarSite, compute_coverage
 from foxbat.coverage.engine import Coverage
 from foxbat.report.coverage_map import render_coverage_png
@@ -53,10 +54,10 @@ def test_png_written_and_valid(tmp_path):
     img = imread(out)
     h, w = img.shape[:2]
     assert 600 <= w <= 3000 and 400 <= h <= 3000
-    assert [p.name for p in tmp_path.iterdir()] == ["map.png"]  # no temporary left behind
+    assert [p.name for p in tmp_path.iterdir() if p.name != MANIFEST_NAME] == ["map.png"]  # no temporary left behind
     # overwriting works and stays atomic
     render_coverage_png(cov, out, title="again")
-    assert [p.name for p in tmp_path.iterdir()] == ["map.png"]
+    assert [p.name for p in tmp_path.iterdir() if p.name != MANIFEST_NAME] == ["map.png"]
 
 
 def test_coverage_colours_follow_coverage(tmp_path):
