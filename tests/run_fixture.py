@@ -45,7 +45,7 @@ TRACK_HEADER = ("side,track_id,target,t_s,t_utc,lat,lon,alt_msl_m,vel_e_mps,vel_
                 "sigma_pos_m").split(",")
 EVENT_KINDS = ("takeoff", "detection", "track_started", "track_lost", "track_reacquired", "scramble",
                "airborne_contact", "contact_lost", "visual", "intercept", "airspace_entry", "landing",
-               "overrun", "fuel_exhausted", "crash", "bingo", "return_to_base")
+               "overrun", "fuel_exhausted", "crash", "bingo", "return_to_base", "lock_on", "go_around")
 
 _COV_CACHE: dict = {}
 

@@ -145,7 +145,7 @@ def test_negative_power_is_rejected(tmp_path):
 
 def test_elevation_limits_must_be_ordered(tmp_path):
     e = _base_entry()
-    e["elevation_min_deg"]["value"] = 30.0
+    e["elevation_min_deg"]["value"] = e["elevation_max_deg"]["value"] + 10.0
     msg = _error(tmp_path, e)
     assert "elevation_min_deg" in msg and "below elevation_max_deg" in msg
 

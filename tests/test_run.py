@@ -12,7 +12,7 @@ from foxbat.scenario.radars import builtin_scenario_path
 
 KINDS = {"takeoff", "detection", "track_started", "track_lost", "track_reacquired", "track_gap", "scramble",
          "airborne_contact", "contact_lost", "visual", "intercept", "airspace_entry", "landing", "overrun",
-         "fuel_exhausted", "crash", "bingo", "return_to_base"}
+         "fuel_exhausted", "crash", "bingo", "return_to_base", "lock_on", "go_around"}
 
 
 @pytest.fixture(scope="module")

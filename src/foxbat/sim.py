@@ -292,7 +292,9 @@ def run(sc: RunScenario, seed: int | None = None, low_level_m: float | None = No
                 visual_range_m=spec.visual_range_m, weapons_range_m=spec.weapons_range_m,
                 intercept_hold_s=spec.intercept_hold_s, bingo_fuel_kg=spec.bingo_fuel_kg,
                 sea=d.sea_surface, land=d.land_surface, weapons_need_visual=spec.weapons_need_visual,
-                clear_air=d.weather.clear_between)
+                clear_air=d.weather.clear_between,
+                runway_heading_deg=base.runway.heading_deg if base.runway else None,
+                runway_length_m=base.runway.length_m if base.runway else None)
             flights.append(f)
             events.extend(f.events)
 

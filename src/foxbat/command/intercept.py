@@ -1,5 +1,13 @@
 """Ground-controlled interception: an interceptor flown on its performance model toward
-a lead-intercept point updated from its side's track, searching with its own radar.
+a lead-intercept point on what it knows of the target, searching with its own radar,
+then home to its base's runway.
+
+What the interceptor knows: before its radar holds the target, the side's ground track
+as the controller passes it (:class:`TrackPicture`: states older than the network's
+latency, a new vector only every GCI update interval); once its radar has locked on,
+its own radar track (:mod:`foxbat.sensing.airborne`: a Kalman filter on its noisy
+measurements). The target's true state drives only what physics decides: whether the
+radar's beam, the crew's eyes or the guns reach it.
 
 The intruder's route is scripted (it does not react to the interceptors), so the
 side's track picture over the whole run is known before the interceptors fly; the
@@ -9,6 +17,7 @@ controller only ever uses track states older than the current time (causal).
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -16,21 +25,29 @@ import numpy as np
 
 from foxbat.aircraft.atmosphere import G0_MPS2, speed_of_sound_mps
 from foxbat.aircraft.performance import Aircraft
+from foxbat.command.recovery import (FAF_DISTANCE_M, FINAL_CAPTURE_M, FLARE_M, GLIDE_SLOPE_RAD, LOOKAHEAD_M,
+                                     plan_approach, touchdown)
 from foxbat.radar.catalogue import RadarType
+from foxbat.sensing.airborne import BarScan, MofN, TrackFilter, look_through_terrain
 from foxbat.sensing.geometry import bearing_to, destination, line_of_sight_clear, look_angles, wrap180
 from foxbat.terrain.dem import Dem
+from foxbat.terrain.point import point_sampler
 
-# a contact is lost after this many radar frames without a detection (10 s at the
-# APQ-120's 2 s frame: a fluctuating target misses single frames while still held)
-CONTACT_LOST_FRAMES = 5
+_M_PER_DEG = 111_000.0  # a little under a degree of latitude: a safe screen for "far apart"
 TERRAIN_MARGIN_M = 150.0
 DESCENT_LIMIT_MPS = 60.0
-LANDED_WITHIN_M = 5000.0
+GCI_UPDATE_S = 20.0
+"""Notional: a controller on voice radio passes a new vector about every 20 s (no figure
+for the 1976 JASDF or PVO in the fact sheets)."""
+TRACK_LATENCY_S = 15.0
+"""Notional: from a radar plot to the controller's scope and his call (plot extraction,
+track display, reading and speaking); not in the fact sheets."""
 
 
 @dataclass
 class TrackPicture:
-    """What a controller knows: confirmed track states (time-sorted) of one side."""
+    """What a controller knows: confirmed track states (time-sorted) of one side, passed
+    on with the network's latency and at the GCI update interval."""
 
     t_s: np.ndarray
     lat: np.ndarray
@@ -39,11 +56,23 @@ class TrackPicture:
     vel_e_mps: np.ndarray
     vel_n_mps: np.ndarray
     max_age_s: float
+    latency_s: float = TRACK_LATENCY_S
+    update_s: float = GCI_UPDATE_S
+
+    def state_at(self, t_s: float):
+        """Latest state not after t_s, extrapolated to t_s; None if none or too old."""
+        return self._extrapolated(t_s, t_s)
 
     def estimate(self, t_s: float):
-        """Latest state not after t_s, extrapolated to t_s; None if none or too old."""
-        i = int(np.searchsorted(self.t_s, t_s, side="right")) - 1
-        if i < 0 or t_s - self.t_s[i] > self.max_age_s:
+        """What the pilot flies on at t_s: the vector of the last GCI update (every
+        ``update_s``), made from the newest state at least ``latency_s`` old then,
+        extrapolated to t_s; None when the controller had nothing fresh."""
+        t_call = math.floor(t_s / self.update_s) * self.update_s if self.update_s > 0 else t_s
+        return self._extrapolated(t_call - self.latency_s, t_s)
+
+    def _extrapolated(self, t_known_s: float, t_s: float):
+        i = int(np.searchsorted(self.t_s, t_known_s, side="right")) - 1
+        if i < 0 or t_known_s - self.t_s[i] > self.max_age_s:
             return None
         dt = t_s - self.t_s[i]
         ve, vn = float(self.vel_e_mps[i]), float(self.vel_n_mps[i])
@@ -67,10 +96,25 @@ class Intruder:
     rcs_m2: float
     swerling: int
 
+    def __post_init__(self):
+        # plain lists: one interpolation per 1 s step, without numpy's per-call overhead
+        self._t = self.t_s.tolist()
+        self._cols = [c.tolist() for c in (self.lat, self.lon, self.alt_msl_m, self.agl_m)]
+
     def at(self, t_s: float):
-        if t_s < self.t_s[0] or t_s > self.t_s[-1]:
+        """(lat, lon, alt MSL, height AGL) at t_s, linear between samples; None outside the flight."""
+        tl = self._t
+        if t_s < tl[0] or t_s > tl[-1]:
             return None
-        return tuple(float(np.interp(t_s, self.t_s, c)) for c in (self.lat, self.lon, self.alt_msl_m, self.agl_m))
+        j = min(bisect_right(tl, t_s) - 1, len(tl) - 2)
+        if j < 0:  # a flight of one sample
+            return tuple(c[0] for c in self._cols)
+        w = (t_s - tl[j]) / (tl[j + 1] - tl[j])
+        return tuple(c[j] + w * (c[j + 1] - c[j]) for c in self._cols)
+
+    def at_many(self, t_s: np.ndarray):
+        """(lat, lon, alt MSL) arrays at times within the flight (held at its ends)."""
+        return tuple(np.interp(t_s, self.t_s, c) for c in (self.lat, self.lon, self.alt_msl_m))
 
 
 @dataclass
@@ -83,6 +127,7 @@ class InterceptorFlight:
     columns: dict[str, list] = field(default_factory=dict)
     events: list[dict] = field(default_factory=list)
     looks: list[tuple] = field(default_factory=list)  # (t_s, visible, snr_db, pd, detected)
+    estimates: list[tuple] = field(default_factory=list)  # (t_s, source, lat, lon, alt MSL) flown on
 
 
 def lead_point(lat, lon, speed_mps, tlat, tlon, ve, vn):
@@ -115,30 +160,59 @@ def fly_interceptor(
     search_alt_msl_m: float, visual_range_m: float, weapons_range_m: float, intercept_hold_s: float,
     bingo_fuel_kg: float, sea: str, land: str, dt_s: float = 1.0, weapons_need_visual: bool = False,
     clear_air: Callable[[float, float], bool] = lambda a, b: True,
+    runway_heading_deg: float | None = None, runway_length_m: float | None = None,
 ) -> InterceptorFlight:
-    """Fly one interceptor from just after lift-off until it lands back, runs dry or the run ends."""
+    """Fly one interceptor from just after lift-off until it lands back at its base's
+    runway, runs dry or the run ends.
+
+    Guidance flies on estimates only (the GCI picture, then its own radar track); the
+    intruder's truth decides what its radar, eyes and guns get."""
     out = InterceptorFlight(ident, side, ac.name)
     cols = {c: [] for c in ("t_s", "lat", "lon", "alt_msl_m", "height_agl_m", "tas_mps", "ground_speed_mps",
                             "heading_deg", "climb_rate_mps", "load_factor", "fuel_kg", "mass_kg")}
     out.columns = cols
+    spec = ac.spec
+    v_approach = spec.approach_kmh.value / 3.6
+    v_touchdown = spec.touchdown_kmh.value / 3.6
+    acc, dec = spec.accel_max_mps2.value, spec.decel_air_mps2.value
     payload = 0.0
     empty = ac.empty_mass_kg
+    ground_at = point_sampler(dem)
+
+    def heights(la, lo):
+        g = ground_at(la, lo)
+        return g if g > 0.0 else 0.0  # NaN (off the map) and the sea: 0 m
+
     lat, lon = base_lat, base_lon
     alt = base_elev_m + 50.0
+    ground = heights(lat, lon)
     t = t_airborne_s
     heading = 0.0
+    speed = spec.liftoff_kmh.value / 3.6
     fuel = fuel_kg
     mode = "vector"
+    approach = None
+    on_final = False
     n_turn = min(ac.max_load_factor, 4.0)
-    frame = radar.revisit_s if radar is not None else None
+    # own radar
+    scan = BarScan.of(radar) if radar is not None else None
+    frame = radar.frame_time_s.value if radar is not None else None
     next_frame = t + (rng.uniform(0, frame) if frame else math.inf)
+    mofn = MofN(radar.contact_m.value, radar.contact_n.value) if radar is not None else None
+    kf = TrackFilter(radar, k) if radar is not None else None
+    gamma = None
+    if radar is not None:
+        from foxbat.radar.clutter import surface_gamma_db
+
+        gamma = (float(surface_gamma_db(sea, radar.frequency_hz.value)),
+                 float(surface_gamma_db(land, radar.frequency_hz.value)))
     in_contact = False
-    contact_start = last_hit = -math.inf
-    misses = 0
+    contact_start = -math.inf
+    own_track = None  # the radar track once locked on
     seen_visual = False
     in_weapons_since = None
     intercepted = False
-    pursue = None  # the target's measured position while in radar contact
+    last_source = None
 
     def event(kind, **extra):
         e = {"t_s": t, "side": side, "kind": kind, "actor": ident, "target": intruder.id,
@@ -146,41 +220,85 @@ def fly_interceptor(
         e.update(extra)
         out.events.append(e)
 
-    def heights(la, lo):
-        g = float(np.nan_to_num(dem.elevation_m(la, lo), nan=0.0))
-        return max(g, 0.0)
+    def drop_contact(t_lost):
+        nonlocal in_contact, own_track
+        in_contact = False
+        own_track = None
+        mofn.clear()
+        event("contact_lost", radar=radar.name, duration_s=round(t_lost - contact_start, 1))
+        out.events[-1]["t_s"] = t_lost
 
     event("takeoff", fuel_kg=fuel)
+    t_intruder_end = float(intruder.t_s[-1])
+    reach_m = max(visual_range_m, weapons_range_m) * 1.1 + 1000.0  # eyes and guns: skip the geometry beyond
     while t <= t_end_s:
-        ground = heights(lat, lon)
-        truth = intruder.at(t)
-        # --- guidance
+        # --- what the pilot knows of the target
+        est, source = None, None
+        if own_track is not None:
+            est, source = own_track.estimate(t), "own_radar"
+        elif picture is not None:
+            est = picture.estimate(t)
+            source = "gci" if est is not None else None
+        if source != last_source:
+            last_source = source
+            if est is not None:
+                out.estimates.append((t, source, est[0], est[1], est[2]))
+        # --- mode
         if mode == "vector":
             if fuel <= bingo_fuel_kg:
                 event("bingo", fuel_kg=fuel)
                 mode = "rtb"
-            elif truth is None and t > intruder.t_s[-1]:
+            elif t > t_intruder_end:
                 event("return_to_base", reason="target landed or left")
                 mode = "rtb"
-        speed = cruise_mach * speed_of_sound_mps(alt)
-        speed = min(speed, ac.max_tas_mps(alt))
+            if mode == "rtb":
+                approach = plan_approach(base_lat, base_lon, base_elev_m, runway_heading_deg, runway_length_m,
+                                         lat, lon)
+        want_speed = min(cruise_mach * speed_of_sound_mps(alt), ac.max_tas_mps(alt))
         want_alt = search_alt_msl_m
+        vz_ff = 0.0  # feed-forward climb rate (the glide path)
+        follow_terrain = True
         if mode == "rtb":
-            aim = (base_lat, base_lon)
-            _, dist_base = bearing_to(lat, lon, base_lat, base_lon)
-            want_alt = min(search_alt_msl_m, base_elev_m + 300.0 + dist_base * 0.05)
-            if dist_base < LANDED_WITHIN_M:
-                event("landing", fuel_kg=fuel)
-                _append(cols, t, lat, lon, alt, alt - ground, speed, heading, 0.0, 1.0, fuel, empty + fuel + payload)
-                break
-        elif pursue is not None and in_contact:
-            aim = lead_point(lat, lon, speed, pursue[0], pursue[1], pursue[3], pursue[4])
-            want_alt = pursue[2]
+            along, cross = approach.along_cross(lat, lon)
+            if not on_final:
+                aim = approach.faf
+                _, d_faf = bearing_to(lat, lon, aim[0], aim[1])
+                faf_alt = approach.glide_alt_msl_m(FAF_DISTANCE_M)
+                want_alt = min(max(search_alt_msl_m, faf_alt), faf_alt + 0.05 * d_faf)
+                want_speed = max(v_approach, min(want_speed, v_approach + 0.01 * d_faf))
+                if d_faf < FINAL_CAPTURE_M:
+                    on_final = True
+            if on_final:
+                aim = approach.point(max(along - LOOKAHEAD_M, 0.0) if along > LOOKAHEAD_M else -LOOKAHEAD_M)
+                want_alt = approach.glide_alt_msl_m(along)
+                vz_ff = -speed * math.tan(GLIDE_SLOPE_RAD)
+                want_speed = v_approach if along > FLARE_M else v_touchdown
+                follow_terrain = False  # the approach is cleared of obstacles
+                outcome = touchdown(along, cross, alt - base_elev_m, speed, v_approach, speed * dt_s)
+                if outcome == "land":
+                    # the wheels touch where the glide path meets the runway, this step
+                    dt_td = max(along, 0.0) / max(speed, 1.0)
+                    lat, lon = approach.point(0.0, cross)
+                    alt = max(base_elev_m, alt + vz_ff * dt_td)
+                    t += dt_td
+                    event("landing", fuel_kg=fuel, tas_mps=round(speed, 2), runway_heading_deg=approach.heading_deg,
+                          centreline_offset_m=round(cross, 1), height_above_field_m=round(alt - base_elev_m, 1))
+                    _append(cols, t, lat, lon, alt, alt - heights(lat, lon), speed, heading, vz_ff, 1.0, fuel,
+                            empty + fuel + payload)
+                    break
+                if outcome == "go_around":
+                    event("go_around", height_above_field_m=round(alt - base_elev_m, 1),
+                          centreline_offset_m=round(cross, 1), tas_mps=round(speed, 2))
+                    on_final = False
+                    aim = approach.faf
+        elif est is not None:
+            aim = lead_point(lat, lon, speed, est[0], est[1], est[3], est[4])
+            if math.isfinite(est[2]):
+                want_alt = est[2]
         else:
-            est = picture.estimate(t) if picture is not None else None
-            aim = lead_point(lat, lon, speed, est[0], est[1], est[3], est[4]) if est else None
-            if est is None:
-                aim = None
+            aim = None
+        # --- speed within the aircraft's acceleration and deceleration
+        speed += max(-dec * dt_s, min(acc * dt_s, want_speed - speed))
         # --- turn toward the aim, limited by the load factor
         if aim is not None:
             want_hdg, _ = bearing_to(lat, lon, aim[0], aim[1])
@@ -193,68 +311,68 @@ def fly_interceptor(
             heading = (heading + 3.0 * dt_s) % 360.0
             load = math.sqrt(1.0 + (math.radians(3.0) * speed / G0_MPS2) ** 2)
         # --- climb or descend within the aircraft's limits, clear of the terrain
-        want_alt = max(want_alt, ground + TERRAIN_MARGIN_M)
+        if follow_terrain:
+            want_alt = max(want_alt, ground + TERRAIN_MARGIN_M)
         climb_lim = ac.climb_limit_mps(alt, afterburner=False)
-        vz = max(-DESCENT_LIMIT_MPS, min(climb_lim, (want_alt - alt) / 10.0))
+        vz = max(-DESCENT_LIMIT_MPS, min(climb_lim, vz_ff + (want_alt - alt) / (5.0 if on_final else 10.0)))
         alt += vz * dt_s
         horiz = math.sqrt(max(speed * speed - vz * vz, 1.0))
         lat, lon = destination(lat, lon, heading, horiz * dt_s)
         mach = speed / speed_of_sound_mps(alt)
         fuel -= ac.fuel_flow_level_kg_s(alt, mach) * dt_s
         t += dt_s
+        ground = heights(lat, lon)
         if fuel <= 0:
             fuel = 0.0
             event("fuel_exhausted", fuel_kg=0.0)
             _append(cols, t, lat, lon, alt, alt - ground, speed, heading, vz, load, fuel, empty + payload)
             break
-        _append(cols, t, lat, lon, alt, alt - heights(lat, lon), speed, heading, vz, load, fuel,
-                empty + fuel + payload)
+        _append(cols, t, lat, lon, alt, alt - ground, speed, heading, vz, load, fuel, empty + fuel + payload)
+        # --- own radar, one look per frame
+        if radar is not None and t >= next_frame:
+            t0 = next_frame
+            next_frame += frame
+            u = rng.random()  # one draw per frame, looked or not: streams stay aligned
+            tgt = (intruder.rcs_m2, intruder.swerling, gamma)
+            if own_track is not None:  # track mode: the beam stays on the target
+                look = _track_look(radar, scan, intruder, t, lat, lon, alt, heading, dem, k, tgt)
+            else:
+                tilt = scan.tilt_rad(_expected_elevation(est, lat, lon, alt, k))
+                look = _search_look(radar, scan, intruder, t0, lat, lon, alt, heading, tilt, dem, k, tgt)
+            t_look, visible, snr, pd, geom = look
+            hit = bool(u < pd)
+            out.looks.append((t_look, visible, snr, pd, hit))
+            held = mofn.push(hit)
+            if own_track is not None:
+                if geom is None or not held:  # out of the gimbals or range, or M of N failed
+                    drop_contact(t_look)
+                elif hit:
+                    kf.update(own_track, t_look, lat, lon, alt, kf.measure(rng, *geom))
+            else:
+                if held and not in_contact:
+                    in_contact = True
+                    contact_start = t_look
+                    event("airborne_contact", radar=radar.name, snr_db=round(snr, 2), pd=round(pd, 4),
+                          range_m=round(geom[0], 1), m_of_n=f"{mofn.m}/{mofn.window.maxlen}")
+                    out.events[-1]["t_s"] = t_look
+                elif not held and in_contact:
+                    drop_contact(t_look)
+                if in_contact and hit and geom[0] <= radar.lock_on_range_m.value:
+                    own_track = kf.start(t_look, lat, lon, alt, kf.measure(rng, *geom))
+                    event("lock_on", radar=radar.name, range_m=round(geom[0], 1))
+                    out.events[-1]["t_s"] = t_look
+        truth = intruder.at(t)
         if truth is None:
             continue
         tlat, tlon, talt, tagl = truth
-        ground_m, brg, slant, elev = (float(v) for v in look_angles(lat, lon, alt, tlat, tlon, talt, k))
-        los = None
-        # --- own radar, one look per frame
-        if t >= next_frame:
-            next_frame += frame
-            visible = False
-            snr = -math.inf
-            pd = 0.0
-            if slant <= radar.instrumented_range_m.value and bool(radar.covers(math.radians(wrap180(brg - heading)),
-                                                                             math.radians(elev))):
-                los = line_of_sight_clear(dem.elevation_m, lat, lon, alt, tlat, tlon, talt, k)
-                visible = los
-            if visible:
-                surf = land if heights(tlat, tlon) > 0 else sea
-                snr = float(radar.effective_snr_db(slant, intruder.rcs_m2, radar_height_m=max(alt - ground, 1.0),
-                                                   target_height_m=max(tagl, 1.0), surface=surf))
-                pd = float(radar.pd_from_snr(snr, intruder.swerling))
-            hit = bool(rng.random() < pd)
-            out.looks.append((t, visible, snr, pd, hit))
-            if hit:
-                misses = 0
-                last_hit = t
-                # a lock gives position and rate; the rate from the truth over one frame
-                nxt = intruder.at(t + 1.0) or truth
-                brg2, d2 = bearing_to(tlat, tlon, nxt[0], nxt[1])
-                pursue = (tlat, tlon, talt, d2 * math.sin(math.radians(brg2)), d2 * math.cos(math.radians(brg2)))
-                if not in_contact:
-                    in_contact = True
-                    contact_start = t
-                    event("airborne_contact", radar=radar.name, snr_db=round(snr, 2), pd=round(pd, 4),
-                          range_m=round(slant, 1))
-            elif in_contact:
-                misses += 1
-                if misses >= CONTACT_LOST_FRAMES:
-                    in_contact = False
-                    pursue = None
-                    event("contact_lost", radar=radar.name, duration_s=round(last_hit - contact_start + frame, 1))
-                    out.events[-1]["t_s"] = last_hit + frame
+        if abs(tlat - lat) * _M_PER_DEG > reach_m or \
+                abs(tlon - lon) * _M_PER_DEG * math.cos(math.radians(lat)) > reach_m:
+            in_weapons_since = None
+            continue
+        _, _, slant, _ = (float(v) for v in look_angles(lat, lon, alt, tlat, tlon, talt, k))
         # --- eyes and guns
         if slant <= visual_range_m and clear_air(alt, talt):
-            if los is None:
-                los = line_of_sight_clear(dem.elevation_m, lat, lon, alt, tlat, tlon, talt, k)
-            if los and not seen_visual:
+            if not seen_visual and line_of_sight_clear(dem.elevation_m, lat, lon, alt, tlat, tlon, talt, k):
                 seen_visual = True
                 event("visual", range_m=round(slant, 1))
         if slant <= weapons_range_m and not intercepted and (seen_visual or not weapons_need_visual):
@@ -265,8 +383,58 @@ def fly_interceptor(
         else:
             in_weapons_since = None
     if in_contact:
-        event("contact_lost", radar=radar.name if radar else None, duration_s=round(last_hit - contact_start, 1))
+        event("contact_lost", radar=radar.name, duration_s=round(t - contact_start, 1))
     return out
+
+
+def _expected_elevation(est, lat, lon, alt, k) -> float | None:
+    """Elevation (rad) of the estimated target from the interceptor; None without one
+    or without an estimated height (the antenna then looks level)."""
+    if est is None or not math.isfinite(est[2]):
+        return None
+    return math.radians(float(look_angles(lat, lon, alt, est[0], est[1], est[2], k)[3]))
+
+
+_NO_LOOK = (False, -math.inf, 0.0, None)
+
+
+def _search_look(radar, scan, intruder, t0, lat, lon, alt, heading, tilt, dem, k, tgt):
+    """One search frame from t0: the bar whose beam holds the target at its dwell (the
+    target's position at that bar's dwell time), and the look there."""
+    tr = intruder.at(t0)
+    if tr is None:
+        return (t0, *_NO_LOOK)
+    brg0 = float(look_angles(lat, lon, alt, tr[0], tr[1], tr[2], k)[1])
+    tb = t0 + scan.dwell_offsets_s(math.radians(wrap180(brg0 - heading)))
+    la, lo, al = intruder.at_many(tb)
+    ground, brg, slant, el = look_angles(lat, lon, alt, la, lo, al, k)
+    az = np.radians((brg - heading + 180.0) % 360.0 - 180.0)
+    b = scan.bar_containing(az, np.radians(el), tilt)
+    if b < 0 or slant[b] > radar.instrumented_range_m.value or tb[b] > intruder.t_s[-1]:
+        return (float(tb[0]), *_NO_LOOK)
+    geom = (float(slant[b]), float(brg[b]), float(el[b]))
+    return (float(tb[b]), *_look(radar, dem, lat, lon, alt, float(ground[b]), geom, float(al[b]), k, tgt))
+
+
+def _track_look(radar, scan, intruder, t, lat, lon, alt, heading, dem, k, tgt):
+    """One look in track mode: the antenna on the target while it stays inside the
+    antenna's limits and the instrumented range."""
+    tr = intruder.at(t)
+    if tr is None:
+        return (t, *_NO_LOOK)
+    ground, brg, slant, el = (float(v) for v in look_angles(lat, lon, alt, tr[0], tr[1], tr[2], k))
+    if abs(math.radians(wrap180(brg - heading))) > scan.half_width_rad or slant > radar.instrumented_range_m.value \
+            or not scan.tilt_min_rad <= math.radians(el) <= scan.tilt_max_rad:
+        return (t, *_NO_LOOK)
+    return (t, *_look(radar, dem, lat, lon, alt, ground, (slant, brg, el), tr[2], k, tgt))
+
+
+def _look(radar, dem, lat, lon, alt, ground, geom, talt, k, tgt):
+    rcs, swerling, (g_sea, g_land) = tgt
+    slant, brg, el = geom
+    visible, snr = look_through_terrain(radar, dem, lat, lon, alt, brg, ground, slant, el, talt, rcs, g_sea, g_land, k)
+    pd = float(radar.pd_from_snr(snr, swerling)) if visible else 0.0
+    return visible, snr, pd, geom
 
 
 def _append(cols, t, lat, lon, alt, agl, tas, hdg, vz, n, fuel, mass):

@@ -57,7 +57,8 @@ class ReferenceDetection(BaseModel):
 
 _POSITIVE = ("frequency_hz", "peak_power_w", "beamwidth_az_deg", "beamwidth_el_deg", "pulse_width_s",
              "prf_hz", "pulses_per_dwell", "scan_period_s", "frame_time_s", "instrumented_range_m",
-             "azimuth_half_width_deg", "bars", "sigma_range_m", "sigma_bearing_deg", "sigma_elevation_deg")
+             "azimuth_half_width_deg", "bars", "sigma_range_m", "sigma_bearing_deg", "sigma_elevation_deg",
+             "bar_spacing_deg", "lock_on_range_m", "contact_m", "contact_n")
 _NON_NEGATIVE = ("noise_figure_db", "losses_db", "improvement_factor_db")
 
 
@@ -96,6 +97,11 @@ class RadarType(BaseModel):
     frame_time_s: Figure | None = None
     bars: Figure | None = None
     azimuth_half_width_deg: Figure | None = None
+    # airborne search and track (see foxbat.sensing.airborne)
+    bar_spacing_deg: Figure | None = None
+    lock_on_range_m: Figure | None = None
+    contact_m: Figure | None = None
+    contact_n: Figure | None = None
     elevation_min_deg: Figure
     elevation_max_deg: Figure
     instrumented_range_m: Figure
@@ -137,11 +143,20 @@ class RadarType(BaseModel):
         if self.platform == "ground" and self.scan_period_s is None:
             raise ValueError("scan_period_s: a ground radar needs its scan (revolution) period")
         if self.platform == "airborne":
-            for f in ("frame_time_s", "azimuth_half_width_deg"):
+            for f in ("frame_time_s", "azimuth_half_width_deg", "bars", "lock_on_range_m", "contact_m", "contact_n"):
                 if getattr(self, f) is None:
                     raise ValueError(f"{f}: an airborne radar needs it")
             if self.azimuth_half_width_deg.value > 180:
                 raise ValueError("azimuth_half_width_deg: must be <= 180")
+            for f in ("bars", "contact_m", "contact_n"):
+                if getattr(self, f).value != int(getattr(self, f).value):
+                    raise ValueError(f"{f}: must be a whole number, got {getattr(self, f).value!r}")
+            if self.bars.value > 1 and self.bar_spacing_deg is None:
+                raise ValueError("bar_spacing_deg: an airborne radar scanning more than one bar needs it")
+            if self.contact_m.value > self.contact_n.value:
+                raise ValueError(f"contact_m: must be <= contact_n ({self.contact_m.value:g} > {self.contact_n.value:g})")
+            if self.lock_on_range_m.value > self.instrumented_range_m.value:
+                raise ValueError("lock_on_range_m: must be <= instrumented_range_m")
         if self.elevation_pattern is not None:
             if self.elevation_tilt_deg is None:
                 raise ValueError("elevation_tilt_deg: an elevation pattern needs the beam's peak elevation")

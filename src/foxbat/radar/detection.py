@@ -38,6 +38,8 @@ erfc); scipy comes with foxbat's dependencies (Stone Soup requires it).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from foxbat.errors import ParameterError
@@ -80,7 +82,14 @@ def threshold_from_pfa(pfa, n_pulses=1):
     n = _n(n_pulses)
     if np.all(n == 1):
         return -np.log(p) + 0.0 * n
+    if p.ndim == 0 and n.ndim == 0:  # one radar's look at a time: the inverse is slow (ms), cache it
+        return np.float64(_threshold_scalar(float(n), float(p)))
     return _sp().gammainccinv(n, p)
+
+
+@lru_cache(maxsize=256)
+def _threshold_scalar(n: float, p: float) -> float:
+    return float(_sp().gammainccinv(n, p))
 
 
 # --------------------------------------------------------------------------- steady target

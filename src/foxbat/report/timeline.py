@@ -19,7 +19,7 @@ from foxbat.report.run_map import clock
 #: Event kinds labelled on the timeline (airborne contacts show as the radar rows' bars).
 _LABELLED = {"takeoff", "detection", "track_started", "track_lost", "track_reacquired", "track_gap", "scramble",
              "visual", "intercept", "airspace_entry", "landing", "overrun", "fuel_exhausted", "crash", "bingo",
-             "return_to_base"}
+             "return_to_base", "go_around"}
 _LINESTYLES = ["-", "--", "-.", ":"]
 
 

@@ -1,0 +1,236 @@
+"""The interceptor's radar: bars, range, M-of-N contact, lock-on range; clutter over terrain."""
+
+import math
+
+import numpy as np
+import pytest
+from affine import Affine
+
+from foxbat.command.intercept import Intruder, _search_look, fly_interceptor
+from foxbat.geo import EARTH_RADIUS_M
+from foxbat.radar import clutter
+from foxbat.radar.catalogue import get_radar_type
+from foxbat.radar.terrain_clutter import cells_at_range, clutter_rcs_m2, view_profile
+from foxbat.sensing.airborne import BarScan, MofN
+from foxbat.sensing.geometry import destination
+from foxbat.terrain import from_array
+from foxbat.terrain.point import point_sampler
+
+APQ = get_radar_type("APQ-120")
+K = 4.0 / 3.0
+
+
+def sea_dem(lat0=41.0, lon0=138.0, n=400, cell_deg=0.02, z=None):
+    """A geographic DEM (sea at 0 m unless ``z`` is given) from (lat0, lon0) north-east."""
+    z = np.zeros((n, n), np.float32) if z is None else z
+    return from_array(z, Affine(cell_deg, 0, lon0, 0, -cell_deg, lat0 + n * cell_deg), "EPSG:4326")
+
+
+def straight_intruder(lat, lon, alt_msl_m, heading_deg=0.0, speed_mps=250.0, duration_s=2000, rcs_m2=5.0):
+    t = np.arange(0.0, duration_s + 1.0)
+    pts = [destination(lat, lon, heading_deg, speed_mps * s) for s in t]
+    la = np.array([p[0] for p in pts])
+    lo = np.array([p[1] for p in pts])
+    alt = np.full(t.size, float(alt_msl_m))
+    return Intruder("X", t, la, lo, alt, alt.copy(), rcs_m2, 1)
+
+
+def truth_picture(target, shift_east_m=0.0, latency_s=0.0, update_s=0.0):
+    """A controller's picture made of the target's states, shifted east by ``shift_east_m``."""
+    from foxbat.command.intercept import TrackPicture
+
+    t = target.t_s
+    pts = [destination(a, b, 90.0, shift_east_m) if shift_east_m else (a, b) for a, b in zip(target.lat, target.lon)]
+    la = np.array([p[0] for p in pts])
+    lo = np.array([p[1] for p in pts])
+    dn = np.gradient(la, t) * math.radians(1.0) * EARTH_RADIUS_M
+    de = np.gradient(lo, t) * math.radians(1.0) * EARTH_RADIUS_M * np.cos(np.radians(la))
+    return TrackPicture(t, la, lo, target.alt_msl_m.copy(), de, dn, 60.0, latency_s, update_s)
+
+
+def test_apq120_scan_figures_from_the_catalogue():
+    scan = BarScan.of(APQ)
+    assert scan.bars == 2 and scan.frame_s == 2.0
+    assert np.allclose(np.degrees(scan.bar_offsets_rad), [-1.875, 1.875])  # bars 3.75° apart [S18]
+    assert math.degrees(scan.half_width_rad) == pytest.approx(60.0)
+    assert APQ.lock_on_range_m.value == pytest.approx(50 * 1852.0)  # 50 NM [S18]
+    assert (APQ.contact_m.value, APQ.contact_n.value) == (2, 3)
+
+
+def test_bars_cover_about_seven_and_a_half_degrees_not_sixty():
+    """Two bars 3.75° apart with a 3.7° beam: the elevation covered about the tilt is
+    [-3.75°, +3.75°], not the old ±30°."""
+    scan = BarScan.of(APQ)
+    el = np.radians(np.linspace(-10, 10, 20001))
+    covered = np.array([scan.bar_containing(np.zeros(2), np.full(2, e), 0.0) >= 0 for e in el])
+    span = covered.mean() * 20.0
+    assert span == pytest.approx(7.5, abs=0.01)
+    assert scan.bar_containing(np.zeros(2), np.radians([3.0, 3.0]), 0.0) == 1
+    assert scan.bar_containing(np.zeros(2), np.radians([-3.0, -3.0]), 0.0) == 0
+    assert scan.bar_containing(np.zeros(2), np.radians([4.0, 4.0]), 0.0) == -1
+    # the bars move with the tilt
+    assert scan.bar_containing(np.zeros(2), np.radians([4.0, 4.0]), math.radians(3.0)) >= 0
+    # azimuth: the 120° sector
+    assert scan.bar_containing(np.radians([59.0, 59.0]), np.zeros(2) + 0.01, 0.0) >= 0
+    assert scan.bar_containing(np.radians([61.0, 61.0]), np.zeros(2) + 0.01, 0.0) == -1
+
+
+def test_dwell_times_raster():
+    scan = BarScan.of(APQ)
+    left = scan.dwell_offsets_s(math.radians(-60.0))
+    right = scan.dwell_offsets_s(math.radians(60.0))
+    assert np.allclose(left, [0.0, 2.0]) and np.allclose(right, [1.0, 1.0])
+
+
+@pytest.mark.parametrize("alt_msl_m, dist_m, seen", [
+    (6000.0, 40_000.0, True),     # level, ahead, well inside range
+    (6000.0 + 40_000.0 * math.tan(math.radians(6.0)), 40_000.0, False),  # 6° above: outside the bars
+    (6000.0, 380_000.0, False),   # beyond the 200 NM instrumented range
+])
+def test_no_look_outside_the_bars_or_beyond_range(alt_msl_m, dist_m, seen):
+    dem = sea_dem(lat0=38.0, lon0=138.0, n=500)
+    lat0, lon0 = 39.0, 140.0
+    tlat, tlon = destination(lat0, lon0, 0.0, dist_m)
+    target = straight_intruder(tlat, tlon, alt_msl_m, heading_deg=180.0, speed_mps=1.0, rcs_m2=1e6)
+    gam = (float(clutter.surface_gamma_db("sea_state_3", APQ.frequency_hz.value)),
+           float(clutter.surface_gamma_db("wooded_hills", APQ.frequency_hz.value)))
+    t_look, visible, snr, pd, geom = _search_look(APQ, BarScan.of(APQ), target, 10.0, lat0, lon0, 6000.0, 0.0, 0.0,
+                                                  dem, K, (1e6, 1, gam))
+    assert visible is seen
+    assert (pd > 0.99) is seen and (pd == 0.0) is (not seen)
+    assert 10.0 <= t_look <= 12.0
+
+
+def test_contact_needs_m_of_n():
+    r = MofN(2, 3)
+    assert [r.push(h) for h in (True, False, True, False, False, True, True)] == \
+        [False, False, True, False, False, False, True]
+    r.clear()
+    assert r.push(True) is False
+
+
+@pytest.fixture(scope="module")
+def flagship():
+    from foxbat import sim
+    from foxbat.scenario.run import load_run_scenario
+
+    return sim.run(load_run_scenario())
+
+
+def test_flagship_contacts_follow_m_of_n_and_lock_on_range(flagship):
+    for f in flagship.interceptors:
+        rt = APQ
+        m, n = int(rt.contact_m.value), int(rt.contact_n.value)
+        looks = f.looks
+        t_looks = np.array([lk[0] for lk in looks])
+        hits = np.array([lk[4] for lk in looks])
+        contacts = [e for e in f.events if e["kind"] == "airborne_contact"]
+        assert contacts, f.id
+        for e in contacts:
+            i = int(np.flatnonzero(np.isclose(t_looks, e["t_s"]))[0])
+            assert hits[max(0, i - n + 1):i + 1].sum() >= m and hits[i]
+        kinds = [e["kind"] for e in f.events if e["kind"] in ("airborne_contact", "contact_lost")]
+        assert kinds == ["airborne_contact", "contact_lost"] * (len(kinds) // 2)
+        for e in (e for e in f.events if e["kind"] == "lock_on"):
+            assert e["range_m"] <= rt.lock_on_range_m.value
+
+
+def test_no_lock_on_beyond_the_lock_on_range():
+    """A huge target met head-on at altitude: contact far out, lock-on only inside 50 NM."""
+    dem = sea_dem(lat0=38.0, lon0=138.0, n=600)
+    lat0, lon0 = 39.0, 140.0
+    tlat, tlon = destination(lat0, lon0, 0.0, 300_000.0)
+    target = straight_intruder(tlat, tlon, 9000.0, heading_deg=180.0, speed_mps=250.0, duration_s=900, rcs_m2=1e4)
+    from foxbat.aircraft.performance import load_aircraft
+
+    ac = load_aircraft("F-4EJ")
+    f = fly_interceptor("I 1", "Blue", ac, APQ, lat0, lon0, 0.0, 0.0, 600.0, 5000.0, truth_picture(target), target, dem, K,
+                        np.random.default_rng(1), cruise_mach=0.9, search_alt_msl_m=9000.0, visual_range_m=5000.0,
+                        weapons_range_m=1500.0, intercept_hold_s=10.0, bingo_fuel_kg=100.0, sea="sea_state_3",
+                        land="wooded_hills")
+    kinds = [(e["kind"], e.get("range_m")) for e in f.events]
+    contact = next(r for k, r in kinds if k == "airborne_contact")
+    lock = next(r for k, r in kinds if k == "lock_on")
+    assert contact > 150_000.0  # seen far beyond 50 NM
+    assert 80_000.0 < lock <= APQ.lock_on_range_m.value  # locked on as soon as the rule allows
+
+
+def test_point_sampler_equals_the_vectorised_sampler():
+    rng = np.random.default_rng(3)
+    z = rng.normal(200, 300, (50, 60)).astype(np.float32)
+    dem = from_array(z, Affine(0.05, 0, 139.0, 0, -0.05, 44.0), "EPSG:4326")
+    f = point_sampler(dem)
+    la = rng.uniform(41.4, 44.1, 500)
+    lo = rng.uniform(138.9, 142.1, 500)
+    ref = dem.elevation_m(la, lo)
+    got = np.array([f(a, b) for a, b in zip(la, lo)])
+    assert np.array_equal(np.isnan(ref), np.isnan(got)) and np.isnan(ref).any()
+    assert np.allclose(got[~np.isnan(ref)], ref[~np.isnan(ref)], rtol=0, atol=1e-9)
+
+
+# ---------------------------------------------------------------- clutter over real ground
+def test_flat_sea_grazing_angle_is_the_smooth_sphere_one():
+    """Over a flat sea the profile's grazing angle is the smooth-sphere formula of
+    foxbat.radar.clutter (sin ψ = (h(2a + h) − r²)/(2a·r))."""
+    x = np.linspace(500.0, 150_000.0, 600)
+    view = view_profile(x, np.zeros_like(x), 3000.0, K)
+    ref = clutter.grazing_angle_rad(3000.0, view.slant_m, K)
+    lit = view.lit
+    assert lit.all()  # the horizon of a radar at 3 km is 226 km away
+    assert np.allclose(view.grazing_rad[lit], ref[lit], atol=2e-5)
+
+
+def test_a_shadowed_clutter_cell_adds_nothing():
+    """A ridge at 20 km hides the ground at 30 km from a radar at 1,500 m: the clutter at
+    that range is zero; without the ridge the same cell returns clutter."""
+    x = np.arange(250.0, 60_000.0, 250.0)
+    flat = np.full_like(x, 100.0)
+    ridge = flat + 1900.0 * np.exp(-((x - 20_000.0) / 1500.0) ** 2)
+    r = float(np.hypot(30_000.0, 1400.0))
+    kw = dict(gamma_db=-10.0, target_elevation_rad=math.radians(-2.0), beamwidth_az_rad=APQ.beamwidth_az_rad,
+              beamwidth_el_rad=APQ.beamwidth_el_rad, pulse_width_s=APQ.pulse_width_s.value)
+    open_cells = cells_at_range(view_profile(x, flat, 1500.0, K), r)
+    hidden_cells = cells_at_range(view_profile(x, ridge, 1500.0, K), r)
+    assert open_cells.x_m.size == 1 and open_cells.lit.all()
+    assert hidden_cells.x_m.size == 1 and not hidden_cells.lit.any()
+    assert hidden_cells.x_m[0] == pytest.approx(open_cells.x_m[0], abs=50.0)  # the same cell
+    assert clutter_rcs_m2(open_cells, r, **kw) > 1.0
+    assert clutter_rcs_m2(hidden_cells, r, **kw) == 0.0
+
+
+def test_a_slope_facing_the_radar_raises_the_grazing_angle():
+    x = np.arange(250.0, 40_000.0, 250.0)
+    up = 0.1 * x  # rising away from the radar: faces it
+    flat = view_profile(x, np.zeros_like(x), 3000.0, K)
+    facing = view_profile(x, up, 3000.0 + 0.0, K)
+    i = np.searchsorted(x, 10_000.0)
+    # ψ = −ε − φ + atan(slope): the slope adds atan(0.1) to the angle the ray makes
+    eps = facing.elevation_rad[i]
+    assert facing.grazing_rad[i] == pytest.approx(-eps - x[i] / (K * EARTH_RADIUS_M) + math.atan(0.1), abs=1e-9)
+    assert facing.grazing_rad[i] > flat.grazing_rad[i]
+
+
+@pytest.mark.parametrize("edit, words", [
+    (lambda e: e["contact_m"].update(value=4), ("contact_m", "contact_n")),
+    (lambda e: e["lock_on_range_m"].update(value=400_000), ("lock_on_range_m", "instrumented_range_m")),
+    (lambda e: e.pop("bar_spacing_deg"), ("bar_spacing_deg",)),
+    (lambda e: e.pop("lock_on_range_m"), ("lock_on_range_m", "airborne")),
+    (lambda e: e["bars"].update(value=1.5), ("bars", "whole number")),
+])
+def test_catalogue_rejects_bad_airborne_figures(tmp_path, edit, words):
+    import copy
+
+    import yaml
+
+    from foxbat.errors import ScenarioError
+    from foxbat.radar import catalogue as cat
+
+    raw = yaml.safe_load(cat._data_file().read_text(encoding="utf-8"))
+    e = copy.deepcopy(next(x for x in raw["radars"] if x["name"] == "AN/APQ-120"))
+    edit(e)
+    p = tmp_path / "radars.yaml"
+    p.write_text(yaml.safe_dump({"radars": [e]}, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ScenarioError) as exc:
+        cat.load_catalogue_file(p)
+    msg = str(exc.value)
+    assert "radars.yaml" in msg and all(w in msg for w in words), msg
