@@ -3,10 +3,11 @@ line, the field and the accepted form, errors about positions off the DEM with t
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from foxbat.cli import main
-from test_user_catalogues import make_case
+from test_user_catalogues import ROOT, make_case
 
 
 def _line_of(path, needle: str) -> int:
@@ -104,3 +105,59 @@ def test_show_says_full_internal_fuel(tmp_path, capsys):
     scen = _bad(tmp_path / "b", "fuel_kg: 1200", "fuel_kg: 1100")
     assert main(["scenario", "show", str(scen)]) == 0
     assert "1,100 kg fuel" in capsys.readouterr().out
+
+
+def _on_white(rgba) -> np.ndarray:
+    r = np.asarray(rgba, float)
+    return r[:3] * r[3] + (1.0 - r[3])
+
+
+def test_timeline_legend_swatches_are_distinct():
+    """'visible, not detected' and 'looked, not visible' were the same grey (#555 at 28 %
+    on white is #cfcfcf = the look bars' #d0d0d0)."""
+    from matplotlib.colors import to_rgba
+
+    from foxbat.report.timeline import legend_handles
+
+    h = {x.get_label(): x for x in legend_handles()}
+    visible = _on_white(h["visible, not detected"].get_facecolor())
+    looked = _on_white(to_rgba(h["looked, not visible"].get_color()))
+    detected = _on_white(h["detected (scan)"].get_facecolor())
+    # at least 0.15 apart in every pair's grey level (0..1): three steps a reader tells apart
+    levels = sorted(float(c.mean()) for c in (visible, looked, detected))
+    assert min(b - a for a, b in zip(levels, levels[1:])) > 0.15, levels
+
+
+def test_run_map_tints_the_sea_of_a_dem_without_bathymetry(tmp_path):
+    """A DEM whose sea is clamped to 0 m (GLOBE, SRTM): the run map tints the same sea as
+    with the bathymetric original, and no land."""
+    import json
+
+    import rasterio
+
+    from foxbat.report.run_folder import read_run
+    from foxbat.report.run_map import basemap
+    from run_fixture import make_run_folder
+
+    src = ROOT / "src" / "foxbat" / "terrain" / "data" / "etopo5_japan_sea.tif"
+    with rasterio.open(src) as ds:
+        profile, z = ds.profile, ds.read(1)
+    clamped = tmp_path / "clamped.tif"
+    with rasterio.open(clamped, "w", **profile) as out:
+        out.write(np.maximum(z, 0), 1)
+    bounds = (138.5, 40.5, 142.5, 43.5)
+
+    def sea_mask(dem_path):
+        d = make_run_folder(tmp_path / dem_path.stem, with_coverage=False)
+        meta = json.loads((d / "run.json").read_text())
+        meta["dem"] = str(dem_path)
+        (d / "run.json").write_text(json.dumps(meta))
+        bm = basemap(read_run(d), bounds, width_px=300)
+        rgb = bm.rgb
+        return rgb[..., 2] > rgb[..., 0] + 0.03  # the sea tint is blue, the land a warm grey
+
+    with_bathy, without = sea_mask(src), sea_mask(clamped)
+    assert 0.3 < with_bathy.mean() < 0.8
+    # the same sea up to the coast's pixels: 3.2 % differ (cubic heights below 0 m against
+    # half a pixel of 0 m cells put the coast a pixel apart); before the fix 62 % differed
+    assert np.mean(with_bathy != without) < 0.05, np.mean(with_bathy != without)

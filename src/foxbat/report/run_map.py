@@ -47,6 +47,7 @@ class Basemap:
     extent: tuple[float, float, float, float]  # west, east, south, north
     coverage: dict[str, np.ndarray]  # side -> (ny, nx) fraction 0..1 covered at the low-level height
     coast_level: float | None
+    sea_share: np.ndarray | None = None  # (ny, nx) share of sea cells, where the DEM has no bathymetry
 
     @property
     def aspect(self) -> float:
@@ -97,6 +98,8 @@ def basemap(run: RunData, bounds, width_px: int = 1400, height_m: float | None =
 
     dem = open_run_dem(run)
     z = None
+    sea_frac = None
+    has_bathy = False
     if dem is not None:
         src = np.asarray(dem.heights_m, np.float32)
         if dem.nodata is not None and np.isfinite(dem.nodata):
@@ -104,6 +107,15 @@ def basemap(run: RunData, bounds, width_px: int = 1400, height_m: float | None =
         z = np.full((ny, nx), np.nan, np.float32)
         reproject(src, z, src_transform=dem.transform, src_crs=dem.crs, src_nodata=np.nan,
                   dst_transform=dst_t, dst_crs=dst_crs, dst_nodata=np.nan, resampling=Resampling.cubic)
+        # bathymetry is judged on the DEM itself: cubic resampling rings below 0 m at the
+        # coasts of a DEM whose sea is clamped to 0 m (GLOBE, SRTM), which is no bathymetry
+        with np.errstate(invalid="ignore"):
+            has_bathy = bool(np.nanmin(src) < 0) if np.any(np.isfinite(src)) else False
+        if not has_bathy:  # the sea is where the DEM says 0 m, resampled as a share of the pixel
+            sea_src = np.where(np.isfinite(src), (src <= 0).astype(np.float32), np.nan).astype(np.float32)
+            sea_frac = np.full((ny, nx), np.nan, np.float32)
+            reproject(sea_src, sea_frac, src_transform=dem.transform, src_crs=dem.crs, src_nodata=np.nan,
+                      dst_transform=dst_t, dst_crs=dst_crs, dst_nodata=np.nan, resampling=Resampling.bilinear)
         if not np.any(np.isfinite(z)):
             z = None
 
@@ -113,8 +125,11 @@ def basemap(run: RunData, bounds, width_px: int = 1400, height_m: float | None =
         zf = np.where(valid, z, 0.0)
         cell_w = dlon * 111_320.0 * coslat
         cell_h = (n - s) / ny * 110_574.0
-        has_bathy = bool(np.any(zf < 0))
-        is_sea = valid & ((zf < 0) if has_bathy else (zf <= 0.5))
+        if has_bathy:
+            is_sea = valid & (zf < 0)
+        else:
+            is_sea = valid & (np.nan_to_num(sea_frac, nan=0.0) >= 0.5)
+            zf = np.where(is_sea, 0.0, np.maximum(zf, 0.0))
         rgb = terrain_rgb(zf, valid, is_sea, cell_w, cell_h,
                           vert_exag=float(np.clip(math.sqrt(max(cell_w, cell_h) / 90.0), 1.0, 8.0)))
         if np.any(is_sea) and np.any(valid & ~is_sea):
@@ -131,7 +146,7 @@ def basemap(run: RunData, bounds, width_px: int = 1400, height_m: float | None =
         reproject(src, frac, src_transform=sc.transform, src_crs=sc.crs, src_nodata=None,
                   dst_transform=dst_t, dst_crs=dst_crs, dst_nodata=np.nan, resampling=Resampling.bilinear)
         cover[side] = np.nan_to_num(frac, nan=0.0)
-    return Basemap(rgb, z, (w, e, s, n), cover, coast_level)
+    return Basemap(rgb, z, (w, e, s, n), cover, coast_level, None if has_bathy else sea_frac)
 
 
 def hex_rgb(colour: str) -> np.ndarray:
@@ -227,8 +242,11 @@ def render_run_map(run: RunData, path: str | os.PathLike, *, width_in: float = 1
     ax.imshow(img, extent=bm.extent, origin="upper", interpolation="bilinear", aspect=bm.aspect, zorder=0)
     xs, ys = bm.lon_lat_axes()
     if bm.coast_level is not None:
-        ax.contour(xs, ys, np.nan_to_num(bm.height_m, nan=0.0), levels=[bm.coast_level], colors=_COAST_COLOUR,
-                   linewidths=0.7, zorder=1)
+        # without bathymetry the coast is where half the pixel is sea (the 0.5 m contour of
+        # resampled heights wanders where resampling rings)
+        field, level = ((np.nan_to_num(bm.sea_share, nan=0.0), 0.5) if bm.sea_share is not None
+                        else (np.nan_to_num(bm.height_m, nan=0.0), bm.coast_level))
+        ax.contour(xs, ys, field, levels=[level], colors=_COAST_COLOUR, linewidths=0.7, zorder=1)
     for name, colour in side_cols:  # crisp outline of each coverage tint
         frac = bm.coverage.get(name)
         if frac is not None and frac.max() >= 0.5 and frac.min() < 0.5:

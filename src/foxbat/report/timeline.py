@@ -16,6 +16,27 @@ from foxbat.atomic import save_figure
 from foxbat.report.run_folder import RunData
 from foxbat.report.run_map import clock
 
+#: A radar looked but the target was below its horizon: a thin mid-grey bar.
+LOOK_COLOUR = "#8c8c8c"
+#: In the target's line of sight, not detected: the side's colour, pale.
+VISIBLE_ALPHA = 0.28
+#: The neutral colour of the legend's swatches (the bars themselves take the side's colour).
+LEGEND_COLOUR = "#555555"
+
+
+def legend_handles() -> list:
+    """The detection panel's legend: each kind of bar drawn as in the panel, so no two
+    swatches look alike ("visible, not detected" a pale box, "looked, not visible" a thin
+    mid-grey bar, darker than the pale box)."""
+    from matplotlib.colors import to_rgba
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    return [Patch(facecolor=LEGEND_COLOUR, label="detected (scan)"),
+            Patch(facecolor=to_rgba(LEGEND_COLOUR, VISIBLE_ALPHA), label="visible, not detected"),
+            Line2D([], [], color=LOOK_COLOUR, linewidth=2.5, solid_capstyle="butt", label="looked, not visible"),
+            Patch(facecolor="white", edgecolor=LEGEND_COLOUR, hatch="////", label="track held")]
+
 #: Event kinds labelled on the timeline (airborne contacts show as the radar rows' bars).
 _LABELLED = {"takeoff", "detection", "track_started", "track_lost", "track_reacquired", "track_gap", "scramble",
              "visual", "intercept", "airspace_entry", "landing", "overrun", "fuel_exhausted", "crash", "bingo",
@@ -45,8 +66,8 @@ def render_timeline(run: RunData, path: str | os.PathLike, *, width_in: float = 
     """Draw the timeline and write it to ``path`` as a PNG (atomically); return the path."""
     from matplotlib import patheffects
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.colors import to_rgba
     from matplotlib.figure import Figure
-    from matplotlib.patches import Patch
     from matplotlib.ticker import FuncFormatter, MultipleLocator
 
     path = Path(path)
@@ -108,8 +129,9 @@ def render_timeline(run: RunData, path: str | os.PathLike, *, width_in: float = 
         t_det = lk.t_s[sel & lk.detected]
         t_any = lk.t_s[sel]
         w = period
-        ax_det.broken_barh([(t, w) for t in t_any], (y - 0.06, 0.12), facecolors="#d0d0d0", zorder=1)
-        ax_det.broken_barh([(t, w) for t in t_vis], (y - 0.25, 0.5), facecolors=col, alpha=0.28, zorder=2)
+        ax_det.broken_barh([(t, w) for t in t_any], (y - 0.06, 0.12), facecolors=LOOK_COLOUR, zorder=1)
+        ax_det.broken_barh([(t, w) for t in t_vis], (y - 0.25, 0.5), facecolors=to_rgba(col, VISIBLE_ALPHA),
+                           zorder=2)
         ax_det.broken_barh([(t, w) for t in t_det], (y - 0.32, 0.64), facecolors=col, zorder=3)
         labels.append(f"{radar} \u2192 {tgt}")
         y += 1
@@ -133,11 +155,7 @@ def render_timeline(run: RunData, path: str | os.PathLike, *, width_in: float = 
     ax_det.set_yticklabels(labels, fontsize=8)
     ax_det.set_ylim(len(labels) - 0.4, -0.6)
     ax_det.grid(True, axis="x", color="#999999", linewidth=0.4, alpha=0.4)
-    h = [Patch(facecolor="#555555", label="detected (scan)"),
-         Patch(facecolor="#555555", alpha=0.28, label="visible, not detected"),
-         Patch(facecolor="#d0d0d0", label="looked, not visible"),
-         Patch(facecolor="white", edgecolor="#555555", hatch="////", label="track held")]
-    ax_det.legend(handles=h, loc="upper left", bbox_to_anchor=(1.002, 1.0), fontsize=7.5, frameon=False)
+    ax_det.legend(handles=legend_handles(), loc="upper left", bbox_to_anchor=(1.002, 1.0), fontsize=7.5, frameon=False)
     if not labels:
         ax_det.text(0.5, 0.5, "no radar looks in this run", transform=ax_det.transAxes, ha="center",
                     va="center", color="#777777")
