@@ -84,11 +84,12 @@ def test_flagship_uncertain_section():
     st = R.load_study("belenko-1976")
     paths = [p.path for p in st.uncertain.params]
     # issue 13: weather (clear, or a layer of uncertain base and top), k, sea state, the
-    # low-level leg's speed, reaction and scramble delays, RCS, low-level height, the clock
+    # low-level leg's speed, the reaction delay, RCS, low-level height, the clock (the scramble
+    # is reactive: its delay is drawn from each run's own seed, not a parameter here)
     assert paths == ["weather.clear", "weather.cloud_base_m", "weather.cloud_top_m", "k", "sea_surface",
                      "route.legs[3].follow_terrain.speed.tas_kmh", "interceptors[0].takeoff_s",
                      "low_level_height_m", "intruder.rcs_m2.value", "radars[Okushiri].antenna_msl_m",
-                     "interceptors[0].scramble.at_utc", "epoch_utc"]
+                     "epoch_utc"]
     assert [p.path for p in st.uncertain.coverage_params()] == ["k", "radars[Okushiri].antenna_msl_m"]
     for p in st.uncertain.params:
         assert p.spec.source or (p.spec.notional and p.spec.reason)
@@ -183,7 +184,7 @@ def test_apply_params(flagship_raw):
     base = load_run_scenario("belenko-1976")
     assert (base.defenders.epoch_utc - sc.defenders.epoch_utc).total_seconds() == 120.0
     f = sc.defenders.interceptors[0].scramble
-    assert f.delay_s == 90.0 and f.at_utc is None  # the scripted scramble became a reactive one
+    assert f.delay_s == 90.0 and f.at_utc is None and f.delay is None  # the drawn delay became a fixed one
     assert next(r for r in sc.radars if r.name == "Okushiri").antenna_msl_m == 610
     assert next(s for s in sc.defenders.sides if s.name == "Japan").tracker.max_coast_s == 45.0
 

@@ -46,8 +46,14 @@ def test_flagship_events_and_fields(flagship):
     # overrun +-30 m.
     first_jp = next(e for e in ev if e["kind"] == "detection" and e["side"] == "Japan")
     assert first_jp["actor"] == "Okushiri" and abs(first_jp["t_s"] - 1103.3) <= 30, first_jp   # 13:08:23 JST
+    # the scramble is reactive (a rule on Japan's own track, then a delay drawn with the seed),
+    # not scripted: seed 0 triggers at 13:09:59 and scrambles at 13:15:07 JST (the record: 13:20)
     scramble = next(e for e in ev if e["kind"] == "scramble")
-    assert scramble["t_utc"].startswith("1976-09-06T04:20:00")                # scripted: 13:20 JST
+    assert scramble["basis"] == "rule" and scramble["base"] == "Chitose", scramble
+    assert abs(scramble["trigger_t_s"] - 1199.3) <= 30 and abs(scramble["t_s"] - 1507.3) <= 30, scramble
+    assert first_jp["t_s"] < scramble["trigger_t_s"] < scramble["t_s"]
+    assert scramble["t_s"] - scramble["trigger_t_s"] == pytest.approx(scramble["delay_s"], abs=1e-3)
+    assert 120 <= scramble["delay_s"] <= 600
     entry = next(e for e in ev if e["kind"] == "airspace_entry")
     assert abs(entry["t_s"] - 1971.0) <= 10, entry                                 # 13:22:51 JST
     landing = next(e for e in ev if e["kind"] == "landing" and e["actor"] == "068")
@@ -263,13 +269,14 @@ def test_default_run_writes_every_report(tmp_path, monkeypatch, capsys):
 
 
 # the basis of each recorded figure of the flagship: the scenario sets the take-off (the
-# epoch) and the scramble (scripted); the figures fitted to the record are marked
+# epoch); the scramble comes out of the reactive rule (a prediction; scripted it would be an
+# input, tests/test_scramble.py); the figures fitted to the record are marked
 # calibrated_to (test_calibration.py); the rest are predictions
 FLAGSHIP_BASIS = {
     "takeoff": ("input", {"duration": "calibrated"}),
     "soviet_loss": ("calibrated", {}),
     "jasdf_detection": ("calibrated", {"range": "calibrated", "bearing": "predicted", "alt": "calibrated"}),
-    "scramble": ("input", {}),
+    "scramble": ("predicted", {}),
     "airspace_entry": ("predicted", {}),
     "f4_contact": ("predicted", {"duration": "predicted"}),
     "no_visual": ("predicted", {}),
@@ -305,6 +312,9 @@ def _check_flagship_history(path, printed):
     assert abs(float(det["simulated_range_km"]) - 209) <= 10 and abs(float(det["simulated_alt_m"]) - 1917) <= 300
     assert det["bearing_agreement"] == "agrees"                     # NW of Hakodate, 302 deg
     assert by_id["airspace_entry"]["agreement"] == "agrees"         # 13:22:51 against 13:22:30 +-1
+    # the reactive scramble at 13:15:07 against 13:20 +-1: 4.9 min early, a disagreement
+    scr = by_id["scramble"]
+    assert abs(float(scr["difference_min"]) - (-4.9)) <= 0.5 and scr["agreement"] == "disagrees"
     assert by_id["hakodate_landing"]["agreement"] == "agrees"       # 13:49:38 against 13:50 -2/+7
     assert abs(float(by_id["hakodate_landing"]["simulated_fuel_kg"]) - 453) <= 100
     assert by_id["no_visual"]["agreement"] == "agrees"
@@ -346,8 +356,27 @@ def test_scenario_reference_errors(tmp_path, capsys):
     _bad(tmp_path, capsys, edit2, "interceptors[0] (F-4EJ).radar", "ground radar")
 
     def edit3(d):
-        d["interceptors"][0]["scramble"]["at_utc"] = "1976-09-06T03:00:00Z"
+        d["interceptors"][0]["scramble"] = {"at_utc": "1976-09-06T03:00:00Z", "source": "t"}
+        d["interceptors"][0]["base"] = "Chitose"
     _bad(tmp_path, capsys, edit3, "scramble.at_utc", "before the scenario's epoch")
+
+    def edit3b(d):  # a scripted scramble has no track to be nearest to
+        d["interceptors"][0]["scramble"] = {"at_utc": "1976-09-06T04:20:00Z", "source": "t"}
+    _bad(tmp_path, capsys, edit3b, "interceptors[0] (F-4EJ).base", "'nearest' needs a reactive scramble")
+
+    def edit3c(d):  # nearest base, but nobody on alert
+        for b in d["bases"]:
+            b["alert_aircraft"] = 1
+    _bad(tmp_path, capsys, edit3c, "interceptors[0] (F-4EJ).base", "no base of Japan has 2 aircraft on alert")
+
+    def edit3d(d):
+        d["interceptors"][0]["scramble"]["delay"] = {"dist": "triangular", "low": 300, "mode": 100, "high": 600,
+                                                     "source": "t"}
+    _bad(tmp_path, capsys, edit3d, "interceptors[0].scramble.delay", "mode (100) must lie between low and high")
+
+    def edit3e(d):
+        d["interceptors"][0]["scramble"]["delay"] = {"dist": "uniform", "low": 1, "high": 2}
+    _bad(tmp_path, capsys, edit3e, "interceptors[0].scramble.delay", "notional: true with a reason")
 
     def edit4(d):
         d["radars"][0]["side"] = "China"

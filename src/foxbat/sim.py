@@ -18,11 +18,12 @@ import numpy as np
 
 from foxbat.command.airspace import Airspace, airspace_from_dem
 from foxbat.command.intercept import InterceptorFlight, Intruder, TrackPicture, fly_interceptor
+from foxbat.command.scramble import nearest_alert_base
 from foxbat.coverage import compute_coverage
 from foxbat.errors import FoxbatError, OffMapError, ParameterError
 from foxbat.flight import Trajectory, fly
 from foxbat.scenario.radars import coverage_site
-from foxbat.scenario.run import RunScenario
+from foxbat.scenario.run import NEAREST_BASE, RunScenario
 from foxbat.sensing.ground import GroundRadar, Looks, false_alarms, ground_looks, to_measurements
 from foxbat.terrain.dem import Dem
 
@@ -267,14 +268,26 @@ def run(sc: RunScenario, seed: int | None = None, low_level_m: float | None = No
     bases = {b.name: b for b in d.bases}
     intruder = Intruder(d.intruder.id, t, lat, lon, alt, agl, rcs, d.intruder.swerling)
     t_end = float(t[-1]) + 1800.0
+    on_alert = {b.name: b.alert_aircraft for b in d.bases}
     for fi, spec in enumerate(d.interceptors):
         res = tracking[spec.side]
-        t_scr = _scramble_time(spec, res, airspaces.get(spec.side), d, sc)
-        if t_scr is None:
+        # the delay's own stream: adding a flight or a radar leaves the other draws alone
+        delay_rng = np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=(20_000 + fi,)))
+        scr = scramble_decision(spec, res, airspaces.get(spec.side), d, delay_rng)
+        if scr is None:
             continue
-        base = bases[spec.base]
+        t_scr = scr.pop("t_s")
+        base_name = spec.base
+        if spec.base == NEAREST_BASE:
+            base_name = nearest_alert_base(d.bases, spec.side, scr["trigger_lat"], scr["trigger_lon"], spec.count,
+                                           on_alert)
+            if base_name is None:
+                warnings.append(f"{spec.name}: no base of {spec.side} has {spec.count} aircraft left on alert")
+                continue
+            on_alert[base_name] -= spec.count
+        base = bases[base_name]
         ev(t_s=t_scr, side=spec.side, kind="scramble", actor=spec.name, target=d.intruder.id, lat=base.lat,
-           lon=base.lon, alt_msl_m=base.elevation_m, count=spec.count)
+           lon=base.lon, alt_msl_m=base.elevation_m, count=spec.count, base=base.name, **scr)
         picture = _picture(res, spec.side, d)
         cats = tuple(sc.flight.catalogues)
         ac = load_aircraft(spec.type, where=sc.where, field=f"interceptors[{fi}] ({spec.name}).type",
@@ -319,26 +332,38 @@ def _gap_event(ev, side, target, start_s, end_s, t, lat, lon, alt) -> None:
        lat=float(lat[i]), lon=float(lon[i]), alt_msl_m=float(alt[i]), **extra)
 
 
-def _scramble_time(spec, res, airspace, d, sc) -> float | None:
-    if spec.scramble.at_utc is not None:
-        return (spec.scramble.at_utc - d.epoch_utc).total_seconds()
-    zone_km = next(s.zone_km for s in d.sides if s.name == spec.side)
-    for te in res.events:
-        if te.kind not in ("track_started", "track_reacquired"):
-            continue
-        if airspace is None or float(airspace.distance_to_boundary_km(te.lat_deg, te.lon_deg)) <= zone_km:
-            return te.t_s + spec.scramble.delay_s
-    return None
+def scramble_decision(spec, res, airspace, d, rng: np.random.Generator) -> dict | None:
+    """When flight ``spec`` is scrambled, and why: ``{"t_s", "basis": "input"}`` for a scripted
+    time; for a reactive one ``{"t_s", "basis": "rule", "trigger_t_s", "track_id", "delay_s",
+    "trigger_lat", "trigger_lon"}`` once a track of ``res`` meets the rule, the delay drawn
+    from ``rng``; None when no track ever meets it."""
+    from foxbat.command.scramble import find_trigger
+
+    scr = spec.scramble
+    if scr.scripted:
+        return {"t_s": (scr.at_utc - d.epoch_utc).total_seconds(), "basis": "input"}
+    side = next(s for s in d.sides if s.name == spec.side)
+    rule = scr.rule
+    trig = find_trigger(res.tracks, airspace, zone_km=side.zone_km if rule.zone_km is None else rule.zone_km,
+                        inbound=rule.inbound, min_closing_mps=rule.min_closing_mps, dwell_s=rule.dwell_s)
+    if trig is None:
+        return None
+    delay = scr.delay_s if scr.delay_s is not None else scr.delay.draw_s(rng)
+    return {"t_s": trig.t_s + delay, "basis": "rule", "trigger_t_s": trig.t_s, "track_id": trig.track_id,
+            "delay_s": round(delay, 3), "trigger_lat": trig.lat_deg, "trigger_lon": trig.lon_deg}
 
 
 def _picture(res, side: str, d) -> TrackPicture | None:
+    """The side's confirmed track states as its controllers pass them (latency, vector interval)."""
     states = [s for tr in res.tracks for s in tr.states if s.confirmed]
     if not states:
         return None
     states.sort(key=lambda s: s.t_s)
-    max_age = next(s.tracker.max_coast_s for s in d.sides if s.name == side)
+    spec = next(s for s in d.sides if s.name == side)
+    max_age = spec.tracker.max_coast_s
     # an unknown altitude (2-D radars only) is NaN: the controller has no height to pass
     arr = lambda name: np.array([np.nan if getattr(s, name) is None else getattr(s, name) for s in states],  # noqa: E731
                                 float)
     return TrackPicture(arr("t_s"), arr("lat_deg"), arr("lon_deg"), arr("alt_msl_m"), arr("vel_east_mps"),
-                        arr("vel_north_mps"), max_age)
+                        arr("vel_north_mps"), max_age, latency_s=spec.gci.latency_s,
+                        update_s=spec.gci.update_interval_s)

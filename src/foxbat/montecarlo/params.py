@@ -35,8 +35,9 @@ Special paths:
   ``foxbat run --low-level-m``), not just the field.
 - A time (``epoch_utc``, ``interceptors[0].scramble.at_utc``): the draw is a shift in
   seconds added to the scenario's time; its column is ``<path>_shift_s``.
-- ``...scramble.delay_s`` turns a scripted scramble (``at_utc``) into a reactive one: the
-  flight is launched that many seconds after its side first tracks the intruder in its zone.
+- ``...scramble.delay_s`` fixes a reactive scramble's delay (replacing its ``delay``
+  distribution) or turns a scripted scramble (``at_utc``) into a reactive one: the flight
+  is launched that many seconds after a track of its side meets the scramble rule.
 
 Parameters that change the shared coverage (:func:`foxbat.sim.prepare`): anything under
 ``radars``, ``k``, ``dem``, ``bases`` and ``sides[...].airspace``. Runs with the same values
@@ -362,6 +363,7 @@ def apply_params(raw: dict, uncertain: Uncertain, values: dict[str, Any]) -> tup
             cont[key] = v
             if key == "delay_s" and isinstance(cont, dict) and len(p.steps) >= 2 and p.steps[-2] == "scramble":
                 cont.pop("at_utc", None)
+                cont.pop("delay", None)
     return out, low
 
 

@@ -94,7 +94,10 @@ def _show(a) -> int:
             f"{_fuel_text(sc.flight.aircraft.fuel_kg)}, RCS {d.intruder.rcs_m2.value:g} m2, "
             f"{len(sc.flight.route.legs)} route legs")
     for f in d.interceptors:
-        when = f"at {f.scramble.at_utc:%H:%M:%S} UTC" if f.scramble.at_utc else f"{f.scramble.delay_s:g} s after a track"
+        s = f.scramble
+        when = (f"at {s.at_utc:%H:%M:%S} UTC (scripted)" if s.scripted else
+                f"{s.delay_s:g} s after a track meets the rule" if s.delay_s is not None else
+                f"a {s.delay.dist} delay after a track meets the rule")
         c.print(f"interceptors: {f.count} x {f.type} from {f.base} ({f.side}), scramble {when}, radar {f.radar}")
     c.print(f"history: {len(d.history)} recorded events to compare")
     from foxbat.calibration import calibrations_by_row

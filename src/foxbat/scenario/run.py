@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -22,6 +22,8 @@ from foxbat.scenario.history import HistoryEvent
 from foxbat.scenario.radars import RadarSpec, builtin_scenario_names, builtin_scenario_path, parse_radars
 
 DEFAULT_SCENARIO = "belenko-1976"
+#: InterceptorSpec.base that picks the side's nearest base with aircraft on alert
+NEAREST_BASE = "nearest"
 
 
 class _Strict(BaseModel):
@@ -63,14 +65,30 @@ class AirspaceSpec(_Strict):
     calibrated_to: CalibratedTo = Field(default=None, description=CALIBRATED_TO_HELP)
 
 
+class GciSpec(_Strict):
+    """How the side's controllers pass its track to interceptors (foxbat.command.intercept.TrackPicture)."""
+
+    latency_s: float = Field(default=15.0, ge=0, description="age of the track the controller passes, s "
+                             "(default: foxbat.command.intercept.TRACK_LATENCY_S, notional)")
+    update_interval_s: float = Field(default=20.0, ge=0, description="a new vector every this many seconds "
+                                     "(default: foxbat.command.intercept.GCI_UPDATE_S, notional)")
+    source: str | None = Field(default=None, description="citation")
+    notional: bool = Field(default=False, description="true where not sourced")
+    reason: str | None = Field(default=None, description="why")
+
+
 class SideSpec(_Strict):
-    """A side: its name, its tracker, its airspace."""
+    """A side: its name, its tracker, its airspace, its controllers, its clock."""
 
     name: str = Field(description="unique name, used by radars, bases, interceptors")
     color: str = Field(default="#555555", description="colour in maps and the replay")
     tracker: TrackerSpec = Field(default=TrackerSpec(), description="how the side fuses its radars")
     airspace: AirspaceSpec | None = Field(default=None, description="for airspace_entry events and the zone")
     zone_km: float = Field(default=400.0, ge=0, description="a track this close to the airspace is 'in the zone'")
+    gci: GciSpec = Field(default=GciSpec(), description="track latency and vector interval of its controllers")
+    local_tz_hours: float | None = Field(default=None, ge=-14, le=14,
+                                         description="the side's clock, hours from UTC; default the scenario's")
+    local_tz_name: str | None = Field(default=None, description="its name (MSK, VLAT); default the scenario's")
 
 
 class IntruderSpec(_Strict):
@@ -105,18 +123,72 @@ class BaseSpec(_Strict):
     lon: float = Field(ge=-180, le=360, description="longitude, deg E")
     elevation_m: float = Field(default=0.0, description="field elevation, m MSL")
     runway: RunwaySpec | None = Field(default=None, description="main runway")
+    alert_aircraft: int = Field(default=0, ge=0, description="interceptors on alert, for 'base: nearest'")
     source: str | None = Field(default=None, description="citation")
     notional: bool = Field(default=False, description="true where a figure is not sourced")
     reason: str | None = Field(default=None, description="why")
     calibrated_to: CalibratedTo = Field(default=None, description=CALIBRATED_TO_HELP)
 
 
-class ScrambleSpec(_Strict):
-    """When a flight is launched: at a scripted time, or after a delay once its side holds
-    a track of an unknown aircraft in its zone."""
+class DelaySpec(_Strict):
+    """A reporting-and-decision delay, drawn once per flight and run with the run's generator."""
 
-    at_utc: datetime | None = Field(default=None, description="scripted scramble time, UTC")
-    delay_s: float | None = Field(default=None, ge=0, description="seconds after the side first holds a track in its zone")
+    dist: Literal["fixed", "uniform", "triangular", "lognormal"] = Field(description="distribution")
+    value: float | None = Field(default=None, ge=0, description="fixed: the delay, s")
+    low: float | None = Field(default=None, ge=0, description="uniform/triangular: lowest, s (lognormal: clip)")
+    mode: float | None = Field(default=None, ge=0, description="triangular: most likely, s")
+    high: float | None = Field(default=None, ge=0, description="uniform/triangular: highest, s (lognormal: clip)")
+    median: float | None = Field(default=None, gt=0, description="lognormal: median, s")
+    sigma: float | None = Field(default=None, gt=0, description="lognormal: sd of the natural log")
+    source: str | None = Field(default=None, description="citation")
+    notional: bool = Field(default=False, description="true where not sourced")
+    reason: str | None = Field(default=None, description="why")
+    calibrated_to: CalibratedTo = Field(default=None, description=CALIBRATED_TO_HELP)
+
+    @model_validator(mode="after")
+    def _fields(self):
+        need = {"fixed": ("value",), "uniform": ("low", "high"), "triangular": ("low", "mode", "high"),
+                "lognormal": ("median", "sigma")}[self.dist]
+        missing = [f for f in need if getattr(self, f) is None]
+        if missing:
+            raise ValueError(f"a {self.dist} delay needs {', '.join(need)} (missing: {', '.join(missing)})")
+        if self.dist in ("uniform", "triangular") and self.low > self.high:
+            raise ValueError(f"low ({self.low:g}) must be <= high ({self.high:g})")
+        if self.dist == "triangular" and not self.low <= self.mode <= self.high:
+            raise ValueError(f"mode ({self.mode:g}) must lie between low and high")
+        if not self.source and not (self.notional and self.reason):
+            raise ValueError("give a source, or notional: true with a reason")
+        return self
+
+    def draw_s(self, rng) -> float:
+        from foxbat.command.scramble import draw_delay_s
+
+        return draw_delay_s(self.dist, rng, value=self.value, low=self.low, mode=self.mode, high=self.high,
+                            median=self.median, sigma=self.sigma)
+
+
+class ScrambleRuleSpec(_Strict):
+    """What a side's track must do before the side scrambles (foxbat.command.scramble)."""
+
+    zone_km: float | None = Field(default=None, ge=0, description="within this of the airspace; default the side's zone_km")
+    inbound: bool = Field(default=True, description="the track must close on the airspace")
+    min_closing_mps: float = Field(default=0.0, ge=0, description="closing speed on the airspace that counts as inbound, m/s")
+    dwell_s: float = Field(default=0.0, ge=0, description="the rule must hold this long on one track, s")
+    source: str | None = Field(default=None, description="citation")
+    notional: bool = Field(default=False, description="true where not sourced")
+    reason: str | None = Field(default=None, description="why")
+
+
+class ScrambleSpec(_Strict):
+    """When a flight is launched. Reactive (the default in the built-in scenarios): once a
+    track of its side meets ``rule``, after a reporting-and-decision delay (``delay``, a
+    distribution drawn per run, or a fixed ``delay_s``). Scripted: at ``at_utc``, which
+    the reports then give as an input, not a prediction."""
+
+    at_utc: datetime | None = Field(default=None, description="scripted scramble time, UTC (an input)")
+    delay_s: float | None = Field(default=None, ge=0, description="fixed delay after the side's track meets the rule, s")
+    delay: DelaySpec | None = Field(default=None, description="delay after the track meets the rule, drawn per run")
+    rule: ScrambleRuleSpec = Field(default=ScrambleRuleSpec(), description="zone, inbound, dwell")
     source: str | None = Field(default=None, description="citation")
     notional: bool = Field(default=False, description="true where not sourced")
     reason: str | None = Field(default=None, description="why")
@@ -124,18 +196,23 @@ class ScrambleSpec(_Strict):
 
     @model_validator(mode="after")
     def _one(self):
-        if (self.at_utc is None) == (self.delay_s is None):
-            raise ValueError("give exactly one of 'at_utc' and 'delay_s'")
+        if sum(x is not None for x in (self.at_utc, self.delay_s, self.delay)) != 1:
+            raise ValueError("give exactly one of 'at_utc' (scripted), 'delay' and 'delay_s' (reactive)")
         if self.at_utc is not None and self.at_utc.tzinfo is None:
             self.at_utc = self.at_utc.replace(tzinfo=timezone.utc)
         return self
+
+    @property
+    def scripted(self) -> bool:
+        return self.at_utc is not None
 
 
 class InterceptorSpec(_Strict):
     name: str = Field(description="flight name; aircraft are numbered 'NAME 1', 'NAME 2'")
     type: str = Field(description="aircraft catalogue type, or the path of a type file (.yaml)")
     side: str = Field(description="the side flying it")
-    base: str = Field(description="a base name from bases")
+    base: str = Field(description="a base name from bases, or 'nearest': the side's base nearest the "
+                                  "triggering track with enough aircraft on alert (reactive scramble only)")
     count: int = Field(default=2, ge=1, le=8, description="aircraft in the flight")
     fuel_kg: float | None = Field(default=None, gt=0, description="fuel at take-off; default full internal fuel")
     radar: str | None = Field(default=None, description="airborne radar catalogue type, or the path of a type file")
@@ -316,10 +393,17 @@ def _check_references(d: DefendersSpec, radars: list[RadarSpec], where: str, cat
         label = f"interceptors[{i}] ({f.name})"
         if f.side not in sides:
             raise ScenarioError(f"side {f.side!r} is not one of the sides", where=where, field=f"{label}.side")
-        if f.base not in bases:
-            raise ScenarioError(f"no base {f.base!r}; bases: {', '.join(bases) or 'none'}",
+        if f.base == NEAREST_BASE:
+            if f.scramble.scripted:
+                raise ScenarioError("'nearest' needs a reactive scramble (a track to be nearest to); "
+                                    "name the base of a scripted scramble", where=where, field=f"{label}.base")
+            if not any(b.side == f.side and b.alert_aircraft >= f.count for b in d.bases):
+                raise ScenarioError(f"no base of {f.side} has {f.count} aircraft on alert (alert_aircraft)",
+                                    where=where, field=f"{label}.base")
+        elif f.base not in bases:
+            raise ScenarioError(f"no base {f.base!r}; bases: {', '.join(bases) or 'none'}, or 'nearest'",
                                 where=where, field=f"{label}.base")
-        if bases[f.base].side != f.side:
+        elif bases[f.base].side != f.side:
             raise ScenarioError(f"base {f.base!r} belongs to {bases[f.base].side}, not {f.side}",
                                 where=where, field=f"{label}.base")
         get_spec(f.type, where=where, field=f"{label}.type", catalogues=catalogues)
@@ -328,7 +412,7 @@ def _check_references(d: DefendersSpec, radars: list[RadarSpec], where: str, cat
             if rt.platform != "airborne":
                 raise ScenarioError(f"{rt.name} is a ground radar; an interceptor needs an airborne one",
                                     where=where, field=f"{label}.radar")
-        if f.scramble.delay_s is None and f.scramble.at_utc < d.epoch_utc:
+        if f.scramble.scripted and f.scramble.at_utc < d.epoch_utc:
             raise ScenarioError("scramble time is before the scenario's epoch", where=where,
                                 field=f"{label}.scramble.at_utc")
 
