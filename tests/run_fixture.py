@@ -26,7 +26,9 @@ DURATION_S = 3600
 START = (44.08, 133.87)
 END = (41.77, 140.82)
 CHITOSE = (42.79, 141.67)
-SIDES = [{"name": "USSR", "color": "#c0392b"}, {"name": "Japan", "color": "#2c6fbb"}]
+# each side on its own clock: Vladivostok time for the USSR, the run's JST for Japan
+SIDES = [{"name": "USSR", "color": "#c0392b", "local_tz_hours": 10, "local_tz_name": "VLAT"},
+         {"name": "Japan", "color": "#2c6fbb"}]
 RADARS = [
     {"name": "Chuguyevka P-35", "side": "USSR", "type": "P-35", "lat": 43.95, "lon": 134.05,
      "antenna_msl_m": 520.0, "max_range_m": 300_000.0, "airborne": False},

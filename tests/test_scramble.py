@@ -212,3 +212,4 @@ def test_gci_picture_is_late_and_stepped():
     # too old: beyond max_age at the vector's information time
     assert gci.estimate(179.0) is not None and gci.estimate(180.0) is None  # info time 165: 45 s old
     assert plain.estimate(150.0) is not None and plain.estimate(151.0) is None
+

@@ -113,10 +113,10 @@ def _variant_row(res) -> dict:
     s = summary(res)
     row = {"low_level_height_m": res.low_level_height_m}
     for side, v in s["sides"].items():
-        row[f"{side}_first_detection_local"] = _clock(res, v["first_detection_t_s"])
+        row[f"{side}_first_detection_local"] = _clock(res, v["first_detection_t_s"], side)
         row[f"{side}_time_tracked_min"] = round(v["time_tracked_s"] / 60.0, 2)
         gaps = [e for e in res.events if e["kind"] == "track_gap" and e["side"] == side]
-        row[f"{side}_first_gap_local"] = _clock(res, gaps[0]["t_s"]) if gaps else "-"
+        row[f"{side}_first_gap_local"] = _clock(res, gaps[0]["t_s"], side) if gaps else "-"
     row["fuel_at_end_kg"] = round(s["intruder"]["fuel_end_kg"], 1)
     row["outcome"] = s["intruder"]["outcome"]
     row["intercepted"] = s["intruder"]["intercepted"]
@@ -138,7 +138,8 @@ def print_low_level(res, variants, console) -> None:
 
     rows = [_variant_row(v) for v in variants]
     d = res.scenario.defenders
-    t = Table(title=f"the disputed low-level height ({d.local_tz_name}; the first row is this run)")
+    clocks = ", ".join(f"{s.name} {d.side_clock(s.name)[1]}" for s in d.sides)
+    t = Table(title=f"the disputed low-level height (each side's local time: {clocks}; the first row is this run)")
     for col in rows[0]:
         t.add_column(col.replace("_", " "))
     for r in rows:
@@ -186,12 +187,30 @@ def _write_coverage_geojson(res, path: Path) -> Path:
     return write_geojson({"type": "FeatureCollection", "features": features}, path)
 
 
-def _clock(res, t_s: float | None) -> str:
+def _clock(res, t_s: float | None, side: str | None = None) -> str:
+    """``t_s`` as HH:MM:SS on ``side``'s own clock (the scenario's for None)."""
+    return clock_hms(res.epoch, t_s, res.scenario.defenders.side_clock(side)[0])
+
+
+def clock_hms(epoch, t_s: float | None, tz_hours: float) -> str:
+    """HH:MM:SS of run time ``t_s`` on a clock ``tz_hours`` from UTC ('-' for none)."""
     if t_s is None or (isinstance(t_s, float) and math.isnan(t_s)):
         return "-"
-    d = res.scenario.defenders
-    local = res.epoch + timedelta(seconds=float(t_s), hours=d.local_tz_hours)
-    return local.strftime("%H:%M:%S")
+    return (epoch + timedelta(seconds=float(t_s), hours=tz_hours)).strftime("%H:%M:%S")
+
+
+def who_saw_whom_rows(sides: dict, epoch, clocks: dict) -> list[tuple[str, ...]]:
+    """The rows of the 'who saw whom, when' table: each side's times on its own clock.
+
+    ``sides``: summary(res)["sides"]; ``clocks``: side -> (hours from UTC, name)."""
+    rows = []
+    for side, v in sides.items():
+        h, name = clocks[side]
+        hms = lambda x: clock_hms(epoch, x, h)  # noqa: E731
+        spans = ", ".join(f"{hms(a)}-{hms(b)}" for a, b in v["track_spans_s"]) or "-"
+        rows.append((side, f"{name} (UTC{h:+g})", hms(v["first_detection_t_s"]), str(v["n_tracks"]),
+                     f"{v['time_tracked_s'] / 60:.1f} min", spans))
+    return rows
 
 
 def print_summary(res, console) -> None:
@@ -201,14 +220,11 @@ def print_summary(res, console) -> None:
 
     s = summary(res)
     d = res.scenario.defenders
-    tz = d.local_tz_name
-    t1 = Table(title=f"{res.scenario.name}: who saw whom, when ({tz})")
-    for col in ("side", "first detection", "tracks", "time tracked", "spans (start-end)"):
+    t1 = Table(title=f"{res.scenario.name}: who saw whom, when (each side's local time)")
+    for col in ("side", "clock", "first detection", "tracks", "time tracked", "spans (start-end)"):
         t1.add_column(col)
-    for side, v in s["sides"].items():
-        spans = ", ".join(f"{_clock(res, a)}-{_clock(res, b)}" for a, b in v["track_spans_s"]) or "-"
-        t1.add_row(side, _clock(res, v["first_detection_t_s"]), str(v["n_tracks"]),
-                   f"{v['time_tracked_s'] / 60:.1f} min", spans)
+    for row in who_saw_whom_rows(s["sides"], res.epoch, {side: d.side_clock(side) for side in s["sides"]}):
+        t1.add_row(*row)
     print_table(t1, console)
     if s["interceptors"]:
         t2 = Table(title="interceptors")

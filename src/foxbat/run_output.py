@@ -174,7 +174,8 @@ def run_meta(res: RunResult) -> dict:
         "scenario": sc.name, "title": d.title or sc.flight.title, "epoch_utc": d.epoch_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "seed": res.seed, "local_tz_hours": d.local_tz_hours, "local_tz_name": d.local_tz_name,
         "dem": sc.flight.dem or "builtin", "k": d.k,
-        "sides": [{"name": s.name, "color": s.color} for s in d.sides],
+        "sides": [{"name": s.name, "color": s.color, "local_tz_hours": d.side_clock(s.name)[0],
+                   "local_tz_name": d.side_clock(s.name)[1]} for s in d.sides],
         "aircraft": aircraft, "notional": notional, "low_level_height_m": res.low_level_height_m,
         "warnings": res.warnings, "summary": summary(res),
     }

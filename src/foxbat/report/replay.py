@@ -30,7 +30,7 @@ import numpy as np
 
 from foxbat.report.coverage_map import _COAST_COLOUR
 from foxbat.report.run_folder import RunData
-from foxbat.report.run_map import basemap, composite, clock
+from foxbat.report.run_map import basemap, composite, side_clock
 from foxbat.report.timeline import _short
 
 #: Most samples per aircraft kept in the replay (longer trajectories are thinned evenly).
@@ -110,10 +110,12 @@ def replay_data(run: RunData) -> dict:
     for ev in run.events:
         events.append({"t": float(ev["t_s"]), "kind": ev["kind"], "side": ev.get("side"),
                        "color": run.side_color(ev["side"]) if ev.get("side") else "#222222",
-                       "text": _short(ev), "local": clock(run, ev["t_s"], seconds=True),
+                       "text": _short(ev), "local": side_clock(run, ev.get("side"), ev["t_s"], seconds=True),
                        "lat": ev.get("lat"), "lon": ev.get("lon")})
     return {"title": run.title, "scenario": run.scenario, "epoch_ms": int(run.epoch.timestamp() * 1000),
             "tz_hours": run.local_tz_hours, "tz_name": run.local_tz_name, "t0": t0, "t1": t1,
+            "clocks": [{"hours": h, "name": n} for h, n in dict.fromkeys(
+                [(run.local_tz_hours, run.local_tz_name)] + [run.side_tz(s.name) for s in run.sides])],
             "low_level_height_m": run.low_level_height_m,
             "sides": [{"name": s.name, "color": s.color, "coverage": s.name in run.coverage} for s in run.sides],
             "aircraft": aircraft, "tracks": tracks, "radars": radars, "events": events}
@@ -385,7 +387,9 @@ _TEMPLATE = r"""<!DOCTYPE html>
     var u = dateAt(t, 0), l = dateAt(t, D.tz_hours);
     var c = document.getElementById("clock");
     c.querySelector(".utc").textContent = hms(u) + " UTC";
-    c.querySelector(".loc").textContent = hms(l) + " " + D.tz_name + " \u00b7 " + ymd(l);
+    // every side's own clock (the run's first)
+    c.querySelector(".loc").textContent = D.clocks.map(function (k) {
+      return hms(dateAt(t, k.hours)) + " " + k.name; }).join(" \u00b7 ") + " \u00b7 " + ymd(l);
     var el = Math.round(t - D.t0);
     c.querySelector(".el").textContent = "t = " + Math.round(t) + " s (+" + Math.floor(el / 60) + " min " + pad(el % 60) + " s)";
   }

@@ -48,6 +48,8 @@ _EVENT_KEYS = ("t_utc", "t_s", "side", "kind", "actor", "target", "lat", "lon", 
 class Side:
     name: str
     color: str
+    tz_hours: float | None = None  # the side's clock (hours from UTC); None: the run's
+    tz_name: str | None = None
 
 
 @dataclass
@@ -218,6 +220,17 @@ class RunData:
     def local(self, t_s: float) -> datetime:
         return self.utc(t_s) + timedelta(hours=self.local_tz_hours)
 
+    def side_tz(self, side: str | None) -> tuple[float, str]:
+        """(hours from UTC, name) of a side's clock; the run's for an unknown side or None."""
+        s = next((x for x in self.sides if x.name == side), None)
+        if s is None or s.tz_hours is None:
+            return self.local_tz_hours, self.local_tz_name
+        return s.tz_hours, s.tz_name or ("UTC" if s.tz_hours == 0 else f"UTC{s.tz_hours:+g}")
+
+    def side_local(self, side: str | None, t_s: float) -> datetime:
+        """``t_s`` on ``side``'s own clock."""
+        return self.utc(t_s) + timedelta(hours=self.side_tz(side)[0])
+
     def intruders(self) -> list[str]:
         """Aircraft with role 'intruder' (all aircraft when none has that role)."""
         ids = [a for a, tr in self.aircraft.items() if tr.role == "intruder"]
@@ -365,7 +378,12 @@ def _read_sides(meta: dict, p: Path) -> list[Side]:
         col = s.get("color")
         if not (isinstance(col, str) and col.startswith("#") and len(col) in (4, 7)):
             col = _FALLBACK_COLOURS[i % len(_FALLBACK_COLOURS)]
-        out.append(Side(s["name"], col))
+        tz = s.get("local_tz_hours")
+        if tz is not None and (not isinstance(tz, (int, float)) or not math.isfinite(tz) or abs(tz) > 14):
+            raise InputFileError(f"must be hours from UTC in [-14, 14], got {tz!r}", where=str(p),
+                                 field=f"sides[{i}].local_tz_hours")
+        name = s.get("local_tz_name")
+        out.append(Side(s["name"], col, None if tz is None else float(tz), str(name) if name else None))
     return out
 
 

@@ -218,6 +218,14 @@ def clock(run: RunData, t_s: float, seconds: bool = False) -> str:
     return run.local(t_s).strftime(fmt)
 
 
+def side_clock(run: RunData, side: str | None, t_s: float, seconds: bool = False) -> str:
+    """``t_s`` on ``side``'s own clock, with the clock's name when it is not the run's."""
+    fmt = "%H:%M:%S" if seconds else "%H:%M"
+    hours, name = run.side_tz(side)
+    text = run.side_local(side, t_s).strftime(fmt)
+    return text if hours == run.local_tz_hours else f"{text} {name}"
+
+
 def render_run_map(run: RunData, path: str | os.PathLike, *, width_in: float = 12.0) -> Path:
     """Draw the run map and write it to ``path`` as a PNG (atomically); return the path."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg

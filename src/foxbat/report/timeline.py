@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import os
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import numpy as np
 
 from foxbat.atomic import save_figure
 from foxbat.report.run_folder import RunData
-from foxbat.report.run_map import clock
+from foxbat.report.run_map import clock, side_clock
 
 #: A radar looked but the target was below its horizon: a thin mid-grey bar.
 LOOK_COLOUR = "#8c8c8c"
@@ -189,7 +191,7 @@ def render_timeline(run: RunData, path: str | os.PathLike, *, width_in: float = 
     for tg, evs in groups:
         for ax in (ax_alt, ax_det, ax_fuel):
             ax.axvline(tg, color="#777777", linewidth=0.6, alpha=0.5, zorder=0)
-        lines = [f"{clock(run, e['t_s'])} {_short(e)}" for e in evs[:3]]
+        lines = [f"{side_clock(run, e.get('side'), e['t_s'])} {_short(e)}" for e in evs[:3]]
         if len(evs) > 3:
             lines.append(f"+{len(evs) - 3} more")
         x_px = (tg - t0) * px_per_s + 1
@@ -208,6 +210,16 @@ def render_timeline(run: RunData, path: str | os.PathLike, *, width_in: float = 
     ax_fuel.xaxis.set_major_locator(MultipleLocator(step))
     ax_fuel.xaxis.set_major_formatter(FuncFormatter(lambda v, _: clock(run, v)))
     ax_fuel.set_xlabel(f"local time ({run.local_tz_name}, UTC{run.local_tz_hours:+g})")
+    # each side on another clock gets its own time axis below (events are labelled in it)
+    others = {run.side_tz(s.name) for s in run.sides} - {(run.local_tz_hours, run.local_tz_name)}
+    for k, (hours, name) in enumerate(sorted(others)):
+        names = ", ".join(s.name for s in run.sides if run.side_tz(s.name) == (hours, name))
+        ax2 = ax_fuel.secondary_xaxis(-0.55 - 0.45 * k)
+        ax2.xaxis.set_major_locator(MultipleLocator(step))
+        ax2.xaxis.set_major_formatter(FuncFormatter(
+            lambda v, _, h=hours: (run.utc(v) + timedelta(hours=h)).strftime("%H:%M")))
+        ax2.set_xlabel(f"{names} local time ({name}, UTC{hours:+g})", fontsize=8)
+        ax2.tick_params(labelsize=8)
     top = ax_alt.secondary_xaxis("top")
     top.xaxis.set_major_locator(MultipleLocator(step))
     top.xaxis.set_major_formatter(FuncFormatter(lambda v, _: run.utc(v).strftime("%H:%M")))

@@ -26,6 +26,10 @@ DEFAULT_SCENARIO = "belenko-1976"
 NEAREST_BASE = "nearest"
 
 
+def _utc_offset_name(hours: float) -> str:
+    return "UTC" if hours == 0 else f"UTC{hours:+g}"
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -272,6 +276,14 @@ class DefendersSpec(_Strict):
     weather: WeatherSpec = Field(default=WeatherSpec(), description="cloud layer for the crews' eyes")
     sea_surface: str = Field(default="sea_state_3", description="clutter class of the sea (radar.clutter)")
     land_surface: str = Field(default="wooded_hills", description="clutter class of land (radar.clutter)")
+
+    def side_clock(self, side: str) -> tuple[float, str]:
+        """(hours from UTC, name) of ``side``'s clock: its own ``local_tz_hours``/``local_tz_name``,
+        else the scenario's."""
+        s = next((x for x in self.sides if x.name == side), None)
+        if s is None or s.local_tz_hours is None:
+            return self.local_tz_hours, (s.local_tz_name if s is not None and s.local_tz_name else self.local_tz_name)
+        return s.local_tz_hours, s.local_tz_name or _utc_offset_name(s.local_tz_hours)
 
     @field_validator("sea_surface", "land_surface")
     @classmethod
