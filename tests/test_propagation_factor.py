@@ -177,3 +177,23 @@ def test_broadcasting_and_bad_values():
         propagation_factor_db(10e3, 10.0, -1.0, 3e9)
     with pytest.raises(ParameterError, match="frequency_hz"):
         propagation_factor_db(10e3, 10.0, 1.0, 0.0)
+
+
+def test_ray_elevations_flat_earth_image_geometry():
+    # over a flat earth the direct ray rises at atan((h2 − h1)/d) and the reflected ray
+    # leaves toward the image of the target, at −atan((h1 + h2)/d)
+    from foxbat.propagation import ray_elevations_rad
+
+    d = np.array([2e3, 20e3, 80e3])
+    direct, refl = ray_elevations_rad(d, 10.0, 500.0, k=FLAT_K)
+    np.testing.assert_allclose(direct, np.arctan(490.0 / d), atol=1e-6)
+    np.testing.assert_allclose(refl, -np.arctan(510.0 / d), atol=1e-6)
+
+
+def test_reflected_ray_gain_weights_the_reflection():
+    # the reflected ray 6.02 dB weaker (half the voltage): F = 1.5 at a lobe peak, 0.5 in a null
+    f_hz = 2.99792458e9
+    peak, _ = flat(20e3, 10.0, 50.0, f_hz, reflected_gain_db=-20 * math.log10(2))
+    null, _ = flat(10e3, 10.0, 50.0, f_hz, reflected_gain_db=-20 * math.log10(2))
+    assert 10 ** (float(peak) / 20) == pytest.approx(1.5, abs=1e-3)
+    assert 10 ** (float(null) / 20) == pytest.approx(0.5, abs=1e-3)

@@ -17,12 +17,12 @@ by ``2·f_db`` (power ∝ F⁴). Heights are above the reflecting surface (over 
 """
 
 from foxbat.propagation.diffraction import deygout_loss_db, knife_edge_loss_db
-from foxbat.propagation.factor import REGION_NAMES, propagation_factor_db
+from foxbat.propagation.factor import REGION_NAMES, propagation_factor_db, ray_elevations_rad
 from foxbat.propagation.roughness import ament_factor, miller_brown_factor, sea_state_rms_height_m
 from foxbat.propagation.surface import reflection_coefficient, surface_constants, surface_names
 
 __all__ = [
-    "propagation_factor_db", "REGION_NAMES", "surface_names", "surface_constants",
+    "propagation_factor_db", "REGION_NAMES", "ray_elevations_rad", "surface_names", "surface_constants",
     "reflection_coefficient", "knife_edge_loss_db", "deygout_loss_db", "sea_state_rms_height_m",
     "ament_factor", "miller_brown_factor", "terrain_profile",
 ]

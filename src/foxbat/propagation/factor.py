@@ -59,7 +59,7 @@ def _i0e(x):
 
 
 @njit(cache=True)
-def _interference_db(d, h1, h2, lam, a, eta, pol_v, sigma_h, miller_brown):
+def _interference_db(d, h1, h2, lam, a, eta, pol_v, sigma_h, miller_brown, g_refl):
     d1, sin_psi, delta, div = reflection_geometry(d, h1, h2, a)
     if sin_psi <= 0.0:
         return 0.0
@@ -75,7 +75,7 @@ def _interference_db(d, h1, h2, lam, a, eta, pol_v, sigma_h, miller_brown):
     else:
         rho = math.exp(-2.0 * g * g)
     phase = -2.0 * math.pi * delta / lam
-    f = abs(1.0 + div * rho * gamma * complex(math.cos(phase), math.sin(phase)))
+    f = abs(1.0 + g_refl * div * rho * gamma * complex(math.cos(phase), math.sin(phase)))
     if f <= 0.0:
         return -1e300
     return 20.0 * math.log10(f)
@@ -106,7 +106,7 @@ def _ray_valid(d, h1, h2, lam, a, residual_ratio):
 
 
 @njit(cache=True)
-def _factor_kernel(d_m, h1_m, h2_m, frequency_hz, a, eta, pol_v, sigma_h, miller_brown, beta, k_adm,
+def _factor_kernel(d_m, h1_m, h2_m, g_refl_m, frequency_hz, a, eta, pol_v, sigma_h, miller_brown, beta, k_adm,
                    floor_db, residual_ratio, out_db, out_region):
     lam = 299_792_458.0 / frequency_hz
     for i in range(d_m.size):
@@ -119,7 +119,8 @@ def _factor_kernel(d_m, h1_m, h2_m, frequency_hz, a, eta, pol_v, sigma_h, miller
             out_region[i] = 2
             continue
         if _ray_valid(d, h1, h2, lam, a, residual_ratio):
-            out_db[i] = max(floor_db, _interference_db(d, h1, h2, lam, a, eta, pol_v, sigma_h, miller_brown))
+            out_db[i] = max(floor_db, _interference_db(d, h1, h2, lam, a, eta, pol_v, sigma_h, miller_brown,
+                                                            g_refl_m[i]))
             out_region[i] = 0
             continue
         # intermediate: the range d_i < d where the ray formula stops holding (the test
@@ -137,7 +138,8 @@ def _factor_kernel(d_m, h1_m, h2_m, frequency_hz, a, eta, pol_v, sigma_h, miller
                 else:
                     hi = mid
         di = lo
-        fi = max(floor_db, _interference_db(di, h1, h2, lam, a, eta, pol_v, sigma_h, miller_brown))
+        fi = max(floor_db, _interference_db(di, h1, h2, lam, a, eta, pol_v, sigma_h, miller_brown,
+                                                  g_refl_m[i]))
         fh = max(floor_db, _dif.smooth_sphere_db(dh, h1, h2, frequency_hz, a, beta, k_adm))
         t = (d - di) / (dh - di) if dh > di else 1.0
         out_db[i] = fi + t * (fh - fi)
@@ -156,7 +158,7 @@ def _check_array(name: str, value, minimum: float = 0.0) -> np.ndarray:
 def propagation_factor_db(ground_range_m, radar_height_m, target_height_m, frequency_hz: float, *,
                           surface: str = "sea", sea_state: float = 0.0, polarization: str = "h",
                           k: float = 4.0 / 3.0, rms_height_m: float | None = None,
-                          roughness: str = "ament") -> tuple[np.ndarray, np.ndarray]:
+                          roughness: str = "ament", reflected_gain_db=0.0) -> tuple[np.ndarray, np.ndarray]:
     """One-way pattern propagation factor over a smooth sphere of radius k·R.
 
     F is the ratio of the field at the target to the free-space field (antenna pattern
@@ -176,6 +178,11 @@ def propagation_factor_db(ground_range_m, radar_height_m, target_height_m, frequ
         k: effective-Earth factor.
         rms_height_m: rms surface height (m) for the roughness factor, e.g. for land.
         roughness: ``"ament"`` (exp(−2g²)) or ``"miller-brown"``.
+        reflected_gain_db: one-way antenna gain toward the reflected ray minus that
+            toward the direct ray, dB (broadcasts; 0: the same gain, a pattern-free F).
+            With a radar's elevation pattern G, ``G(el_reflected) − G(el_direct)`` from
+            :func:`ray_elevations_rad`; then F times the direct ray's pattern is Blake's
+            pattern-propagation factor.
 
     Returns:
         (f_db, region): float64 dB, and int8 codes 0 interference, 1 intermediate,
@@ -187,7 +194,8 @@ def propagation_factor_db(ground_range_m, radar_height_m, target_height_m, frequ
         rms_height_m = _rough.sea_state_rms_height_m(sea_state)
     return propagation_factor_eta_db(ground_range_m, radar_height_m, target_height_m, f_hz,
                                      eta=_surf.complex_permittivity(surface, f_hz), polarization=polarization,
-                                     k=k, rms_height_m=rms_height_m, roughness=roughness)
+                                     k=k, rms_height_m=rms_height_m, roughness=roughness,
+                                     reflected_gain_db=reflected_gain_db)
 
 
 def _check_frequency(frequency_hz) -> float:
@@ -199,7 +207,7 @@ def _check_frequency(frequency_hz) -> float:
 
 def propagation_factor_eta_db(ground_range_m, radar_height_m, target_height_m, frequency_hz: float, *,
                               eta: complex, polarization: str = "h", k: float = 4.0 / 3.0,
-                              rms_height_m: float = 0.0, roughness: str = "ament"):
+                              rms_height_m: float = 0.0, roughness: str = "ament", reflected_gain_db=0.0):
     """:func:`propagation_factor_db` for a surface given by its complex relative
     permittivity ``eta`` = ε' − jε'' (a huge |η| is a perfect conductor: Γ_h = −1)."""
     _surf.check_polarization(polarization)
@@ -209,17 +217,52 @@ def propagation_factor_eta_db(ground_range_m, radar_height_m, target_height_m, f
         raise ParameterError(f"unknown roughness model {roughness!r}; allowed: {', '.join(ROUGHNESS_MODELS)}",
                              where="roughness")
     sigma_h = float(_check_array("rms_height_m", rms_height_m))
-    d, h1, h2 = np.broadcast_arrays(_check_array("ground_range_m", ground_range_m),
-                                    _check_array("radar_height_m", radar_height_m),
-                                    _check_array("target_height_m", target_height_m))
+    d, h1, h2, g_db = np.broadcast_arrays(_check_array("ground_range_m", ground_range_m),
+                                          _check_array("radar_height_m", radar_height_m),
+                                          _check_array("target_height_m", target_height_m),
+                                          _check_array("reflected_gain_db", reflected_gain_db, -np.inf))
     shape = d.shape
     eta = complex(eta)
     k_adm = _dif.surface_admittance_k(eta, f_hz, a, polarization)
     beta = _dif.beta_from_k(k_adm)
     out_db = np.empty(d.size)
     out_region = np.empty(d.size, dtype=np.int8)
+    g_refl = np.ascontiguousarray(10.0 ** (g_db / 20.0), dtype=float).ravel()
     _factor_kernel(np.ascontiguousarray(d, dtype=float).ravel(), np.ascontiguousarray(h1, dtype=float).ravel(),
-                   np.ascontiguousarray(h2, dtype=float).ravel(), f_hz, a, eta, polarization == "v",
+                   np.ascontiguousarray(h2, dtype=float).ravel(), g_refl, f_hz, a, eta, polarization == "v",
                    sigma_h, roughness == "miller-brown", float(beta), float(k_adm), F_DB_FLOOR,
                    RAY_RESIDUAL_RATIO, out_db, out_region)
     return out_db.reshape(shape), out_region.reshape(shape)
+
+
+@njit(cache=True)
+def _ray_elevations_kernel(d_m, h1_m, h2_m, a, out_direct, out_reflected):
+    for i in range(d_m.size):
+        d = max(d_m[i], 1.0)
+        h1 = h1_m[i]
+        h2 = h2_m[i]
+        theta = d / a
+        r1 = a + h1
+        r2 = a + h2
+        out_direct[i] = math.atan2(r2 * math.cos(theta) - r1, r2 * math.sin(theta))
+        d1, sin_psi, delta, div = reflection_geometry(d, h1, h2, a)
+        t1 = d1 / a
+        out_reflected[i] = math.atan2(a * math.cos(t1) - r1, a * math.sin(t1))
+
+
+def ray_elevations_rad(ground_range_m, radar_height_m, target_height_m, k: float = 4.0 / 3.0):
+    """Elevation angles at the radar (rad above its local horizontal, straight rays on
+    the k·R sphere) of the direct ray to the target and of the ray to the specular
+    reflection point (negative). For the antenna pattern of the two rays: pass
+    ``G(reflected) − G(direct)`` as ``reflected_gain_db`` to :func:`propagation_factor_db`.
+    Where no reflection point sees both ends (beyond the horizon) the reflected value is
+    the ray to the tangent point's neighbourhood and is not used by F."""
+    a = check_k(k, where="k") * EARTH_RADIUS_M
+    d, h1, h2 = np.broadcast_arrays(_check_array("ground_range_m", ground_range_m),
+                                    _check_array("radar_height_m", radar_height_m),
+                                    _check_array("target_height_m", target_height_m))
+    out_d = np.empty(d.size)
+    out_r = np.empty(d.size)
+    _ray_elevations_kernel(np.ascontiguousarray(d, dtype=float).ravel(), np.ascontiguousarray(h1, dtype=float).ravel(),
+                           np.ascontiguousarray(h2, dtype=float).ravel(), a, out_d, out_r)
+    return out_d.reshape(d.shape), out_r.reshape(d.shape)

@@ -6,7 +6,9 @@ Along a straight ray at elevation θ from an antenna h1 above a sphere of radius
 (refraction through k), a target at slant range R is h2 = √(R² + (a+h1)² + 2R(a+h1)·sin θ) − a
 above the surface at ground range a·asin(R·cos θ/(a+h2)). It is detected when
 40·log10(R_fs/R) + 2·G(θ) + 2·f_db ≥ 0, R_fs being the type's free-space detection range
-for that RCS and Pd, G the one-way elevation pattern (dB) and f_db = 20·log10 F. The
+for that RCS and Pd, G the one-way elevation pattern (dB) and f_db = 20·log10 F, F with
+the reflected ray weighted by the pattern's gain toward the reflection point relative to
+G(θ) (so F·G is Blake's pattern-propagation factor). The
 diagram keeps, per angle, the longest such range (Blake, *Radar Range-Performance
 Analysis*, ch. 6; the quantity MATLAB's ``radarvcd`` computes).
 """
@@ -63,7 +65,7 @@ def vertical_coverage(radar_type, antenna_m: float, rcs_m2: float, *, pd: float 
     target of ``rcs_m2`` at probability ``pd`` (one look), antenna ``antenna_m`` above the
     reflecting surface. Ranges are capped at the type's instrumented range; its hard
     elevation window applies where the catalogue says so."""
-    from foxbat.propagation.factor import propagation_factor_db
+    from foxbat.propagation.factor import propagation_factor_db, ray_elevations_rad
 
     a = check_k(k, where="--k") * EARTH_RADIUS_M
     r_fs = float(radar_type.detection_range_m(rcs_m2, pd=pd, swerling=swerling))
@@ -81,8 +83,13 @@ def vertical_coverage(radar_type, antenna_m: float, rcs_m2: float, *, pd: float 
     pattern = np.asarray(radar_type.elevation_pattern_db(el), float)
     ok = h2 >= 0.0  # the ray is still above the surface
     f_db = np.full(d.shape, -np.inf)
+    # the reflected ray leaves the antenna below the horizon, where the pattern is weaker
+    el_refl = ray_elevations_rad(d[ok], antenna_m, h2[ok], k)[1]
+    refl_gain = (np.asarray(radar_type.elevation_pattern_db(el_refl), float)
+                 - np.broadcast_to(pattern[:, None], d.shape)[ok])
     f_db[ok], _ = propagation_factor_db(d[ok], antenna_m, h2[ok], radar_type.frequency_hz.value,
-                                        surface=surface, sea_state=sea_state, polarization=polarization, k=k)
+                                        surface=surface, sea_state=sea_state, polarization=polarization, k=k,
+                                        reflected_gain_db=refl_gain)
     margin = 40.0 * np.log10(r_fs / r)[None, :] + 2.0 * pattern[:, None] + 2.0 * f_db
     if radar_type.elevation_limits_hard:
         inside = radar_type.covers(0.0, el)
