@@ -1,6 +1,7 @@
 """``foxbat montecarlo``: many randomised runs of a scenario on Dask.
 
     foxbat montecarlo belenko-1976 --runs 1000 --out results.parquet [--workers 4 | --scheduler tcp://host:8786]
+    foxbat montecarlo summary results.parquet      # print and plot the summary of an existing table
 
 The scenario's ``uncertain:`` section says which figures vary and how (docs/montecarlo.md).
 One row per run goes into the Parquet file, written in batches; running the same command
@@ -19,13 +20,18 @@ from foxbat.errors import ParameterError
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", metavar="FILE_OR_NAME", help="scenario YAML file or built-in name (belenko-1976)")
-    p.add_argument("--runs", type=int, required=True, metavar="N", help="number of runs (indices 0..N-1)")
+    p.add_argument("scenario", metavar="FILE_OR_NAME",
+                   help="scenario YAML file or built-in name (belenko-1976); or 'summary' and a results table "
+                        "(foxbat montecarlo summary results.parquet): print and plot its summary")
+    p.add_argument("results", nargs="?", default=None, metavar="RESULTS.parquet",
+                   help="with 'summary': the results table to summarise")
+    p.add_argument("--runs", type=int, default=None, metavar="N", help="number of runs (indices 0..N-1); required")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--workers", type=int, metavar="W",
                    help="local Dask worker processes, 1 thread each (default: the number of CPUs)")
     g.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler, e.g. tcp://host:8786")
-    p.add_argument("--out", required=True, metavar="RESULTS.parquet", help="results table (resumed if it exists)")
+    p.add_argument("--out", default=None, metavar="RESULTS.parquet",
+                   help="results table (resumed if it exists); required")
     p.add_argument("--seed", type=int, default=None, metavar="S",
                    help="base seed; run i's seed and draws come from SeedSequence(S, spawn_key=(i, ...)) "
                         "(default: the scenario's seed)")
@@ -39,6 +45,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _check(args) -> None:
+    if args.results is not None:
+        raise ParameterError(f"unexpected {args.results!r}; to summarise a table: foxbat montecarlo summary "
+                             "RESULTS.parquet", where="foxbat montecarlo")
+    if args.out is None:
+        raise ParameterError("give the results table to write: --out RESULTS.parquet", where="--out")
+    if args.runs is None:
+        raise ParameterError("give the number of runs: --runs N", where="--runs")
     if args.runs <= 0:
         raise ParameterError(f"must be a number of runs >= 1, got {args.runs}", where="--runs")
     if args.workers is not None and args.workers <= 0:
@@ -78,10 +91,32 @@ def _print_summary(data: dict, paths: dict) -> None:
     print("wrote " + ", ".join(str(p) for p in paths.values()))
 
 
+def summary_of_file(path: str) -> int:
+    """``foxbat montecarlo summary RESULTS.parquet``: the summary of an existing table,
+    printed, and written beside it (JSON and plots), without its scenario."""
+    from foxbat.atomic import check_outputs
+    from foxbat.montecarlo.summary import read_results_meta, summary_paths, write_summary
+
+    read_results_meta(path)  # a foxbat results table, or one line saying what it is not
+    check_outputs([(f"{path} (its {p.name})", p, "file") for p in summary_paths(path).values()],
+                  [("the results table", path)])
+    data, paths = write_summary(path)
+    print(f"{path}: {data['runs']} runs of {data['scenario']} (seed {data['seed']}), "
+          f"{data['runs_error']} with an error")
+    _print_summary(data, paths)
+    return 0
+
+
 def run(args) -> int:
     from foxbat.montecarlo.runner import load_study, local_client, remote_client, run_study
     from foxbat.montecarlo.summary import write_summary
 
+    if args.scenario == "summary" and args.results is not None and not os.path.isfile("summary"):
+        for opt in ("runs", "out", "workers", "scheduler", "seed"):
+            if getattr(args, opt) is not None:
+                raise ParameterError("summary reads an existing table; it takes no run options",
+                                     where="--" + opt)
+        return summary_of_file(args.results)
     _check(args)
     from foxbat.atomic import check_outputs
     from foxbat.montecarlo.summary import summary_paths

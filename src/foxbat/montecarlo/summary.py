@@ -130,6 +130,37 @@ def summary_paths(out: str | os.PathLike) -> dict[str, Path]:
             "history": p.with_name(f"{stem}.history.png")}
 
 
+def read_results_meta(path: str | os.PathLike) -> dict:
+    """The study metadata of a results table; InputFileError naming the file when it is
+    missing, not Parquet, or not a foxbat montecarlo table."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from foxbat.errors import InputFileError
+    from foxbat.montecarlo.runner import META_KEY
+
+    p = Path(path)
+    if not p.exists():
+        raise InputFileError("no such file; give a results table written by foxbat montecarlo --out",
+                             where=str(path))
+    if not p.is_file():
+        raise InputFileError("is not a file; give a results table (.parquet)", where=str(path))
+    try:
+        schema = pq.read_schema(p)
+    except (pa.ArrowException, OSError) as exc:
+        raise InputFileError(f"not a Parquet file ({str(exc).splitlines()[0]}); give a results table written by "
+                             "foxbat montecarlo --out", where=str(path)) from None
+    key = META_KEY.decode()
+    raw = (schema.metadata or {}).get(META_KEY)
+    if raw is None:
+        raise InputFileError(f"a Parquet file without the '{key}' metadata: not a foxbat montecarlo results table",
+                             where=str(path))
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise InputFileError(f"its '{key}' metadata is not valid JSON", where=str(path)) from None
+
+
 def summarise(out: str | os.PathLike) -> dict:
     """Read the results table and compute the summary (no files written)."""
     import pyarrow.parquet as pq
