@@ -41,8 +41,8 @@ SCAN_S = 10
 TRAJ_HEADER = ("aircraft,side,type,t_s,t_utc,lat,lon,alt_msl_m,height_agl_m,tas_mps,ground_speed_mps,"
                "heading_deg,climb_rate_mps,load_factor,fuel_kg,mass_kg").split(",")
 DET_HEADER = ("t_s,t_utc,side,radar,target,range_m,azimuth_deg,elevation_deg,snr_db,pd,lat,lon,"
-              "alt_msl_m,false_alarm").split(",")
-LOOK_HEADER = "t_s,side,radar,target,visible,snr_db,pd,detected".split(",")
+              "alt_msl_m,false_alarm,f_db,pattern_db").split(",")
+LOOK_HEADER = "t_s,side,radar,target,visible,snr_db,pd,detected,f_db,pattern_db".split(",")
 TRACK_HEADER = ("side,track_id,target,t_s,t_utc,lat,lon,alt_msl_m,vel_e_mps,vel_n_mps,vel_u_mps,"
                 "sigma_pos_m").split(",")
 EVENT_KINDS = ("takeoff", "detection", "track_started", "track_lost", "track_reacquired", "scramble",

@@ -31,7 +31,7 @@ def _radar(dem: Dem, lat: float, lon: float, agl_m: float, range_m: float, name=
     cov = compute_coverage(dem, [site], 4.0 / 3.0)
     ground = float(max(dem.elevation_m(lat, lon), 0.0))
     return GroundRadar(name, "Blue", lat, lon, ground + agl_m, agl_m, range_m, rt,
-                       Dem(cov.lowest_agl_m, dem.transform, dem.crs, None))
+                       Dem(cov.lowest_agl_m, dem.transform, dem.crs, None), dem)
 
 
 def _path_lowest(plan, radar) -> np.ndarray:
@@ -65,8 +65,10 @@ def test_ridge_shadow():
     # ... and at least one of them only thanks to the ridge
     low_flat = _path_lowest(plan, flat)
     assert np.any(np.nan_to_num(low_flat, nan=np.inf) <= flown)
-    assert plan.hazard < 1e-6
-    assert plan.cumulative_pd["Blue"] < 1e-6
+    # behind the ridge only its diffraction loss (Deygout, more than J(0) = 6 dB one way)
+    # lets a little signal through: the route is all but invisible
+    assert plan.hazard < 1e-4
+    assert plan.cumulative_pd["Blue"] < 1e-4
 
 
 def _sea_case():
@@ -84,7 +86,8 @@ def test_sea_below_horizon_until_fuel_forces_it_up():
     flown = np.array([w.height_agl_m for w in ample.waypoints])
     # below the radar horizon everywhere (lowest visible height above the flown one)
     assert np.all(np.nan_to_num(low, nan=np.inf) > flown)
-    assert ample.hazard < 1e-6
+    # below the horizon only smooth-sphere diffraction (ITU-R P.526) reaches it: a little hazard
+    assert ample.hazard < 1e-3
     assert flown.min() <= 100.0  # down on the sea where the radar is near
     f_min = ample.candidates[0].fuel_kg  # the least-fuel route
     f_low = ample.candidates[1].fuel_kg  # the least visible one

@@ -105,25 +105,32 @@ def write_run_folder(res: RunResult, out_dir: str | os.PathLike) -> list[Path]:
         trajectory_rows(res)))
     det_rows, look_rows = [], []
     for lk in res.looks:
+        f_db = lk.f_db if lk.f_db is not None else np.full(lk.t_s.shape, np.nan)
+        pat = lk.pattern_db if lk.pattern_db is not None else np.full(lk.t_s.shape, np.nan)
         for i in range(lk.t_s.size):
             look_rows.append([lk.t_s[i], lk.side, lk.radar, lk.target, bool(lk.visible[i]),
-                              lk.snr_db[i] if lk.visible[i] else None, lk.pd[i], bool(lk.detected[i])])
+                              lk.snr_db[i] if np.isfinite(lk.snr_db[i]) else None, lk.pd[i], bool(lk.detected[i]),
+                              f_db[i], pat[i]])
             if lk.detected[i]:
                 det_rows.append([lk.t_s[i], _iso(res.epoch, lk.t_s[i]), lk.side, lk.radar, lk.target, lk.range_m[i],
                                  lk.azimuth_deg[i], lk.elevation_deg[i], lk.snr_db[i], lk.pd[i], lk.lat[i], lk.lon[i],
-                                 lk.alt_msl_m[i], False])
+                                 lk.alt_msl_m[i], False, f_db[i], pat[i]])
     for (t, side, radar_name, fa_lat, fa_lon) in res.false_alarms:
         det_rows.append([t, _iso(res.epoch, t), side, radar_name, None, None, None, None, None, None, fa_lat, fa_lon,
-                         None, True])
+                         None, True, None, None])
     for f in res.interceptors:
         radar = f"{f.id} radar"
-        for (t, vis, snr, pd, hit) in f.looks:
-            look_rows.append([t, f.side, radar, d.intruder.id, vis, snr if vis else None, pd, hit])
+        for (t, vis, snr, pd, hit, *path) in f.looks:
+            f_db, pat = path if path else (None, None)
+            look_rows.append([t, f.side, radar, d.intruder.id, vis, snr if math.isfinite(snr) else None, pd, hit,
+                              f_db, pat])
     look_rows.sort(key=lambda r: (r[0], r[2]))
     det_rows.sort(key=lambda r: (r[0], r[3]))
     put("detections.csv", _csv(["t_s", "t_utc", "side", "radar", "target", "range_m", "azimuth_deg", "elevation_deg",
-                                "snr_db", "pd", "lat", "lon", "alt_msl_m", "false_alarm"], det_rows))
-    put("looks.csv", _csv(["t_s", "side", "radar", "target", "visible", "snr_db", "pd", "detected"], look_rows))
+                                "snr_db", "pd", "lat", "lon", "alt_msl_m", "false_alarm", "f_db", "pattern_db"],
+                               det_rows))
+    put("looks.csv", _csv(["t_s", "side", "radar", "target", "visible", "snr_db", "pd", "detected", "f_db",
+                           "pattern_db"], look_rows))
     track_rows = []
     for side, tr in res.tracking.items():
         for rec in tr.tracks:

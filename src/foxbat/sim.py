@@ -25,6 +25,7 @@ from foxbat.flight import Trajectory, fly
 from foxbat.scenario.radars import coverage_site
 from foxbat.scenario.run import NEAREST_BASE, RunScenario
 from foxbat.sensing.ground import GroundRadar, Looks, false_alarms, ground_looks, to_measurements
+from foxbat.sensing.path import PathEnvironment
 from foxbat.terrain.dem import Dem
 
 
@@ -77,6 +78,7 @@ def build_ground_radars(sc: RunScenario, dem: Dem) -> list[GroundRadar]:
     from foxbat.radar.catalogue import get_radar_type
 
     k = sc.defenders.k
+    env = PathEnvironment.from_spec(sc.defenders.environment)
     out = []
     for i, spec in enumerate(sc.radars):
         rt = get_radar_type(spec.type, where=sc.where, field=f"radars ({spec.name}).type",
@@ -95,7 +97,7 @@ def build_ground_radars(sc: RunScenario, dem: Dem) -> list[GroundRadar]:
                 from None
         cov = compute_coverage(dem, [site], k)
         out.append(GroundRadar(spec.name, spec.side, spec.lat, spec.lon, h0, max(h0 - site_ground_m(dem, site), 1.0),
-                               max_range, rt, Dem(cov.lowest_agl_m, dem.transform, dem.crs, None)))
+                               max_range, rt, Dem(cov.lowest_agl_m, dem.transform, dem.crs, None), dem, env))
     return out
 
 
@@ -190,7 +192,7 @@ def run(sc: RunScenario, seed: int | None = None, low_level_m: float | None = No
             continue
         rng = np.random.default_rng(streams[i])
         lk = ground_looks(r, d.intruder.id, t, lat, lon, alt, agl, rcs, d.intruder.swerling, rng, dem,
-                          d.sea_surface, d.land_surface, d.k)
+                          d.sea_surface, d.land_surface, d.k, env=PathEnvironment.from_spec(d.environment))
         if not lk.visible.any():
             warnings.append(f"radar {r.name} ({r.side}) can see nothing of the route")
         looks.append(lk)

@@ -8,11 +8,12 @@ second), the probability that no radar ever detects it along a path is
 same as minimising the cumulative detection probability ``1 − exp(−∫ρ dt)``.
 
 ``Pd`` at a point is what :func:`foxbat.sensing.ground.ground_looks` uses in a run
-(one function serves both): zero unless the target is in range, its height above
-ground is at least the radar's lowest visible height there (the coverage engine's
-raster) and it lies inside the elevation coverage; otherwise the radar equation's
+(both take their SNR from :mod:`foxbat.sensing.path`): zero beyond range (and outside
+the elevation window of a type that keeps a hard one); otherwise the radar equation's
 SNR at the slant range with the surface clutter after the radar's Doppler
-processing, and the Pd of the intruder's Swerling case.
+processing, the two-way elevation pattern and F⁴ (multipath, smooth-sphere
+diffraction, and the terrain's diffraction loss where the target is below the radar's
+lowest visible height), and the Pd of the intruder's Swerling case.
 
 Fuel. The catalogue's level-flight fuel flow at the altitude and Mach, plus the
 specific-excess-power term of climbing ``tsfc_dry · m · g · Δh / V`` (the flight
@@ -35,6 +36,13 @@ PD_MAX = 1.0 - 1e-9
 """Pd is capped here so that −ln(1 − Pd) stays finite (20.7 per scan)."""
 
 
+PD_NEGLIGIBLE = 1e-7
+"""A look behind terrain whose Pd stays below this even with the least diffraction loss
+an obstructed path can have (J(0) = 6.0 dB one way) is counted as Pd 0, skipping its
+terrain profile: the hazard it leaves out is below 1e-7 per scan."""
+MIN_OBSTRUCTED_LOSS_DB = 6.0
+
+
 def pd_per_scan(radar, lat_deg, lon_deg, height_agl_m, ground_m, rcs_m2: float, swerling: int,
                 sea: str = "sea_state_3", land: str = "wooded_hills", k: float = 4.0 / 3.0,
                 lowest_agl_m=None) -> np.ndarray:
@@ -42,8 +50,15 @@ def pd_per_scan(radar, lat_deg, lon_deg, height_agl_m, ground_m, rcs_m2: float, 
 
     ``ground_m`` is the surface under each point (m MSL, sea 0); ``lowest_agl_m`` the
     radar's lowest visible height there (default: sampled bilinearly from its raster,
-    as a run does). Arrays broadcast together; returns an array of Pd in [0, 1].
+    as a run does). The SNR is a run's (:mod:`foxbat.sensing.path`): free space with
+    clutter, the two-way elevation pattern and F⁴, the terrain's diffraction loss below
+    the line of sight; the surface and sea state come from ``radar.env`` and
+    ``radar.terrain`` (``sea``, ``land`` and ``k`` where the radar has no environment).
+    Arrays broadcast together; returns an array of Pd in [0, 1].
     """
+    from foxbat.sensing.path import (PathEnvironment, hard_window, path_factors_db, signal_snr_db,
+                                     terrain_loss_db)
+
     lat, lon, agl, ground = np.broadcast_arrays(*(np.asarray(a, float) for a in
                                                   (lat_deg, lon_deg, height_agl_m, ground_m)))
     shape = lat.shape
@@ -52,25 +67,43 @@ def pd_per_scan(radar, lat_deg, lon_deg, height_agl_m, ground_m, rcs_m2: float, 
         lowest = np.asarray(radar.lowest_agl.elevation_m(lat, lon), float).ravel()
     else:
         lowest = np.broadcast_to(np.asarray(lowest_agl_m, float), shape).ravel()
+    env = radar.env or PathEnvironment(k=k, sea_clutter=sea, land_clutter=land)
     out = np.zeros(lat.size)
-    cand = np.isfinite(lowest) & (agl >= np.nan_to_num(lowest, nan=np.inf))
+    cand = np.isfinite(lowest)
     if not cand.any():
         return out.reshape(shape)
     idx = np.nonzero(cand)[0]
     alt = ground[idx] + agl[idx]
-    gr, _az, slant, elev = look_angles(radar.lat_deg, radar.lon_deg, radar.antenna_msl_m, lat[idx], lon[idx], alt, k)
+    gr, _az, slant, elev = look_angles(radar.lat_deg, radar.lon_deg, radar.antenna_msl_m, lat[idx], lon[idx], alt,
+                                       env.k)
     rt = radar.rtype
-    ok = (gr <= radar.max_range_m) & np.asarray(rt.covers(0.0, np.radians(elev)), bool)
-    idx, slant, hh, gg = idx[ok], slant[ok], agl[idx][ok], ground[idx][ok]
+    ok = gr <= radar.max_range_m
+    if hard_window(rt):
+        ok &= np.asarray(rt.covers(0.0, np.radians(elev)), bool)
+    idx, slant, hh, gg, alt = idx[ok], slant[ok], agl[idx][ok], ground[idx][ok], alt[ok]
     if idx.size == 0:
         return out.reshape(shape)
+    f_db, pattern_db, _sea = path_factors_db(rt, radar.lat_deg, radar.lon_deg, radar.antenna_msl_m, lat[idx],
+                                             lon[idx], alt, dem=radar.terrain, env=env)
     snr = np.empty(idx.size)
     is_land = gg > 0.0
-    for surf, m in ((land, is_land), (sea, ~is_land)):
+    for surf, m in ((env.land_clutter, is_land), (env.sea_clutter, ~is_land)):
         if m.any():
-            snr[m] = rt.effective_snr_db(slant[m], rcs_m2, radar_height_m=radar.antenna_agl_m,
-                                         target_height_m=hh[m], surface=surf)
-    out[idx] = np.asarray(rt.pd_from_snr(snr, swerling), float)
+            snr[m] = signal_snr_db(rt, slant[m], rcs_m2, f_db[m], pattern_db[m], radar_height_m=radar.antenna_agl_m,
+                                   target_height_m=hh[m], surface=surf)
+    pd = np.asarray(rt.pd_from_snr(snr, swerling), float)
+    # below the line of sight: the terrain's diffraction loss caps F (as in a run), its
+    # profile only where the look could matter at all
+    blocked = hh < lowest[idx]
+    at_best = np.asarray(rt.pd_from_snr(snr - 2.0 * np.maximum(f_db + MIN_OBSTRUCTED_LOSS_DB, 0.0), swerling), float)
+    pd[blocked & (at_best < PD_NEGLIGIBLE)] = 0.0
+    need = blocked & (at_best >= PD_NEGLIGIBLE)
+    if need.any():
+        loss = terrain_loss_db(radar.terrain, radar.lat_deg, radar.lon_deg, radar.antenna_msl_m, lat[idx][need],
+                               lon[idx][need], alt[need], rt.frequency_hz.value, env.k)
+        capped = np.minimum(f_db[need], -loss)
+        pd[need] = np.asarray(rt.pd_from_snr(snr[need] + 2.0 * (capped - f_db[need]), swerling), float)
+    out[idx] = pd
     return out.reshape(shape)
 
 

@@ -15,6 +15,7 @@ for the Belenko list, both resolved in ``docs/sources.md``) or ``notional: true`
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -259,11 +260,12 @@ class RadarType(BaseModel):
                                 noise_figure_db=self.noise_figure_db.value, losses_db=self.losses_db.value)
 
     def _reference_snr_db(self, range_m, rcs_m2):
+        # R⁴ scaling from the SNR the reference detection needs (snr_from_reference_db),
+        # that SNR solved once per type: its bisection would otherwise run on every call
         ref = self.reference
-        return _eq.snr_from_reference_db(range_m, rcs_m2, reference_range_m=ref.range_m.value,
-                                         reference_rcs_m2=ref.rcs_m2.value, reference_pd=ref.pd.value,
-                                         reference_pfa=ref.pfa.value,
-                                         reference_swerling=int(ref.swerling.value), n_pulses=self.n_pulses)
+        need = _required_snr_db(ref.pd.value, ref.pfa.value, int(ref.swerling.value), self.n_pulses)
+        return _eq.scaled_snr_db(range_m, rcs_m2, reference_range_m=ref.range_m.value,
+                                 reference_rcs_m2=ref.rcs_m2.value, reference_snr_db=need)
 
     def snr_db(self, range_m, rcs_m2):
         """Mean SNR per pulse, dB, of a target of ``rcs_m2`` at slant range ``range_m``
@@ -355,6 +357,11 @@ class RadarType(BaseModel):
     def notional_figures(self) -> list[tuple[str, str]]:
         """(field, reason) of every notional figure, for reports."""
         return [(k, v.reason) for k, v in self.figures().items() if v.notional]
+
+
+@lru_cache(maxsize=256)
+def _required_snr_db(pd: float, pfa: float, swerling: int, n_pulses: int) -> float:
+    return float(_det.required_snr_db(pd, pfa, swerling, n_pulses))
 
 
 def _data_file() -> Path:

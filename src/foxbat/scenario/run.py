@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from foxbat.errors import InputFileError, ScenarioError
-from foxbat.provenance import CALIBRATED_TO_HELP, CalibratedTo, Figure
+from foxbat.provenance import CALIBRATED_TO_HELP, CalibratedTo, Figure, Provenance
 from foxbat.scenario.flight import FlightScenario, parse_flight_scenario
 from foxbat.scenario.history import HistoryEvent
 from foxbat.scenario.radars import RadarSpec, builtin_scenario_names, builtin_scenario_path, parse_radars
@@ -257,13 +257,95 @@ class WeatherSpec(_Strict):
         return hi <= self.cloud_base_m or lo >= top
 
 
+class Choice(Provenance):
+    """A named choice with its provenance."""
+
+    value: str = Field(description="the choice")
+
+
+SEA_STATE_MAX = 6
+"""The highest Douglas sea state with a clutter class (radar.clutter: sea_state_0..6)."""
+
+
+class EnvironmentSpec(_Strict):
+    """The surface and the air between the radars and their targets.
+
+    ``sea_state`` sets the sea's roughness for multipath (foxbat.propagation) and its
+    clutter class (``sea_state_N``); ``land_type`` is the ground's electrical class for
+    reflections (ITU-R P.527: wet, medium or dry ground, or fresh water);
+    ``land_clutter`` its clutter class; ``k`` the effective Earth radius factor for
+    line of sight, propagation and coverage. Where the DEM says sea level (0 m MSL or
+    below) the surface is sea, elsewhere land. Older files' top-level ``k``,
+    ``sea_surface`` (sea_state_N) and ``land_surface`` are still read, as
+    ``environment.k``, ``sea_state`` and ``land_clutter``.
+    """
+
+    sea_state: Sourced = Field(default=Sourced(value=3.0, notional=True, reason=(
+        "a moderate sea (Douglas 3); the clutter class foxbat used before sea states were set")),
+        description="Douglas sea state, 0 (calm) to 6")
+    k: Sourced = Field(default=Sourced(value=4.0 / 3.0, source=(
+        "4/3 Earth: a refractivity gradient of about -39 N-units/km near the ground (MATLAB Radar "
+        "Toolbox effearthradius, https://uk.mathworks.com/help/radar/ref/effearthradius.html)")), description="effective Earth radius factor")
+    land_type: Choice = Field(default=Choice(value="medium", notional=True, reason=(
+        "medium ground (ITU-R P.527); the soil moisture along a path is rarely known")),
+        description="ground class for reflections: wet, medium, dry (ITU-R P.527) or fresh (water)")
+    land_clutter: Choice = Field(default=Choice(value="wooded_hills", notional=True, reason=(
+        "the clutter class foxbat used before land clutter was set")),
+        description="clutter class of land (radar.clutter)")
+
+    @field_validator("sea_state")
+    @classmethod
+    def _sea(cls, v):
+        if not 0 <= v.value <= SEA_STATE_MAX:
+            raise ValueError(f"sea_state.value must be within 0..{SEA_STATE_MAX}, got {v.value:g}")
+        return v
+
+    @field_validator("k")
+    @classmethod
+    def _k(cls, v):
+        import math
+
+        if not (math.isfinite(v.value) and v.value > 0):
+            raise ValueError(f"k.value must be > 0, got {v.value:g}")
+        return v
+
+    @field_validator("land_type")
+    @classmethod
+    def _land(cls, v):
+        allowed = land_types()
+        if v.value not in allowed:
+            raise ValueError(f"land_type.value {v.value!r} is unknown; allowed: {', '.join(allowed)}")
+        return v
+
+    @field_validator("land_clutter")
+    @classmethod
+    def _clutter(cls, v):
+        from foxbat.radar.clutter import surface_names
+
+        allowed = [n for n in surface_names() if not n.startswith("sea_state")]
+        if v.value not in allowed:
+            raise ValueError(f"land_clutter.value {v.value!r} is unknown; allowed: {', '.join(allowed)}")
+        return v
+
+    @property
+    def sea_clutter(self) -> str:
+        """The sea's clutter class: sea_state_N with N the sea state rounded."""
+        return f"sea_state_{int(round(self.sea_state.value))}"
+
+
+def land_types() -> list[str]:
+    """The propagation surfaces a land path may take (all but the sea)."""
+    from foxbat.propagation import surface_names
+
+    return [n for n in surface_names() if n != "sea"]
+
+
 class DefendersSpec(_Strict):
     name: str | None = Field(default=None, description="the scenario's name")
     title: str | None = Field(default=None, description="a one-line title for reports")
     epoch_utc: datetime = Field(description="t_s = 0: the start of the flight, UTC")
     local_tz_hours: float = Field(default=0.0, description="local time zone for reports, hours from UTC")
     local_tz_name: str = Field(default="UTC", description="its name (JST)")
-    k: float = Field(default=4.0 / 3.0, gt=0, description="effective Earth radius factor for line of sight")
     seed: int = Field(default=0, description="default random seed of a run")
     low_level_height_m: float | None = Field(default=None, description="the route's low-level height AGL (what --low-level-m replaces)")
     sides: list[SideSpec] = Field(description="the sides, each with radars in radars")
@@ -274,8 +356,8 @@ class DefendersSpec(_Strict):
     low_level_alternatives_m: list[float] = Field(default=[], description="other low-level heights to compare")
     false_alarms_per_scan: float = Field(default=0.0, ge=0, description="mean false alarms per ground radar scan")
     weather: WeatherSpec = Field(default=WeatherSpec(), description="cloud layer for the crews' eyes")
-    sea_surface: str = Field(default="sea_state_3", description="clutter class of the sea (radar.clutter)")
-    land_surface: str = Field(default="wooded_hills", description="clutter class of land (radar.clutter)")
+    environment: EnvironmentSpec = Field(default=EnvironmentSpec(),
+                                         description="sea state, refraction (k) and land type for propagation and clutter")
 
     def side_clock(self, side: str) -> tuple[float, str]:
         """(hours from UTC, name) of ``side``'s clock: its own ``local_tz_hours``/``local_tz_name``,
@@ -285,14 +367,20 @@ class DefendersSpec(_Strict):
             return self.local_tz_hours, (s.local_tz_name if s is not None and s.local_tz_name else self.local_tz_name)
         return s.local_tz_hours, s.local_tz_name or _utc_offset_name(s.local_tz_hours)
 
-    @field_validator("sea_surface", "land_surface")
-    @classmethod
-    def _surface(cls, v):
-        from foxbat.radar.clutter import surface_names
+    @property
+    def k(self) -> float:
+        """The effective Earth radius factor (``environment.k``)."""
+        return self.environment.k.value
 
-        if v not in surface_names():
-            raise ValueError(f"unknown surface; allowed: {', '.join(surface_names())}")
-        return v
+    @property
+    def sea_surface(self) -> str:
+        """The sea's clutter class (radar.clutter), from ``environment.sea_state``."""
+        return self.environment.sea_clutter
+
+    @property
+    def land_surface(self) -> str:
+        """The land's clutter class (radar.clutter), ``environment.land_clutter``."""
+        return self.environment.land_clutter.value
 
     @field_validator("epoch_utc")
     @classmethod
@@ -302,6 +390,8 @@ class DefendersSpec(_Strict):
 
 FLIGHT_KEYS = {"aircraft", "route", "dem", "catalogues", "name", "title", "epoch_utc"}
 OTHER_KEYS = {"radars", "uncertain"}
+LEGACY_KEYS = {"k": "k", "sea_surface": "sea_state", "land_surface": "land_clutter"}
+"""Top-level keys of older scenario files and the ``environment`` field each moved to."""
 
 
 @dataclass
@@ -348,12 +438,13 @@ def _line_of(text: str, field: str) -> int | None:
 def parse_run_scenario(data: Any, where: str, text: str = "") -> RunScenario:
     if not isinstance(data, dict):
         raise ScenarioError("a scenario file is a YAML mapping of sections", where=where)
-    allowed = set(DefendersSpec.model_fields) | FLIGHT_KEYS | OTHER_KEYS
+    allowed = set(DefendersSpec.model_fields) | FLIGHT_KEYS | OTHER_KEYS | set(LEGACY_KEYS)
     unknown = sorted(set(data) - allowed)
     if unknown:
         line = _line_of(text, unknown[0])
         raise ScenarioError(f"unknown section; allowed: {', '.join(sorted(allowed))}",
                             where=f"{where}:{line}" if line else where, field=unknown[0])
+    data = _migrate_legacy(data, where)
     flight = parse_flight_scenario(data, where)
     radars = parse_radars(data.get("radars"), where)
     try:
@@ -373,6 +464,36 @@ def parse_run_scenario(data: Any, where: str, text: str = "") -> RunScenario:
 
     check_scenario(data, where, text, defenders.name or flight.name)
     return RunScenario(where, defenders, radars, flight, data, text)
+
+
+def _migrate_legacy(data: dict, where: str) -> dict:
+    """Older files set ``k``, ``sea_surface`` and ``land_surface`` at the top level; move
+    them into ``environment`` (as notional figures: such files carried no provenance)."""
+    import re
+
+    old = [key for key in LEGACY_KEYS if key in data]
+    if not old:
+        return data
+    env = data.get("environment")
+    if env is not None and not isinstance(env, dict):
+        return data  # the schema reports the malformed section
+    env = dict(env or {})
+    out = {k: v for k, v in data.items() if k not in LEGACY_KEYS}
+    for key in old:
+        target, value = LEGACY_KEYS[key], data[key]
+        if target in env:
+            raise ScenarioError(f"given twice: at the top level and as environment.{target}; keep "
+                                f"environment.{target}", where=where, field=key)
+        why = f"from the top-level '{key}' of an older scenario file"
+        if key == "sea_surface":
+            m = re.fullmatch(r"sea_state_(\d)", str(value))
+            if m is None:
+                raise ScenarioError(f"must be sea_state_0 .. sea_state_{SEA_STATE_MAX}, got {value!r}; "
+                                    "better: environment.sea_state", where=where, field=key)
+            value = int(m.group(1))
+        env[target] = {"value": value, "notional": True, "reason": why}
+    out["environment"] = env
+    return out
 
 
 def _check_references(d: DefendersSpec, radars: list[RadarSpec], where: str, catalogues: tuple = ()) -> None:

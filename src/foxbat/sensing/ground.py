@@ -1,10 +1,12 @@
 """Ground radars looking at an aircraft, scan by scan.
 
 Line of sight comes from the coverage engine (the radar's lowest-visible-height raster
-sampled at the aircraft), so a coverage map and a run never disagree. A visible target
-inside the elevation coverage gets an SNR from the radar equation with surface clutter
-after the radar's Doppler processing, a Pd for its Swerling case, and a draw with the
-run's generator; a detection carries Gaussian measurement noise.
+sampled at the aircraft), so a coverage map and a run never disagree. A target within
+range gets an SNR from the radar equation with surface clutter after the radar's
+Doppler processing, the two-way elevation pattern and the propagation factor F⁴
+(multipath and smooth-sphere diffraction; terrain diffraction where the line of sight
+is blocked: :mod:`foxbat.sensing.path`), a Pd for its Swerling case, and a draw with
+the run's generator; a detection carries Gaussian measurement noise.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 
 from foxbat.radar.catalogue import RadarType
 from foxbat.sensing.geometry import look_angles
+from foxbat.sensing.path import PathEnvironment, hard_window, path_factors_db, signal_snr_db
 from foxbat.terrain.dem import Dem
 
 
@@ -32,6 +35,8 @@ class GroundRadar:
     max_range_m: float
     rtype: RadarType
     lowest_agl: Dem  # the lowest visible height above ground as a Dem-like grid (NaN beyond range)
+    terrain: Dem | None = None  # the DEM, for the paths' reflection points and profiles
+    env: PathEnvironment | None = None  # the scenario's environment (sea state, land type, k)
 
 
 @dataclass
@@ -52,6 +57,8 @@ class Looks:
     lat: np.ndarray  # true target position at the scan
     lon: np.ndarray
     alt_msl_m: np.ndarray
+    f_db: np.ndarray | None = None  # one-way propagation factor, dB (NaN out of range)
+    pattern_db: np.ndarray | None = None  # one-way elevation pattern re the peak, dB (NaN out of range)
 
 
 def interp_track(t_s: np.ndarray, traj_t: np.ndarray, *cols: np.ndarray) -> list[np.ndarray]:
@@ -75,28 +82,44 @@ def surface_under(dem: Dem, lat, lon, sea: str, land: str) -> np.ndarray:
 
 def ground_looks(radar: GroundRadar, target: str, traj_t: np.ndarray, lat: np.ndarray, lon: np.ndarray,
                  alt_msl_m: np.ndarray, agl_m: np.ndarray, rcs_m2: float, swerling: int,
-                 rng: np.random.Generator, dem: Dem, sea: str, land: str, k: float) -> Looks:
-    """All scans of ``radar`` at one aircraft over the aircraft's flight."""
+                 rng: np.random.Generator, dem: Dem, sea: str, land: str, k: float,
+                 env: PathEnvironment | None = None) -> Looks:
+    """All scans of ``radar`` at one aircraft over the aircraft's flight.
+
+    Every scan within range gets an SNR: the free-space radar equation with clutter,
+    the two-way elevation pattern and F⁴ (:mod:`foxbat.sensing.path`); a path the
+    terrain blocks keeps the diffraction loss along its profile. ``visible`` records
+    the geometric line of sight. ``env`` defaults to the given clutter classes and k
+    with the default sea state and land type.
+    """
     rt = radar.rtype
+    env = env or radar.env or PathEnvironment(k=k, sea_clutter=sea, land_clutter=land)
     t = scan_times(float(traj_t[0]), float(traj_t[-1]), rt.revisit_s, rng)
     la, lo, alt, agl = interp_track(t, traj_t, lat, lon, alt_msl_m, agl_m)
     ground, az, slant, elev = look_angles(radar.lat_deg, radar.lon_deg, radar.antenna_msl_m, la, lo, alt, k)
     lowest = np.asarray(radar.lowest_agl.elevation_m(la, lo), float) if t.size else np.zeros(0)
     in_range = (ground <= radar.max_range_m) & np.isfinite(lowest)
-    visible = in_range & (agl >= np.nan_to_num(lowest, nan=np.inf)) & np.asarray(rt.covers(0.0, np.radians(elev)))
+    if hard_window(rt):
+        in_range &= np.asarray(rt.covers(0.0, np.radians(elev)), bool)
+    visible = in_range & (agl >= np.nan_to_num(lowest, nan=np.inf))
     snr = np.full(t.shape, -np.inf)
-    if visible.any():
-        v = visible
-        surf = surface_under(dem, la[v], lo[v], sea, land)
+    f_db = np.full(t.shape, np.nan)
+    pattern_db = np.full(t.shape, np.nan)
+    if in_range.any():
+        v = in_range
+        f, p, _sea = path_factors_db(rt, radar.lat_deg, radar.lon_deg, radar.antenna_msl_m, la[v], lo[v], alt[v],
+                                     dem=dem, env=env, obstructed=~visible[v])
+        f_db[v], pattern_db[v] = f, p
+        surf = surface_under(dem, la[v], lo[v], env.sea_clutter, env.land_clutter)
         s = np.empty(v.sum())
         for name in np.unique(surf):
             m = surf == name
-            s[m] = rt.effective_snr_db(slant[v][m], rcs_m2, radar_height_m=radar.antenna_agl_m,
-                                       target_height_m=agl[v][m], surface=str(name))
+            s[m] = signal_snr_db(rt, slant[v][m], rcs_m2, f[m], p[m], radar_height_m=radar.antenna_agl_m,
+                                 target_height_m=agl[v][m], surface=str(name))
         snr[v] = s
-    pd = np.where(visible, np.asarray(rt.pd_from_snr(np.where(visible, snr, -50.0), swerling)), 0.0)
-    u = rng.random(t.shape)  # one draw per scan whether visible or not: runs stay aligned
-    detected = visible & (u < pd)
+    pd = np.where(in_range, np.asarray(rt.pd_from_snr(np.where(in_range, snr, -50.0), swerling)), 0.0)
+    u = rng.random(t.shape)  # one draw per scan whether in range or not: runs stay aligned
+    detected = in_range & (u < pd)
     n = t.shape
     noise_r = rng.standard_normal(n) * rt.sigma_range_m.value
     noise_a = rng.standard_normal(n) * rt.sigma_bearing_deg.value
@@ -104,7 +127,8 @@ def ground_looks(radar: GroundRadar, target: str, traj_t: np.ndarray, lat: np.nd
     rng_m = np.where(detected, slant + noise_r, np.nan)
     az_m = np.where(detected, np.mod(az + noise_a, 360.0), np.nan)
     el_m = np.where(detected & (rt.role == "height_finder"), elev + noise_e, np.nan)
-    return Looks(radar.name, radar.side, target, t, visible, snr, pd, detected, rng_m, az_m, el_m, la, lo, alt)
+    return Looks(radar.name, radar.side, target, t, visible, snr, pd, detected, rng_m, az_m, el_m, la, lo, alt,
+                 f_db, pattern_db)
 
 
 def to_measurements(looks: Looks, radar: GroundRadar):

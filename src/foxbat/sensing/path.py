@@ -1,0 +1,172 @@
+"""What the path between a ground radar and a target does to the target's signal.
+
+One function serves every place a ground radar's SNR is computed (a run's scans, the
+planner's costs, the Monte Carlo, the detectable-height coverage): per radar–target
+look it returns
+
+- ``f_db``: the one-way pattern propagation factor 20·log10 F (:mod:`foxbat.propagation`).
+  The surface that reflects is the one under the reflection point, taken from the DEM:
+  sea where the DEM says 0 m MSL or below (or has no data), else the scenario's land
+  type; heights are measured above that surface. Where the terrain blocks the direct
+  ray (the target lies below the radar's lowest visible height there), the terrain's
+  knife-edge diffraction loss along the path profile (Deygout) caps F: F is the lower
+  of the smooth-sphere value and −loss.
+- ``pattern_db``: the one-way antenna elevation pattern at the target's elevation,
+  relative to the beam peak (:meth:`foxbat.radar.catalogue.RadarType.elevation_pattern_db`).
+
+The monostatic SNR then changes by 2·pattern_db + 2·f_db (two-way pattern, F⁴ in
+power): :func:`signal_snr_db`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from foxbat.geo import DEFAULT_K, wgs84_geod
+from foxbat.propagation import deygout_loss_db, propagation_factor_db
+from foxbat.sensing.geometry import look_angles
+
+PROFILE_SAMPLES = 64
+"""Terrain samples along an obstructed path for the diffraction loss."""
+MIN_HEIGHT_M = 1.0
+"""Heights above the reflecting surface are floored here (a target at the surface)."""
+
+
+@dataclass(frozen=True)
+class PathEnvironment:
+    """The surface and refraction a path sees: the scenario's ``environment``."""
+
+    sea_state: float = 3.0
+    land_type: str = "medium"
+    k: float = DEFAULT_K
+    sea_clutter: str = "sea_state_3"
+    land_clutter: str = "wooded_hills"
+
+    @classmethod
+    def from_spec(cls, env) -> "PathEnvironment":
+        """From a scenario's :class:`foxbat.scenario.run.EnvironmentSpec`."""
+        return cls(float(env.sea_state.value), env.land_type.value, float(env.k.value), env.sea_clutter,
+                   env.land_clutter.value)
+
+
+def polarization(rt) -> str:
+    """The radar type's polarisation ('h' or 'v'). The catalogue has no such field yet:
+    horizontal, the polarisation of every F plot in this project's references, unless a
+    type gains a ``polarization`` figure."""
+    p = getattr(rt, "polarization", None)
+    p = getattr(p, "value", p)
+    return str(p).lower()[:1] if p else "h"
+
+
+def reflection_surface(dem, lat0, lon0, antenna_msl_m: float, az_deg, ground_range_m, alt_msl_m):
+    """The reflection point's terrain height (m MSL, sea 0) and whether it is sea.
+
+    The point lies at d₁ = d·h₁/(h₁ + h₂) along the path (the flat-Earth split, refined
+    once with the heights above the terrain found there)."""
+    geod = wgs84_geod()
+    d = np.asarray(ground_range_m, float)
+    alt = np.asarray(alt_msl_m, float)
+    z = np.zeros(d.shape)
+    n = d.size
+    for _ in range(2):
+        h1 = np.maximum(antenna_msl_m - z, MIN_HEIGHT_M)
+        h2 = np.maximum(alt - z, MIN_HEIGHT_M)
+        d1 = d * h1 / (h1 + h2)
+        lon_r, lat_r, _ = geod.fwd(np.full(n, lon0), np.full(n, lat0), az_deg, d1)
+        z_raw = np.asarray(dem.elevation_m(np.atleast_1d(lat_r), np.atleast_1d(lon_r)), float)
+        z = np.maximum(np.nan_to_num(z_raw, nan=0.0), 0.0)
+    return z, z <= 0.0
+
+
+def terrain_loss_db(dem, lat0: float, lon0: float, antenna_msl_m: float, lat, lon, alt_msl_m,
+                    frequency_hz: float, k: float) -> np.ndarray:
+    """Deygout diffraction loss (dB, >= 0) of the terrain between a radar and targets,
+    along profiles of :data:`PROFILE_SAMPLES` samples (sea and missing data at 0 m MSL)."""
+    from foxbat.propagation import terrain_profile
+
+    lat = np.atleast_1d(np.asarray(lat, float))
+    dist, z = terrain_profile(dem, lat0, lon0, lat, np.atleast_1d(np.asarray(lon, float)), PROFILE_SAMPLES)
+    z = np.maximum(np.nan_to_num(z, nan=0.0), 0.0)
+    return np.asarray(deygout_loss_db(dist, z, np.full(lat.size, antenna_msl_m),
+                                      np.atleast_1d(np.asarray(alt_msl_m, float)), frequency_hz, k), float)
+
+
+def factors_db(rt, ground_range_m, radar_height_m, target_height_m, elevation_rad, sea, env: PathEnvironment):
+    """Smooth-sphere propagation factor and elevation pattern, one-way, dB, for known
+    geometry: heights above the reflecting surface (floored at :data:`MIN_HEIGHT_M`),
+    ``sea`` True where the reflection point is on the sea (else ``env.land_type``)."""
+    d = np.asarray(ground_range_m, float).ravel()
+    h1 = np.maximum(np.broadcast_to(np.asarray(radar_height_m, float), d.shape), MIN_HEIGHT_M)
+    h2 = np.maximum(np.asarray(target_height_m, float).ravel(), MIN_HEIGHT_M)
+    sea = np.broadcast_to(np.asarray(sea, bool), d.shape)
+    f_db = np.zeros(d.size)
+    freq = rt.frequency_hz.value
+    pol = polarization(rt)
+    # the sea's roughness from its sea state; land as a smooth reflector (its roughness unknown)
+    for surface, m, state in (("sea", sea, env.sea_state), (env.land_type, ~sea, 0.0)):
+        if m.any():
+            f, _region = propagation_factor_db(d[m], h1[m], h2[m], freq, surface=surface,
+                                               sea_state=state, polarization=pol, k=env.k)
+            f_db[m] = f
+    pattern = np.asarray(rt.elevation_pattern_db(np.asarray(elevation_rad, float).ravel()), float) * np.ones(d.size)
+    return f_db, pattern
+
+
+def path_factors_db(rt, lat0: float, lon0: float, antenna_msl_m: float, lat, lon, alt_msl_m, *, dem,
+                    env: PathEnvironment, obstructed=None):
+    """One-way propagation factor and elevation pattern of a ground radar's looks, dB.
+
+    Parameters
+    ----------
+    rt : the radar's :class:`foxbat.radar.catalogue.RadarType`
+    lat0, lon0, antenna_msl_m : the antenna (deg, deg, m MSL)
+    lat, lon, alt_msl_m : the targets (arrays of equal shape)
+    dem : the terrain (:class:`foxbat.terrain.dem.Dem`)
+    env : sea state, land type, k
+    obstructed : True where the terrain blocks the direct ray (default none): those
+        paths get the Deygout diffraction loss along their profile
+
+    Returns
+    -------
+    (f_db, pattern_db, sea): arrays of the targets' shape; ``sea`` True where the
+    reflection point is on the sea.
+    """
+    lat, lon, alt = np.broadcast_arrays(*(np.asarray(a, float) for a in (lat, lon, alt_msl_m)))
+    shape = lat.shape
+    lat, lon, alt = lat.ravel(), lon.ravel(), alt.ravel()
+    f_db = np.zeros(lat.size)
+    pattern = np.zeros(lat.size)
+    sea = np.ones(lat.size, bool)
+    if lat.size == 0:
+        return f_db.reshape(shape), pattern.reshape(shape), sea.reshape(shape)
+    ground, az, _slant, elev_deg = look_angles(lat0, lon0, antenna_msl_m, lat, lon, alt, env.k)
+    z_r, sea = reflection_surface(dem, lat0, lon0, antenna_msl_m, az, ground, alt)
+    f_db, pattern = factors_db(rt, ground, antenna_msl_m - z_r, alt - z_r, np.radians(elev_deg), sea, env)
+    freq = rt.frequency_hz.value
+    if obstructed is not None:
+        ob = np.asarray(obstructed, bool).ravel() & (ground > 0)
+        if ob.any():
+            loss = terrain_loss_db(dem, lat0, lon0, antenna_msl_m, lat[ob], lon[ob], alt[ob], freq, env.k)
+            f_db[ob] = np.minimum(f_db[ob], -loss)
+    return f_db.reshape(shape), pattern.reshape(shape), sea.reshape(shape)
+
+
+def signal_snr_db(rt, slant_m, rcs_m2, f_db, pattern_db, *, radar_height_m, target_height_m, surface):
+    """The target's SINR after the path, dB: the free-space SNR with the surface clutter
+    in its range cell counted after the radar's Doppler processing
+    (:meth:`RadarType.effective_snr_db`), plus 2·pattern_db + 2·f_db.
+
+    The clutter power stays what the clutter model gives (the pattern and F scale the
+    target's echo, not the clutter's): the interference term depends only on the
+    clutter-to-noise ratio, so the path terms add to the SINR in dB."""
+    base = rt.effective_snr_db(slant_m, rcs_m2, radar_height_m=radar_height_m, target_height_m=target_height_m,
+                               surface=surface)
+    return np.asarray(base, float) + 2.0 * np.asarray(pattern_db, float) + 2.0 * np.asarray(f_db, float)
+
+
+def hard_window(rt) -> bool:
+    """True where the catalogue keeps the type's hard elevation window (no detection
+    outside elevation_min_deg..elevation_max_deg): :attr:`RadarType.elevation_limits_hard`."""
+    return bool(rt.elevation_limits_hard)
