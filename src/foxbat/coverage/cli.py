@@ -34,6 +34,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--geojson", metavar="OUT.geojson", help="covered areas at --alts as GeoJSON polygons")
     p.add_argument("--alts", default="30,100,1000", help="altitudes for --geojson, m (default 30,100,1000)")
     p.add_argument("--alt-ref", choices=("agl", "msl"), default="agl", help="altitudes above ground or sea level")
+    g = p.add_argument_group("detectable height (an extra band detectable_agl_m)")
+    g.add_argument("--rcs", type=float, metavar="M2", help="target RCS (m2): also compute the lowest height above "
+                   "ground at which the target is detected, with the radar equation, pattern and propagation")
+    g.add_argument("--type", metavar="TYPE", help="radar catalogue type for --rcs (a --sites file's own "
+                   "types win where a site gives one)")
+    g.add_argument("--pd", type=float, default=0.5, help="probability of detection on one look (default 0.5)")
+    g.add_argument("--swerling", type=int, default=1, help="target fluctuation: 0, 1 or 3 (default 1)")
+    g.add_argument("--sea-state", type=float, metavar="S", help="Douglas sea state 0-6 (default: the --sites "
+                   "scenario's environment, else 3)")
+    g.add_argument("--land-type", metavar="NAME", help="ground class for reflections: wet, medium, dry, fresh "
+                   "(default: the --sites scenario's environment, else medium)")
+    g.add_argument("--ceiling-m", type=float, default=20000.0, metavar="M",
+                   help="highest height above ground searched (m, default 20000)")
 
 
 def _parse_alts(text: str) -> list[float]:
@@ -67,6 +80,7 @@ def _check_args(a: argparse.Namespace) -> None:
     if a.site and a.antenna_agl is None and a.antenna_msl is None:
         raise ParameterError("--site needs the antenna height: --antenna-agl M or --antenna-msl M",
                              where="--antenna-agl")
+    _check_detect_args(a)
     out = Path(a.out)
     if a.out.strip() and out.suffix.lower() not in (".tif", ".tiff"):
         raise ParameterError(f"{a.out!r} must end in .tif", where="--out")
@@ -104,6 +118,38 @@ def _remove_stale_ceiling(path: Path) -> bool:
     return ours
 
 
+def _check_detect_args(a: argparse.Namespace) -> None:
+    detect = {"--type": a.type, "--sea-state": a.sea_state, "--land-type": a.land_type}
+    if a.rcs is None:
+        given = [k for k, v in detect.items() if v is not None]
+        if given:
+            raise ParameterError("only with --rcs (the detectable height)", where=given[0])
+        return
+    if not (math.isfinite(a.rcs) and a.rcs > 0):
+        raise ParameterError(f"must be an RCS in m2 > 0, got {a.rcs:g}", where="--rcs")
+    if not (math.isfinite(a.pd) and 0 < a.pd < 1):
+        raise ParameterError(f"must be a probability strictly between 0 and 1, got {a.pd:g}", where="--pd")
+    if a.swerling not in (0, 1, 3):
+        raise ParameterError(f"must be 0, 1 or 3, got {a.swerling}", where="--swerling")
+    if a.sea_state is not None and not (math.isfinite(a.sea_state) and 0 <= a.sea_state <= 6):
+        raise ParameterError(f"must be a sea state within 0..6, got {a.sea_state:g}", where="--sea-state")
+    if a.land_type is not None:
+        from foxbat.scenario.run import land_types
+
+        if a.land_type not in land_types():
+            raise ParameterError(f"unknown land type {a.land_type!r}; allowed: {', '.join(land_types())}",
+                                 where="--land-type")
+    if not (math.isfinite(a.ceiling_m) and a.ceiling_m > 0):
+        raise ParameterError(f"must be a height in m > 0, got {a.ceiling_m:g}", where="--ceiling-m")
+    if a.type is not None:
+        from foxbat.radar.catalogue import get_radar_type
+
+        rt = get_radar_type(a.type, where="--type", field=None)
+        if rt.platform != "ground":
+            raise ParameterError(f"{rt.name} is an airborne radar; coverage needs a ground radar type",
+                                 where="--type")
+
+
 def parse_site_arg(text: str, index: int) -> tuple[float, float, str]:
     """``LAT,LON`` or ``LAT,LON,NAME`` from the command line (decimal degrees)."""
     parts = [p.strip() for p in text.split(",")]
@@ -122,6 +168,7 @@ def parse_site_arg(text: str, index: int) -> tuple[float, float, str]:
 
 
 def _sites(a: argparse.Namespace):
+    """The sites, and each one's radar type (None where it gives none)."""
     from foxbat.coverage.site import DEFAULT_MAX_RANGE_M, RadarSite
 
     rng_m = a.max_range_km * 1000.0 if a.max_range_km is not None else None
@@ -132,14 +179,63 @@ def _sites(a: argparse.Namespace):
             sites.append(RadarSite(lat, lon, antenna_agl_m=a.antenna_agl, antenna_msl_m=a.antenna_msl,
                                    max_range_m=rng_m or DEFAULT_MAX_RANGE_M, min_elev_deg=a.min_elev_deg,
                                    max_elev_deg=a.max_elev_deg, name=name))
-        return sites
-    from foxbat.scenario.radars import sites_with_types
+        return sites, [None] * len(sites)
+    from foxbat.scenario.radars import sites_and_types
 
     defaults = {"antenna_agl_m": a.antenna_agl, "antenna_msl_m": a.antenna_msl,
                 "min_elev_deg": a.min_elev_deg, "max_elev_deg": a.max_elev_deg,
                 "max_range_km": a.max_range_km}
     # a row with a radar type gets the type's limits, as foxbat run applies them
-    return sites_with_types(a.sites or DEFAULT_NETWORK, defaults)
+    return sites_and_types(a.sites or DEFAULT_NETWORK, defaults)
+
+
+def _detect_setup(a: argparse.Namespace, sites, site_types):
+    """Each site's radar type and the path environment for --rcs."""
+    from foxbat.radar.catalogue import get_radar_type
+    from foxbat.sensing.path import PathEnvironment
+
+    default = get_radar_type(a.type, where="--type", field=None) if a.type is not None else None
+    types = []
+    for site, rt in zip(sites, site_types):
+        rt = rt or default
+        if rt is None:
+            raise ParameterError(f"site {site.name} has no radar type; give --type TYPE", where="--type")
+        types.append(rt)
+    env = _scenario_environment(a.sites or (None if a.site else DEFAULT_NETWORK))
+    env = PathEnvironment(
+        sea_state=env.sea_state if a.sea_state is None else a.sea_state,
+        land_type=env.land_type if a.land_type is None else a.land_type, k=a.k,
+        sea_clutter=f"sea_state_{int(round(env.sea_state if a.sea_state is None else a.sea_state))}",
+        land_clutter=env.land_clutter)
+    return types, env
+
+
+def _scenario_environment(sites_file: str | None):
+    """The ``environment`` of a YAML sites file that is a scenario (defaults otherwise)."""
+    from foxbat.scenario.run import EnvironmentSpec
+    from foxbat.sensing.path import PathEnvironment
+
+    spec = EnvironmentSpec()
+    if sites_file is not None and not sites_file.lower().endswith(".csv"):
+        from pydantic import ValidationError
+
+        from foxbat.scenario.radars import BUILTIN_PREFIX, builtin_scenario_names, builtin_scenario_path
+        from foxbat.yamlio import read_yaml
+
+        name = sites_file.removeprefix(BUILTIN_PREFIX)
+        path = Path(sites_file)
+        if sites_file.startswith(BUILTIN_PREFIX) or (not path.exists() and name in builtin_scenario_names()):
+            path = builtin_scenario_path(name)
+        data, _ = read_yaml(path, str(path))
+        if isinstance(data, dict) and data.get("environment") is not None:
+            try:
+                spec = EnvironmentSpec.model_validate(data["environment"])
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                loc = ".".join(str(x) for x in err["loc"])
+                raise ParameterError(err["msg"].removeprefix("Value error, "), where=str(path),
+                                     field=f"environment.{loc}") from None
+    return PathEnvironment.from_spec(spec)
 
 
 # a network whose radars reach more cells than this shows a progress bar
@@ -179,12 +275,30 @@ def _read_dem_in_background(path, band):
     return result
 
 
+def _detectable(a, dem, cov, types, env):
+    """The network's detectable height (minimum over radars) and the raster's tags."""
+    import numpy as np
+
+    from foxbat.coverage.detectable import detectable_agl_m
+
+    best = np.full(dem.shape, np.nan, np.float32)
+    for site, rt, own in zip(cov.sites, types, cov.site_lowest_agl_m):
+        det = detectable_agl_m(dem, site, rt, own, rcs_m2=a.rcs, pd=a.pd, swerling=a.swerling, env=env,
+                               ceiling_agl_m=a.ceiling_m)
+        np.fmin(best, det, out=best)
+    tags = {"DETECTABLE": f"rcs_m2={a.rcs:g};pd={a.pd:g};swerling={a.swerling};sea_state={env.sea_state:g};"
+                          f"land_type={env.land_type};ceiling_agl_m={a.ceiling_m:g}",
+            "DETECTABLE_TYPES": ";".join(rt.name for rt in types)}
+    return best, tags
+
+
 def run(a: argparse.Namespace) -> int:
     from foxbat.coverage import los
 
     _check_args(a)
     alts = _parse_alts(a.alts) if a.geojson else []
-    sites = _sites(a)
+    sites, site_types = _sites(a)
+    detect = _detect_setup(a, sites, site_types) if a.rcs is not None else None
     dem_result = _read_dem_in_background(a.dem, a.band)
     # while the DEM is read (GDAL lets go of the GIL): pyproj for the sites' positions,
     # and the numba kernel where the C port was not built
@@ -206,12 +320,15 @@ def run(a: argparse.Namespace) -> int:
 
         with Progress(transient=True) as bar:
             task = bar.add_task(f"coverage of {len(sites)} radars", total=len(sites))
-            cov = compute_coverage(dem, sites, a.k, fill=NODATA,
+            cov = compute_coverage(dem, sites, a.k, fill=NODATA, keep_sites=detect is not None,
                                    on_site_done=lambda i, s: bar.advance(task))
     else:
-        cov = compute_coverage(dem, sites, a.k, fill=NODATA)
+        cov = compute_coverage(dem, sites, a.k, fill=NODATA, keep_sites=detect is not None)
+    detectable, tags = None, None
+    if detect is not None:
+        detectable, tags = _detectable(a, dem, cov, *detect)
     # a failure below leaves earlier outputs complete; each file is atomic
-    write_coverage_tif(out, cov)
+    write_coverage_tif(out, cov, detectable, tags)
     written = [str(out)]
     if cov.ceiling_agl_m is not None:
         ceil_path = _ceiling_path(a)

@@ -44,6 +44,7 @@ class Coverage:
     ceiling_agl_m: np.ndarray | None = None
     antenna_msl_m: list[float] = field(default_factory=list)
     fill: float = float("nan")
+    site_lowest_agl_m: list[np.ndarray] | None = None  # each site's own raster (NaN beyond range), if kept
 
     def valid(self) -> np.ndarray:
         """True where some radar reaches the cell."""
@@ -219,6 +220,7 @@ def compute_coverage(
     fill: float = float("nan"),
     sea_floor: bool = True,
     on_site_done: Callable[[int, RadarSite], None] | None = None,
+    keep_sites: bool = False,
 ) -> Coverage:
     """Lowest visible target height above ground for one radar or a network.
 
@@ -226,7 +228,9 @@ def compute_coverage(
     radars, and (for several radars) which radar gives it.
     ``fill`` marks cells no radar reaches. With ``sea_floor`` terrain below 0 m MSL
     (bathymetry) counts as the sea surface. ``on_site_done(i, site)`` is called after
-    each radar (for progress bars).
+    each radar (for progress bars). ``keep_sites`` also keeps each radar's own raster
+    (``Coverage.site_lowest_agl_m``, NaN beyond range), for per-radar work such as the
+    detectable height, without a second pass.
     """
     from foxbat.terrain.dem import as_dem
 
@@ -245,6 +249,7 @@ def compute_coverage(
     idx = los.full(dem.shape, -1, np.int16) if multi else np.zeros((1, 1), np.int16)
     ceiling = np.full(dem.shape, np.nan, np.float32) if want_ceiling else None
     ground = None
+    kept = [] if keep_sites else None
     for i, (site, h0) in enumerate(zip(sites, h0s)):
         if dem.is_geographic:
             lo, ceil = _single_geographic(dem, site, k, h0, floor_m, site.max_elev_deg is not None)
@@ -252,8 +257,20 @@ def compute_coverage(
             out[better] = lo[better]
             if multi:
                 idx[better] = i
+            if kept is not None:
+                kept.append(lo)
         else:
-            r0, c0, cw, ch = _single_projected(dem, site, k, h0, out, idx, i, floor_m)
+            if kept is not None:
+                own = los.full(dem.shape, np.inf, np.float32)
+                r0, c0, cw, ch = _single_projected(dem, site, k, h0, own, np.zeros((1, 1), np.int16), 0, floor_m)
+                better = own < out
+                out[better] = own[better]
+                if multi:
+                    idx[better] = i
+                own[np.isinf(own)] = np.nan
+                kept.append(own)
+            else:
+                r0, c0, cw, ch = _single_projected(dem, site, k, h0, out, idx, i, floor_m)
             ceil = None
             if site.max_elev_deg is not None:
                 if ground is None:
@@ -267,7 +284,7 @@ def compute_coverage(
     if ceiling is not None:
         # the ceiling only matters where some radar sees the cell at all
         ceiling[~np.isfinite(out) if math.isnan(fill) else out == fill] = np.nan
-    return Coverage(dem, sites, k, out, idx if multi else None, ceiling, h0s, fill)
+    return Coverage(dem, sites, k, out, idx if multi else None, ceiling, h0s, fill, kept)
 
 
 def lowest_visible_height(dem: "Dem | str | object", site: RadarSite, k: float = DEFAULT_K) -> np.ndarray:

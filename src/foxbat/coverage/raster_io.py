@@ -55,17 +55,24 @@ def write_float_raster(path: str | os.PathLike, cov: Coverage, bands: list[tuple
     return path
 
 
-def write_coverage_tif(path: str | os.PathLike, cov: Coverage) -> Path:
+def write_coverage_tif(path: str | os.PathLike, cov: Coverage, detectable_agl_m: np.ndarray | None = None,
+                       detectable_tags: dict[str, str] | None = None) -> Path:
     """Band 1: lowest visible height above ground (m). For a network, band 2: the
-    0-based index of the radar giving it (names in the RADARS tag)."""
+    0-based index of the radar giving it (names in the RADARS tag). With
+    ``detectable_agl_m``, a last band ``detectable_agl_m``: the lowest height above
+    ground (m) at which the target is detected (see foxbat.coverage.detectable), its
+    target and Pd in the tags."""
     bands = [(cov.lowest_agl_m, "lowest_visible_height_agl_m")]
     if cov.radar_index is not None:
         bands.append((cov.radar_index, "radar_index"))
+    if detectable_agl_m is not None:
+        bands.append((detectable_agl_m, "detectable_agl_m"))
     tags = {
         "UNITS": "metres above ground",
         "K_FACTOR": f"{cov.k:.6g}",
         "RADARS": ";".join(s.name for s in cov.sites),
         "SOFTWARE": "foxbat coverage",
+        **(detectable_tags or {}),
     }
     return write_float_raster(path, cov, bands, tags)
 

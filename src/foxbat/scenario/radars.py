@@ -211,11 +211,16 @@ def sites_with_types(path_or_name: str, defaults: dict | None = None) -> list[Ra
     """The sites of a sites or scenario file, each with its radar type's limits
     (:func:`coverage_site`); rows without a type keep their own. Unknown types and
     airborne types are ScenarioErrors naming the file, the line and the field."""
+    return sites_and_types(path_or_name, defaults)[0]
+
+
+def sites_and_types(path_or_name: str, defaults: dict | None = None):
+    """:func:`sites_with_types` and each site's radar type (None where the row gives none)."""
     from foxbat.radar.catalogue import get_radar_type
     from foxbat.scenario.yaml_lines import line_of
 
     specs, where, body, catalogues = _read_sites(path_or_name, defaults)
-    sites = []
+    sites, types = [], []
     for i, spec in enumerate(specs):
         rt = None
         if spec.type:
@@ -227,4 +232,5 @@ def sites_with_types(path_or_name: str, defaults: dict | None = None) -> list[Ra
                 raise ScenarioError(f"{rt.name} is an airborne radar; a site needs a ground radar type",
                                     where=at, field=field)
         sites.append(coverage_site(spec, rt))
-    return sites
+        types.append(rt)
+    return sites, types
