@@ -87,7 +87,8 @@ def build_ground_radars(sc: RunScenario, dem: Dem) -> list[GroundRadar]:
             raise ParameterError(f"{rt.name} is an airborne radar; a site needs a ground radar type",
                                  where=sc.where, field=f"radars ({spec.name}).type")
         # the limits foxbat coverage --sites applies too; the upper elevation limit is
-        # applied look by look (RadarType.covers), so the raster needs no ceiling
+        # applied look by look (RadarType.covers where the type keeps hard limits, else
+        # its elevation pattern: foxbat.sensing.path), so the raster needs no ceiling
         site = replace(coverage_site(spec, rt), max_elev_deg=None)
         max_range = site.max_range_m
         try:
