@@ -82,11 +82,12 @@ def _interference_db(d, h1, h2, lam, a, eta, pol_v, sigma_h, miller_brown, g_ref
 
 
 @njit(cache=True)
-def _ray_valid(d, h1, h2, lam, a, residual_ratio):
-    """Whether the two-ray formula holds at range d: the specular point is seen, and the
+def _ray_margin(d, h1, h2, lam, a, residual_ratio):
+    """≥ 0 where the two-ray formula holds at range d: the specular point is seen, and the
     path difference is at least λ/4 (Blake) or the divergence factor's imperfect
     cancellation, 1 − D, is small against the phase term D·2πδ/λ (so that over a flat
-    earth, D = 1, the ray formula holds at every range).
+    earth, D = 1, the ray formula holds at every range). Continuous in d where it
+    changes sign, for the root finder.
 
     The test uses the parabolic-earth forms (δ = 2·h1'·h2'/d, ψ = h1'/d1, effective
     heights h' = h − d²/(2a)), a quarter of the cost of the exact geometry; it only
@@ -96,13 +97,33 @@ def _ray_valid(d, h1, h2, lam, a, residual_ratio):
     he1 = h1 - d1 * d1 / (2.0 * a)
     he2 = h2 - d2 * d2 / (2.0 * a)
     if he1 <= 0.0 or he2 <= 0.0 or d1 <= 0.0:
-        return False
+        return -1.0
     delta = 2.0 * he1 * he2 / d
-    if delta >= 0.25 * lam:
-        return True
+    m_quarter = delta / (0.25 * lam) - 1.0
     psi = he1 / d1
     div = 1.0 / math.sqrt(1.0 + 2.0 * d1 * d2 / (a * d * psi))
-    return (1.0 - div) <= residual_ratio * div * 2.0 * math.pi * delta / lam
+    m_div = residual_ratio * div * 2.0 * math.pi * delta / lam - (1.0 - div)
+    return max(m_quarter, m_div)
+
+
+@njit(cache=True)
+def _interference_limit_m(d, h1, h2, lam, a, residual_ratio):
+    """The range d_i ≤ d where the two-ray test first fails (it holds at d_i, fails
+    beyond), by bisection to max(1 m, 1e-4·d); 1 m when it fails everywhere (both ends
+    within λ/8 of the surface). (Regula falsi was tried: slower, the margin being a max
+    of two terms.)"""
+    lo = 1.0
+    if _ray_margin(lo, h1, h2, lam, a, residual_ratio) < 0.0:
+        return lo
+    hi = d
+    tol = max(1.0, 1e-4 * d)  # F moves by about 0.01 dB over this
+    while hi - lo > tol:
+        mid = 0.5 * (lo + hi)
+        if _ray_margin(mid, h1, h2, lam, a, residual_ratio) >= 0.0:
+            lo = mid
+        else:
+            hi = mid
+    return lo
 
 
 @njit(cache=True)
@@ -118,26 +139,13 @@ def _factor_kernel(d_m, h1_m, h2_m, g_refl_m, frequency_hz, a, eta, pol_v, sigma
             out_db[i] = max(floor_db, _dif.smooth_sphere_db(d, h1, h2, frequency_hz, a, beta, k_adm))
             out_region[i] = 2
             continue
-        if _ray_valid(d, h1, h2, lam, a, residual_ratio):
+        if _ray_margin(d, h1, h2, lam, a, residual_ratio) >= 0.0:
             out_db[i] = max(floor_db, _interference_db(d, h1, h2, lam, a, eta, pol_v, sigma_h, miller_brown,
                                                             g_refl_m[i]))
             out_region[i] = 0
             continue
-        # intermediate: the range d_i < d where the ray formula stops holding (the test
-        # fails once, as range grows), by bisection
-        lo = 1.0
-        hi = d
-        if not _ray_valid(lo, h1, h2, lam, a, residual_ratio):
-            hi = lo  # both ends within λ/8 of the surface: no interference region at all
-        else:
-            tol = max(1.0, 1e-4 * d)  # F moves by about 0.01 dB over this
-            while hi - lo > tol:
-                mid = 0.5 * (lo + hi)
-                if _ray_valid(mid, h1, h2, lam, a, residual_ratio):
-                    lo = mid
-                else:
-                    hi = mid
-        di = lo
+        # intermediate: from the range d_i < d where the ray formula stops holding
+        di = _interference_limit_m(d, h1, h2, lam, a, residual_ratio)
         fi = max(floor_db, _interference_db(di, h1, h2, lam, a, eta, pol_v, sigma_h, miller_brown,
                                                   g_refl_m[i]))
         fh = max(floor_db, _dif.smooth_sphere_db(dh, h1, h2, frequency_hz, a, beta, k_adm))
