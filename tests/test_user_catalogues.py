@@ -187,6 +187,23 @@ def test_plan_writes_a_route_that_runs_from_its_own_folder(tmp_path, monkeypatch
     assert sc2.flight.catalogues == [str((scen.parent / "types").resolve())]
 
 
+def test_plan_from_another_folder_prints_a_hint_that_runs(tmp_path, monkeypatch, capsys):
+    """foxbat plan on a scenario with user types and DEM, from a folder beside it: the route
+    keeps every file it names, and its printed 'fly it' command works as printed."""
+    scen = make_case(tmp_path)
+    work = tmp_path / "work"
+    (work / "routes").mkdir(parents=True)
+    monkeypatch.chdir(work)
+    assert main(["plan", os.path.relpath(scen, work), "--to", "41.6,141.6", "--out", "routes/r.yaml"]) == 0
+    capsys.readouterr()
+    text = (work / "routes" / "r.yaml").read_text()
+    assert "the least visible route for Example Trainer" in text
+    hint = re.search(r"^# fly it: foxbat (.*)$", text, re.M).group(1).split()
+    assert hint == ["run", "routes/r.yaml"]
+    assert main([*hint, "--out", "out", "--no-reports"]) == 0
+    assert "Sabre 1 (Example Trainer)" in capsys.readouterr().out
+
+
 def _base_python() -> str:
     return getattr(sys, "_base_executable", sys.executable)
 

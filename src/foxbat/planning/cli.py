@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
                        reserve_kg=args.reserve_kg, layers_m=layers, sides=sides, mach=args.mach,
                        max_turn_deg=args.max_turn_deg, stride=args.stride, margin_km=args.margin_km)
     plan = sp.plan
-    header = (f"written by foxbat plan from {sc.where}: the least visible route for {sp.aircraft_type}\n"
+    header = (f"written by foxbat plan from {sc.where}: the least visible route for {sp.aircraft.name}\n"
               f"from {sp.start.label} to {sp.goal.label}; fuel {sp.fuel_kg:,.0f} kg, reserve {sp.reserve_kg:,.0f} kg; "
               f"grid {plan.grid_shape[0]} x {plan.grid_shape[1]} cells x {len(plan.layers_m)} layers; "
               f"lambda {plan.lam:.3g} per kg\nfly it: foxbat run {out}")
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         with folder.writing():
             write_csv(rows, d / "compare.csv")
             render_map(evals, prepared, d / "compare.png",
-                       title=f"{sc.name}: direct, historical and planned routes ({sp.aircraft_type})")
+                       title=f"{sc.name}: direct, historical and planned routes ({sp.aircraft.name})")
         for r in rows:
             sides_txt = "; ".join(
                 f"{s.name}: Pd {r[f'{s.name}_cum_pd_model']:.3f}, tracked {r[f'{s.name}_time_tracked_min']:.1f} min"
