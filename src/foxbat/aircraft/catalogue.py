@@ -105,6 +105,9 @@ class AircraftSpec(BaseModel):
     glide_ratio: Figure
     glide_eas_kmh: Figure
     rcs_m2: OptionalFigure | None = None
+    min_climb_out_agl_m: Figure | None = Field(
+        default=None, description="lowest climb-out height a take-off leg may set, m above ground "
+                                  "(default 15.24 m = 50 ft, the take-off screen height)")
 
     @model_validator(mode="after")
     def _check_consistency(self):

@@ -66,6 +66,10 @@ def _tsfc_si(kg_per_kgf_h: float) -> float:
     return kg_per_kgf_h / KGF_N / 3600.0
 
 
+#: Lowest take-off climb-out height where a type gives none: 50 ft, the screen height at the
+#: end of the take-off distance (the aircraft is airborne and climbing there).
+DEFAULT_MIN_CLIMB_OUT_AGL_M = 15.24
+
 @dataclass(frozen=True)
 class Aircraft:
     """An aircraft type ready to fly: SI scalars and tables (see the index constants)."""
@@ -93,6 +97,14 @@ class Aircraft:
     @property
     def max_load_factor(self) -> float:
         return float(self.scalars[N_MAX])
+
+    @property
+    def min_climb_out_agl_m(self) -> float:
+        """Lowest climb-out height a take-off may ask for, m above ground: the type's
+        ``min_climb_out_agl_m``, else 15 m (50 ft, the screen height that ends the take-off
+        distance)."""
+        fig = getattr(self.spec, "min_climb_out_agl_m", None)
+        return float(fig.value) if fig is not None else DEFAULT_MIN_CLIMB_OUT_AGL_M
 
     @property
     def has_afterburner(self) -> bool:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from foxbat.errors import ParameterError, ScenarioError
+from foxbat.errors import FoxbatError, ParameterError, ScenarioError
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -21,6 +21,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dem", help="elevation GeoTIFF; wins over the scenario's 'dem' (default: the built-in DEM)")
     p.add_argument("--step", type=float, metavar="S", help="integration step in seconds (default: the scenario's, 1 s)")
     p.add_argument("--no-plot", action="store_true", help="skip profile.png")
+
+
+def _placed(exc, shown: str, scenario: str):
+    """A route error about the scenario file, naming the line of its field."""
+    from foxbat.scenario.flight import BUILTIN_PREFIX, builtin_flight_path
+    from foxbat.scenario.run import _with_line
+
+    if exc.where != shown or not exc.field:
+        return exc
+    text = str(scenario)
+    p = builtin_flight_path(text[len(BUILTIN_PREFIX):]) if text.startswith(BUILTIN_PREFIX) else Path(text)
+    try:
+        return _with_line(exc, p.read_text(encoding="utf-8"))
+    except OSError:
+        return exc
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,7 +64,10 @@ def run(args: argparse.Namespace) -> int:
         sc.route.step_s = args.step
     # --dem (relative to the current folder) wins; else the scenario's dem: (relative to the scenario)
     dem = open_dem(args.dem) if args.dem is not None else open_dem(sc.dem, where=shown, field="dem")
-    traj = fly(sc, dem=dem, where=shown)
+    try:
+        traj = fly(sc, dem=dem, where=shown)
+    except FoxbatError as exc:
+        raise _placed(exc, shown, args.scenario) from None
     with folder.writing():  # an old profile.png goes with the rest of the previous run
         write_outputs(traj, out, shown, plot=not args.no_plot)
 

@@ -38,6 +38,8 @@ ONE_MINUS_F = 1.0 - 1.0 / 298.257223563
 DEG = math.pi / 180.0
 TWO_PI = 2.0 * math.pi
 CLIMB_OUT_AGL_M = 150.0  # take-off leg: straight ahead until this high above ground and runway
+# (a take-off's climb_out_agl_m, in the leg's ALT_TGT, replaces it: captured and held, the
+# leg ends within 5 m of it)
 TAU_ALT_S = 3.0  # altitude capture time constant
 FINAL_LOOKAHEAD_M = 2500.0  # centreline tracking on final
 
@@ -428,7 +430,12 @@ def simulate(legs, sc, mm_alt, mm, cl_alt, cl_dry, cl_max, ff_alt, ff_mach, ff_g
             desc_lim = min(desc_lim, v * math.sin(leg[DIVE_ANGLE]))
         a_v = G0_MPS2 * min(nl - 1.0, 1.0)
         tgt = alt
-        if lm == LM_TAKEOFF:
+        if lm == LM_TAKEOFF and leg[ALT_TGT] == leg[ALT_TGT]:
+            # a set climb-out height (take-off climb_out_agl_m): capture it and level there, so
+            # the next leg starts low instead of after a full-rate climb's overshoot
+            tgt = max(ground, leg[RWY_ELEV]) + leg[ALT_TGT]
+            vz_cmd = min(max(_capture_rate(tgt - alt, climb_lim, desc_lim, 0.7 * a_v), -desc_lim), climb_lim)
+        elif lm == LM_TAKEOFF:
             tgt = max(ground, leg[RWY_ELEV]) + CLIMB_OUT_AGL_M + 1000.0
             vz_cmd = climb_lim
         elif lm == LM_LAND and land_sub == 1:
@@ -506,7 +513,8 @@ def simulate(legs, sc, mm_alt, mm, cl_alt, cl_dry, cl_max, ff_alt, ff_mach, ff_g
             n_ev = _event(ev, n_ev, ev_code, ev_t, ev_lat, ev_lon, alt, ev_v1, 0.0, kk)
             k += 1
             leg_start = True
-        if lm == LM_TAKEOFF and alt_new >= max(ground, leg[RWY_ELEV]) + CLIMB_OUT_AGL_M and not leg_done:
+        climb_out = leg[ALT_TGT] - 5.0 if leg[ALT_TGT] == leg[ALT_TGT] else CLIMB_OUT_AGL_M
+        if lm == LM_TAKEOFF and alt_new >= max(ground, leg[RWY_ELEV]) + climb_out and not leg_done:
             n_ev = _event(ev, n_ev, EV_LEG_END, t_new, lat_new, lon_new, alt_new, 0.0, 0.0, kk)
             k += 1
             leg_start = True

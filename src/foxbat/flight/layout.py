@@ -13,7 +13,8 @@ DIR = 5  # circle direction: +1 right (clockwise), -1 left
 TURNS = 6  # circle: total angle to sweep, rad (NaN = use DURATION)
 DURATION = 7  # s, NaN = none
 VERT_MODE = 8  # VM_* below
-ALT_TGT = 9  # m MSL (VM_ALT), m AGL (VM_AGL, VM_TF); NaN = hold the altitude at leg start
+ALT_TGT = 9  # m MSL (VM_ALT), m AGL (VM_AGL, VM_TF; take-off: the set climb-out height); NaN = hold the
+# altitude at leg start (take-off: climb at full rate to kernel.CLIMB_OUT_AGL_M)
 RATE = 10  # climb/descent rate limit, m/s; NaN = the aircraft's limit
 DIVE_ANGLE = 11  # rad; NaN = not a dive
 SPEED_MODE = 12  # SM_* below

@@ -183,6 +183,14 @@ class _Compiler:
                 self._set_speed(row, sp_t)
                 speed = sp_t
                 prev_alt = rw.elevation_m + 150.0
+                if b.climb_out_agl_m is not None:
+                    lowest = ac.min_climb_out_agl_m
+                    if b.climb_out_agl_m < lowest:
+                        raise ParameterError(
+                            f"{b.climb_out_agl_m:g} m is below the {ac.name}'s lowest climb-out height "
+                            f"({lowest:g} m)", where=self.where, field=self.field(i, kind, "climb_out_agl_m"))
+                    row[L.ALT_TGT] = b.climb_out_agl_m
+                    prev_alt = rw.elevation_m + b.climb_out_agl_m
             elif kind in ("fly_to", "follow_terrain"):
                 g = self.on_dem(i, kind, b.lat, b.lon)
                 row[L.LAT_MODE] = L.LM_POINT

@@ -144,6 +144,10 @@ class Takeoff(Provenance):
                                         description="afterburner from brake release for this long; "
                                                     "default: the ground roll")
     speed: Speed | None = Field(default=None, description="climb-out speed; default the next leg's")
+    climb_out_agl_m: float | None = Field(
+        default=None, gt=0, description="height above ground (and runway) to climb out to, straight ahead, and "
+                                        "level at; down to the type's min_climb_out_agl_m (default 15.24 m, the 50 ft "
+                                        "screen height). Default: a full-rate climb to 150 m, which overshoots")
 
 
 class FlyTo(_Alt):
