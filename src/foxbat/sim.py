@@ -300,7 +300,9 @@ def run(sc: RunScenario, seed: int | None = None, low_level_m: float | None = No
         radar = get_radar_type(spec.radar, where=sc.where, field=f"interceptors[{fi}] ({spec.name}).radar",
                                catalogues=cats) if spec.radar else None
         for n in range(spec.count):
-            rng = np.random.default_rng(streams[len(sc.radars) + fi * 8 + n])
+            # keyed by flight and aircraft, not by the number of radars: adding a radar leaves
+            # the interceptors' draws alone
+            rng = np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=(30_000 + fi * 8 + n,)))
             f = fly_interceptor(
                 f"{spec.name} {n + 1}", spec.side, ac, radar, base.lat, base.lon, base.elevation_m,
                 t_scr + spec.takeoff_s + 20.0 * n, t_end, spec.fuel_kg or ac.internal_fuel_kg, picture, intruder,
