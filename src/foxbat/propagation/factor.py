@@ -17,6 +17,10 @@ intermediate and diffraction regions and the interpolation that joins them.
 
 F is a field ratio: f_db = 20·log10(F). The received power of a monostatic radar scales
 with F⁴, so its SNR changes by 2·f_db (= 40·log10 F).
+
+Developers: numba caches the kernels here keyed on this file's timestamp, and they
+inline :mod:`.sphere` and :mod:`.diffraction`; after editing those, touch this file (or
+delete ``__pycache__/*.nbi``) or the old code keeps running.
 """
 
 from __future__ import annotations
