@@ -248,6 +248,8 @@ def test_wilson_and_prcc():
     p, lo, hi = wilson(0, 20)
     assert p == 0 and lo == 0 and hi == pytest.approx(0.1611, abs=1e-4)
     assert all(math.isnan(v) for v in wilson(0, 0))
+    # exact ends: 0 of 12 and 12 of 12 (rounding used to leave 2.8e-17 below p = 0, which broke the plot)
+    assert wilson(0, 12)[1] == 0.0 and wilson(12, 12)[2] == 1.0
     rng = np.random.default_rng(1)
     X = rng.uniform(size=(400, 3))
     y = (X[:, 0] + 0.1 * rng.normal(size=400) > 0.5).astype(float)

@@ -85,7 +85,7 @@ def print_history(path: Path, console) -> None:
             judged = r[f"{stem}_agreement"] or r[f"{stem}_basis"]
             st = style.get(judged, "dim")
             where.append(f"{stem} {r[f'simulated_{q}'] or '-'} vs {r[f'recorded_{q}']} "
-                         f"{r[f'{stem}_tolerance_{unit}']} {unit} [{st}]{judged}[/]")
+                         f"({r[f'{stem}_tolerance_{unit}']}) {unit}: [{st}]{judged}[/]")
         agreement = r["agreement"]
         t.add_row(r["what"], r["basis"], r["recorded_local"], r["simulated_local"], r["difference_min"],
                   r["tolerance_min"], f"[{style.get(agreement, 'dim')}]{agreement or '-'}[/]", "\n".join(where))

@@ -40,7 +40,10 @@ def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float, float]:
     den = 1.0 + z * z / n
     centre = (p + z * z / (2 * n)) / den
     half = z / den * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return p, max(0.0, centre - half), min(1.0, centre + half)
+    # exact ends at k = 0 and k = n (rounding leaves 1e-17 there, which a plot's error bar refuses)
+    lo = 0.0 if k == 0 else max(0.0, centre - half)
+    hi = 1.0 if k == n else min(1.0, centre + half)
+    return p, lo, hi
 
 
 def _ranks(x: np.ndarray) -> np.ndarray:
@@ -272,7 +275,7 @@ def plot_history(s: dict, path: Path) -> None:
     lo = np.array([h["ci95"][0] for h in hist], float)
     hi = np.array([h["ci95"][1] for h in hist], float)
     ax.barh(y, p, color="#dde6f3", edgecolor="#9ab")
-    ax.errorbar(p, y, xerr=[p - lo, hi - p], fmt="o", color="#2c6fbb", capsize=3, ms=4)
+    ax.errorbar(p, y, xerr=[np.maximum(p - lo, 0), np.maximum(hi - p, 0)], fmt="o", color="#2c6fbb", capsize=3, ms=4)
     ax.set_yticks(y, labels, fontsize=7)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
@@ -359,7 +362,8 @@ def plot_sensitivity(s: dict, path: Path) -> None:
         p = np.array([b["p"] for b in bins], float)
         lo = np.array([b["ci95"][0] for b in bins], float)
         hi = np.array([b["ci95"][1] for b in bins], float)
-        ax.errorbar(xs, p, yerr=[p - lo, hi - p], fmt="o", color="#2c6fbb", capsize=3, ms=4)
+        ax.errorbar(xs, p, yerr=[np.maximum(p - lo, 0), np.maximum(hi - p, 0)], fmt="o", color="#2c6fbb", capsize=3,
+                    ms=4)
         ax.set_ylim(-0.02, 1.02)
         ax.set_ylabel("P(escape)", fontsize=8)
         title = q["column"] if len(q["column"]) <= 40 else "…" + q["column"][-39:]

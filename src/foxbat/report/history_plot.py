@@ -25,6 +25,17 @@ def _colour(agreement: str, basis: str) -> str:
     return AGREE if agreement == "agrees" else DISAGREE if agreement else NOT_JUDGED
 
 
+def _row_colour(r: dict) -> str:
+    """Red when any predicted figure of the row misses, green when all agree, grey when none is judged."""
+    from foxbat.history_compare import WHERE_COLUMNS
+
+    judged = [r["agreement"]] + [r.get(f"{stem}_agreement", "") for stem, _ in WHERE_COLUMNS.values()]
+    judged = [j for j in judged if j]
+    if not judged:
+        return NOT_JUDGED
+    return AGREE if all(j == "agrees" for j in judged) else DISAGREE
+
+
 def _where_text(r: dict) -> str:
     from foxbat.history_compare import WHERE_COLUMNS
 
@@ -32,8 +43,8 @@ def _where_text(r: dict) -> str:
     for q, (stem, unit) in WHERE_COLUMNS.items():
         if r.get(f"recorded_{q}"):
             judged = r[f"{stem}_agreement"] or r[f"{stem}_basis"]
-            parts.append(f"{stem} {r[f'simulated_{q}'] or '-'} vs {r[f'recorded_{q}']}"
-                         f"{r[f'{stem}_tolerance_{unit}']} {unit} ({judged})")
+            parts.append(f"{stem} {r[f'simulated_{q}'] or '-'} vs {r[f'recorded_{q}']} "
+                         f"({r[f'{stem}_tolerance_{unit}']}) {unit}: {judged}")
     return "; ".join(parts)
 
 
@@ -53,6 +64,7 @@ def render_history_png(history_csv: str | Path, path: str | Path, title: str = "
         y = len(rows) - 1 - i
         rec, sim = _minutes(r["recorded_local"]), _minutes(r["simulated_local"])
         c = _colour(r["agreement"], r["basis"])
+        label_c = _row_colour(r)
         if rec is not None and sim is not None:
             ax.plot([rec, sim], [y, y], color=c, linewidth=2, zorder=1)
         if rec is not None:
@@ -64,7 +76,7 @@ def render_history_png(history_csv: str | Path, path: str | Path, title: str = "
         judged = r["agreement"] or "not judged"
         diff = f", {r['difference_min']} min (tol {r['tolerance_min']})" if r["difference_min"] else ""
         ax.annotate(f"{label}  [{r['basis']}: {judged}{diff}]", (0, y), xycoords=("axes fraction", "data"),
-                    xytext=(4, 8), textcoords="offset points", fontsize=7.5, color=c)
+                    xytext=(4, 8), textcoords="offset points", fontsize=7.5, color=label_c)
         where = _where_text(r)
         if where:
             ax.annotate(where, (0, y), xycoords=("axes fraction", "data"), xytext=(4, -11),
