@@ -52,8 +52,8 @@ def test_schema_errors_name_line_field_and_accepted_form(tmp_path, capsys, old, 
 
 
 @pytest.mark.parametrize("old,new,field,needle,expect", [
-    ("    lat: 41.2775", "    lat: 49.5", "radars[0] (Ominato).lat", "lat: 49.5",
-     "site 49.50000,141.13670 lies outside the DEM"),
+    ("    lat: 40.9\n", "    lat: 49.5\n", "radars[1] (Red coast).lat", "lat: 49.5",
+     "site 49.50000,139.95000 lies outside the DEM"),
     ("lat: 42.794444", "lat: 49.794444", "bases[0] (Chitose).lat", "lat: 49.794444",
      "base Chitose at 49.7944,141.6664 lies outside the DEM"),
     ("lat: 41.60, lon: 141.6", "lat: 49.60, lon: 141.6", "route.legs[4].follow_terrain", "lat: 49.60",

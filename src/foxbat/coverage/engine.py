@@ -80,11 +80,16 @@ class Coverage:
 
 
 def site_ground_m(dem: Dem, site: RadarSite) -> float:
-    """Terrain height under a site (m MSL, sea clamped to 0); OffMapError off the DEM or at nodata."""
+    """Terrain height under a site (m MSL, sea clamped to 0); OffMapError at nodata, or off
+    the DEM without an ``antenna_msl_m``. A site beyond the DEM's edge with its antenna
+    altitude MSL is allowed: the ground there is unknown, taken as the sea surface (0 m)."""
     if not bool(dem.contains(site.lat_deg, site.lon_deg)):
+        if site.antenna_msl_m is not None:
+            return SEA_SURFACE_M
         raise OffMapError(
             f"site {site.lat_deg:.5f},{site.lon_deg:.5f} lies outside the DEM "
-            f"({_dem_extent_text(dem)})", where=f"site {site.name}", field="position")
+            f"({_dem_extent_text(dem)}); a site beyond the DEM's edge needs its antenna altitude "
+            "(antenna_msl_m): the DEM has no ground there", where=f"site {site.name}", field="position")
     z = float(dem.elevation_m(site.lat_deg, site.lon_deg))
     if not math.isfinite(z):
         raise OffMapError(
@@ -145,12 +150,30 @@ def _ceiling_grid(shape, r0, c0, h0, cw, ch, k, site, ground):
 
 def _single_projected(dem, site, k, h0, out, idx, radar_id, floor_m):
     row, col = dem.rowcol_float(site.lat_deg, site.lon_deg)
-    r0 = int(np.clip(np.rint(row), 0, dem.shape[0] - 1))
-    c0 = int(np.clip(np.rint(col), 0, dem.shape[1] - 1))
+    nr, nc = dem.shape
     s = dem.scale_factor(site.lat_deg, site.lon_deg)
     cw, ch = abs(dem.transform.a) / s, abs(dem.transform.e) / s
-    z = np.ascontiguousarray(dem.heights_m)
-    _run_kernel(z, dem.nodata, r0, c0, h0, cw, ch, k, site, out, idx, radar_id, floor_m, dem.has_missing())
+    r0, c0 = int(np.rint(row)), int(np.rint(col))
+    if 0 <= r0 < nr and 0 <= c0 < nc:
+        z = np.ascontiguousarray(dem.heights_m)
+        _run_kernel(z, dem.nodata, r0, c0, h0, cw, ch, k, site, out, idx, radar_id, floor_m, dem.has_missing())
+        return r0, c0, cw, ch
+    # a site beyond the DEM's edge: the grid is widened to reach it, the cells added are
+    # unknown terrain taken as the sea surface (rays cross them above the Earth's bulge)
+    pt, pl = max(0, -r0), max(0, -c0)
+    pb, pr = max(0, r0 - (nr - 1)), max(0, c0 - (nc - 1))
+    zp = np.full((nr + pt + pb, nc + pl + pr), max(floor_m, SEA_SURFACE_M), np.float32)
+    inner = dem.heights_m.astype(np.float32)
+    inner[~dem.valid_mask()] = np.nan
+    zp[pt:pt + nr, pl:pl + nc] = inner
+    op = np.full(zp.shape, np.inf, np.float32)
+    _run_kernel(zp, None, r0 + pt, c0 + pl, h0, cw, ch, k, site, op, np.zeros((1, 1), np.int16), 0, floor_m,
+                dem.has_missing())
+    sub_ = op[pt:pt + nr, pl:pl + nc]
+    better = sub_ < out
+    out[better] = sub_[better]
+    if idx.shape == out.shape:
+        idx[better] = radar_id
     return r0, c0, cw, ch
 
 
@@ -172,8 +195,9 @@ def _aeqd_grid(dem: Dem, site: RadarSite):
     ax, ay = np.asarray(ax), np.asarray(ay)
     ok = np.isfinite(ax) & np.isfinite(ay)
     r = site.max_range_m
-    xmin, xmax = max(-r, ax[ok].min()), min(r, ax[ok].max())
-    ymin, ymax = max(-r, ay[ok].min()), min(r, ay[ok].max())
+    # the radar's own cell too (0, 0), where it stands beyond the DEM's edge
+    xmin, xmax = min(0.0, max(-r, ax[ok].min())), max(0.0, min(r, ax[ok].max()))
+    ymin, ymax = min(0.0, max(-r, ay[ok].min())), max(0.0, min(r, ay[ok].max()))
     # whole cells either side of the centre so the radar sits on a cell centre
     nl, nr_ = int(math.ceil(-xmin / cell)) + 1, int(math.ceil(xmax / cell)) + 1
     nb, nt = int(math.ceil(-ymin / cell)) + 1, int(math.ceil(ymax / cell)) + 1
@@ -191,6 +215,13 @@ def _single_geographic(dem, site, k, h0, floor_m, want_ceiling):
     src_nd = dem.nodata if dem.nodata is not None else None
     reproject(dem.heights_m, z, src_transform=dem.transform, src_crs=dem.crs, src_nodata=src_nd,
               dst_transform=transform, dst_crs=crs, dst_nodata=np.nan, resampling=Resampling.bilinear)
+    if not bool(dem.contains(site.lat_deg, site.lon_deg)):
+        # a site beyond the DEM's edge: the cells off the DEM (not its nodata cells) are
+        # unknown terrain taken as the sea surface, so rays still clear the Earth's bulge
+        on_dem = np.zeros(shape, np.float32)
+        reproject(np.ones(dem.shape, np.float32), on_dem, src_transform=dem.transform, src_crs=dem.crs,
+                  dst_transform=transform, dst_crs=crs, dst_nodata=0.0, resampling=Resampling.nearest)
+        z[on_dem == 0] = max(floor_m, SEA_SURFACE_M)
     out = np.full(shape, np.inf, np.float32)
     # NaN marks cells off the DEM (or at its nodata); a radar well inside has none
     _run_kernel(z, None, r0, c0, h0, cell, cell, k, site, out, np.zeros((1, 1), np.int16), 0, floor_m,

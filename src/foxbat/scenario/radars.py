@@ -31,7 +31,8 @@ class RadarSpec(BaseModel):
     lat: float = Field(ge=-90, le=90, description="latitude, degrees north (WGS84)")
     lon: float = Field(ge=-180, le=360, description="longitude, degrees east (WGS84)")
     antenna_agl_m: float | None = Field(default=None, ge=0, description="antenna height above the DEM, m")
-    antenna_msl_m: float | None = Field(default=None, description="antenna altitude above mean sea level, m")
+    antenna_msl_m: float | None = Field(default=None, description="antenna altitude above mean sea level, m "
+                                                                  "(needed for a site beyond the DEM's edge)")
     max_range_km: float = Field(default=DEFAULT_MAX_RANGE_M / 1000, gt=0, description="instrumented range, km")
     min_elev_deg: float | None = Field(default=None, gt=-90, lt=90, description="lowest beam elevation, deg")
     max_elev_deg: float | None = Field(default=None, gt=-90, lt=90, description="highest beam elevation, deg")
