@@ -86,6 +86,7 @@ def test_catalogue_patterns():
     for rt in cat.load_catalogue().values():
         if rt.platform == "ground":
             assert rt.elevation_pattern is not None and not rt.elevation_limits_hard, rt.name
+            assert rt.polarization.value == "h" and rt.polarization.notional, rt.name  # not found: notional
 
 
 DATA = Path(cat.__file__).parent / "data" / "radars.yaml"
@@ -103,6 +104,7 @@ def _entry(name):
     (lambda e: e["elevation_pattern"].update(value="cosec"), "elevation_pattern"),
     (lambda e: e["elevation_pattern"].pop("source"), "elevation_pattern"),
     (lambda e: e.pop("elevation_pattern"), "elevation_tilt_deg"),
+    (lambda e: e["polarization"].update(value="c"), "polarization"),
 ])
 def test_bad_catalogue_pattern_fields(tmp_path, edit, field):
     e = _entry("P-35/P-37 Bar Lock")

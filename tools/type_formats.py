@@ -115,6 +115,7 @@ MEANINGS = {
     "csc2_max_elevation_deg": "top of the cosecant-squared fill, deg (needed for csc2)",
     "elevation_sidelobe_db": "floor of the elevation pattern, dB below the peak (default -30)",
     "hard_elevation_limits": "whether elevation_min/max_deg still cut detection off (default: only without a pattern)",
+    "polarization": "h or v: the polarisation the surface reflection sees (default h)",
     "doppler_processing": "clutter rejection: none, mti or pulse_doppler",
     "improvement_factor_db": "clutter improvement factor of the Doppler processing, dB (0 for none)",
     "sigma_range_m": "range measurement noise (1 sigma), m", "sigma_bearing_deg": "bearing noise (1 sigma), deg",

@@ -44,6 +44,12 @@ class ElevationPatternChoice(Provenance):
     value: Literal["sinc", "gaussian", "csc2"]
 
 
+class PolarizationChoice(Provenance):
+    """Polarisation of the radar's wave: h (horizontal) or v (vertical)."""
+
+    value: Literal["h", "v"]
+
+
 class ReferenceDetection(BaseModel):
     """"Detects ``rcs_m2`` at ``range_m`` with probability ``pd`` at ``pfa`` (Swerling case)."""
 
@@ -114,6 +120,8 @@ class RadarType(BaseModel):
     csc2_max_elevation_deg: Figure | None = None
     elevation_sidelobe_db: Figure | None = None
     hard_elevation_limits: bool | None = None
+    # polarisation of the surface reflection (foxbat.propagation); horizontal when not given
+    polarization: PolarizationChoice | None = None
     # clutter rejection
     doppler_processing: DopplerChoice
     improvement_factor_db: Figure
