@@ -113,3 +113,30 @@ def test_scenario_show_lists_the_fitted_figures(capsys):
         assert words in out, words
     assert main(["scenario", "show", "no-kum-sok-1953"]) == 0
     assert "no figure is fitted to the record" in capsys.readouterr().out
+
+
+def test_a_history_row_naming_a_missing_radar_or_row_is_an_error(tmp_path):
+    p = _variant(tmp_path, "      from: {radar: Okushiri}\n", "      from: {radar: Okushir}\n")
+    with pytest.raises(ScenarioError) as exc:
+        load_run_scenario(str(p))
+    assert f"variant.yaml:{_line_of(p, 'Okushir}')}:" in str(exc.value) and "no radar site 'Okushir'" in str(exc.value)
+    p = _variant(tmp_path, "      since: epoch\n      reason: \"'airborne within 15 s'",
+                 "      since: takeof\n      reason: \"'airborne within 15 s'")
+    with pytest.raises(ScenarioError, match="since 'takeof': give 'epoch' or another history row's id"):
+        load_run_scenario(str(p))
+
+
+def test_run_json_lists_the_fitted_figures():
+    from foxbat import sim
+    from foxbat.run_output import run_meta
+
+    sc = load_run_scenario("no-kum-sok-1953")
+    assert run_meta(sim.run(sc))["calibrated"] == []
+    from foxbat.run_output import _calibrated
+
+    class _Res:  # run_meta's calibrated list reads only the scenario
+        scenario = load_run_scenario("belenko-1976")
+    fitted = {(c["figure"], c["fitted_to"]) for c in _calibrated(_Res())}
+    assert ("takeoff_accel_mps2", "takeoff.duration_s") in fitted
+    assert ("fuel_flow_level", "hakodate_landing.fuel_kg") in fitted
+    assert len(fitted) == 7

@@ -183,9 +183,20 @@ def run_meta(res: RunResult) -> dict:
         "dem": sc.flight.dem or "builtin", "k": d.k,
         "sides": [{"name": s.name, "color": s.color, "local_tz_hours": d.side_clock(s.name)[0],
                    "local_tz_name": d.side_clock(s.name)[1]} for s in d.sides],
-        "aircraft": aircraft, "notional": notional, "low_level_height_m": res.low_level_height_m,
+        "aircraft": aircraft, "notional": notional, "calibrated": _calibrated(res),
+        "low_level_height_m": res.low_level_height_m,
         "warnings": res.warnings, "summary": summary(res),
     }
+
+
+def _calibrated(res: RunResult) -> list[dict]:
+    """Every figure of the scenario or of its catalogue types fitted to one of its history rows."""
+    from foxbat.calibration import calibrations_by_row
+
+    sc = res.scenario
+    return [{"figure": c.field.removesuffix(".calibrated_to"), "file": c.where,
+             "fitted_to": c.row + (f".{c.quantity}" if c.quantity else "")}
+            for c in calibrations_by_row(sc.raw, sc.where, sc.name)]
 
 
 def summary(res: RunResult) -> dict:

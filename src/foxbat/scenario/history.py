@@ -164,3 +164,22 @@ class HistoryEvent(_Strict):
             raise ValueError(f"history row {self.id!r}: expect_none records that nothing happened; "
                              "it takes no time or figures")
         return self
+
+
+def check_history(rows: list[HistoryEvent], radar_names: list[str], where: str) -> None:
+    """ScenarioError for a row that names what the scenario lacks: a ``from: {radar: X}`` that is
+    no radar site, a ``duration_s.since`` that is neither 'epoch' nor another row's id."""
+    from foxbat.errors import ScenarioError
+
+    ids = [h.id for h in rows]
+    for i, h in enumerate(rows):
+        for q in ("range_km", "bearing_deg"):
+            rec = getattr(h, q)
+            if rec is not None and rec.from_.radar is not None and rec.from_.radar not in radar_names:
+                raise ScenarioError(f"no radar site {rec.from_.radar!r}; sites: {', '.join(radar_names) or 'none'}",
+                                    where=where, field=f"history[{i}].{q}.from.radar")
+        d = h.duration_s
+        if d is not None and d.since is not None and d.since != "epoch" and (d.since not in ids or d.since == h.id):
+            raise ScenarioError(f"since {d.since!r}: give 'epoch' or another history row's id "
+                                f"({', '.join(x for x in ids if x != h.id)})", where=where,
+                                field=f"history[{i}].duration_s.since")

@@ -463,6 +463,9 @@ def parse_run_scenario(data: Any, where: str, text: str = "") -> RunScenario:
     from foxbat.calibration import check_scenario
 
     check_scenario(data, where, text, defenders.name or flight.name)
+    from foxbat.scenario.history import check_history
+
+    check_history(defenders.history, [r.name for r in radars], where)
     return RunScenario(where, defenders, radars, flight, data, text)
 
 
