@@ -68,7 +68,10 @@ def test_scenario_with_user_types_runs_from_another_folder(tmp_path, monkeypatch
     assert main(["scenario", "validate", rel]) == 0
     assert main(["run", rel, "--out", "out", "--no-reports"]) == 0
     out = capsys.readouterr().out
-    assert "Sabre 1 (Example Trainer)" in out
+    # in a pipe every message is one line and no table cell is cut
+    assert any(line.startswith("Sabre 1 (Example Trainer): ") and "intercepted: " in line
+               for line in out.splitlines()), out
+    assert "…" not in out
     radars = json.loads((elsewhere / "out" / "radars.json").read_text())
     types = {r["name"]: r["type"] for r in (radars["radars"] if isinstance(radars, dict) else radars)}
     assert types == {"Ominato": "Example Gap Filler", "Red coast": "Example Gap Filler"}
@@ -202,6 +205,33 @@ def test_plan_from_another_folder_prints_a_hint_that_runs(tmp_path, monkeypatch,
     assert hint == ["run", "routes/r.yaml"]
     assert main([*hint, "--out", "out", "--no-reports"]) == 0
     assert "Sabre 1 (Example Trainer)" in capsys.readouterr().out
+
+
+def test_more_type_errors_are_one_line(tmp_path, capsys):
+    """A type path naming a file of several types, a missing --dir, a file that is not a
+    mapping, an airborne radar type at a coverage site."""
+    two = {"radars": [yaml.safe_load((EXAMPLES / "gap-filler.yaml").read_text()) for _ in range(2)]}
+    two["radars"][1]["name"] = "Second Filler"
+    two["radars"][1]["aliases"] = []
+    (tmp_path / "two.yaml").write_text(yaml.safe_dump(two, sort_keys=False))
+    scen = make_case(tmp_path / "c")
+    scen.write_text(scen.read_text().replace("type: types/gap-filler.yaml", f"type: {tmp_path / 'two.yaml'}"))
+    assert main(["scenario", "validate", str(scen)]) == 2
+    err = capsys.readouterr().err
+    assert "holds 2 radar types; a type: path names a file with exactly one" in err and "radars[1] (Red coast).type" in err
+
+    assert main(["catalogue", "list", "--dir", str(tmp_path / "nope")]) == 2
+    assert "--dir: no such folder" in capsys.readouterr().err
+
+    (tmp_path / "list.yaml").write_text("- 1\n- 2\n")
+    assert main(["catalogue", "validate", str(tmp_path / "list.yaml")]) == 2
+    assert "list.yaml: a type file is a YAML mapping" in capsys.readouterr().err
+
+    scen.write_text(scen.read_text().replace(f"type: {tmp_path / 'two.yaml'}", "type: AN/APQ-120"))
+    assert main(["coverage", "--sites", str(scen), "--out", str(tmp_path / "c.tif")]) == 2
+    err = capsys.readouterr().err
+    line = next(i for i, s in enumerate(scen.read_text().splitlines(), 1) if "AN/APQ-120" in s)
+    assert f"{scen}:{line}: radars[1] (Red coast).type: AN/APQ-120 is an airborne radar" in err
 
 
 def _base_python() -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from foxbat.tables import print_table
+from foxbat.tables import print_table, text_console
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -86,7 +86,6 @@ def _value_text(fig) -> str:
 
 
 def _show(a) -> int:
-    from rich.console import Console
     from rich.table import Table
 
     from foxbat.catalogues import catalogue_for, is_type_path, read_type_file
@@ -105,7 +104,7 @@ def _show(a) -> int:
         kinds = (a.kind,) if a.kind else ("aircraft", "radar")
         known = "; ".join(f"{k}: {', '.join(cat.names(k))}" for k in kinds)
         raise ParameterError(f"no type {a.name!r}; known types: {known}", where="foxbat catalogue show")
-    console = Console(soft_wrap=True)
+    console = text_console()
     for e in entries:
         spec = e.spec
         console.print(f"{e.kind} type {spec.name} ({e.origin})" + (f"; aliases: {', '.join(e.aliases)}" if e.aliases else ""))

@@ -7,7 +7,7 @@ import math
 from datetime import timedelta
 from pathlib import Path
 
-from foxbat.tables import print_table
+from foxbat.tables import print_table, text_console
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -21,8 +21,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(a: argparse.Namespace) -> int:
-    from rich.console import Console
-
     from foxbat import sim
     from foxbat.errors import ParameterError
     from foxbat.run_output import write_run_folder
@@ -35,7 +33,7 @@ def run(a: argparse.Namespace) -> int:
         raise ParameterError(f"must be an integer >= 0, got {a.seed}", where="--seed")
     out = Path(a.out)
     check_outputs([("--out", a.out, "folder")])
-    console = Console(stderr=True)
+    console = text_console(stderr=True)
     sc = load_run_scenario(a.scenario)
     check_outputs([("--out", a.out, "folder")], scenario_inputs(sc))
     folder = OutputFolder(out, "run")
@@ -56,12 +54,12 @@ def run(a: argparse.Namespace) -> int:
                     written.append(_write_low_level_csv(res, variants, out / "low_level.csv"))
     for w in res.warnings:
         console.print(f"[yellow]warning:[/] {w}")
-    print_summary(res, Console())
+    print_summary(res, text_console())
     if res.scenario.defenders.history and (out / "history.csv").exists():
-        print_history(out / "history.csv", Console())
+        print_history(out / "history.csv", text_console())
     if variants:
-        print_low_level(res, variants, Console())
-    Console().print(f"wrote {len(written)} files to {out}/")
+        print_low_level(res, variants, text_console())
+    text_console().print(f"wrote {len(written)} files to {out}/")
     return 0
 
 

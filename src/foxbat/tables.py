@@ -44,6 +44,15 @@ def plain_lines(table) -> list[str]:
     return out
 
 
+def text_console(stderr: bool = False):
+    """A rich Console for lines of text: on a terminal as usual; in a pipe or file no line
+    is wrapped at 80 columns (``soft_wrap``), so each message stays one line."""
+    from rich.console import Console
+
+    c = Console(stderr=stderr)
+    return c if c.is_terminal else Console(stderr=stderr, soft_wrap=True)
+
+
 def print_table(table, console=None) -> None:
     """Print a rich Table: boxed on a terminal, plain full-width columns otherwise."""
     from rich.console import Console

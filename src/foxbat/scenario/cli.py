@@ -110,7 +110,7 @@ def _show(a) -> int:
         for cal in fitted:
             t.add_row(cal.field.removesuffix(".calibrated_to"), cal.where,
                       cal.row + (f".{cal.quantity}" if cal.quantity else ""))
-        c.print(t)
+        print_table(t, c)
     else:
         c.print("no figure is fitted to the record (calibrated_to): every recorded figure the scenario "
                 "does not set is a prediction")
