@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from foxbat.geo import DEFAULT_K, wgs84_geod
-from foxbat.propagation import deygout_loss_db, propagation_factor_db
+from foxbat.propagation import deygout_loss_db, propagation_factor_db, ray_elevations_rad
 from foxbat.sensing.geometry import look_angles
 
 PROFILE_SAMPLES = 64
@@ -96,7 +96,9 @@ def terrain_loss_db(dem, lat0: float, lon0: float, antenna_msl_m: float, lat, lo
 def factors_db(rt, ground_range_m, radar_height_m, target_height_m, elevation_rad, sea, env: PathEnvironment):
     """Smooth-sphere propagation factor and elevation pattern, one-way, dB, for known
     geometry: heights above the reflecting surface (floored at :data:`MIN_HEIGHT_M`),
-    ``sea`` True where the reflection point is on the sea (else ``env.land_type``)."""
+    ``sea`` True where the reflection point is on the sea (else ``env.land_type``). The
+    reflected ray is weighted by the pattern toward it relative to the direct ray
+    (``reflected_gain_db`` of :func:`foxbat.propagation.propagation_factor_db`)."""
     d = np.asarray(ground_range_m, float).ravel()
     h1 = np.maximum(np.broadcast_to(np.asarray(radar_height_m, float), d.shape), MIN_HEIGHT_M)
     h2 = np.maximum(np.asarray(target_height_m, float).ravel(), MIN_HEIGHT_M)
@@ -104,13 +106,18 @@ def factors_db(rt, ground_range_m, radar_height_m, target_height_m, elevation_ra
     f_db = np.zeros(d.size)
     freq = rt.frequency_hz.value
     pol = polarization(rt)
+    pattern = np.asarray(rt.elevation_pattern_db(np.asarray(elevation_rad, float).ravel()), float) * np.ones(d.size)
+    # the reflected ray leaves the antenna below the direct one: weight it by the pattern
+    # there relative to the direct ray's (Blake's pattern-propagation factor, as foxbat vcd)
+    el_direct, el_reflected = ray_elevations_rad(d, h1, h2, k=env.k)
+    reflected_gain = (np.asarray(rt.elevation_pattern_db(el_reflected), float)
+                      - np.asarray(rt.elevation_pattern_db(el_direct), float)) * np.ones(d.size)
     # the sea's roughness from its sea state; land as a smooth reflector (its roughness unknown)
     for surface, m, state in (("sea", sea, env.sea_state), (env.land_type, ~sea, 0.0)):
         if m.any():
-            f, _region = propagation_factor_db(d[m], h1[m], h2[m], freq, surface=surface,
-                                               sea_state=state, polarization=pol, k=env.k)
+            f, _region = propagation_factor_db(d[m], h1[m], h2[m], freq, surface=surface, sea_state=state,
+                                               polarization=pol, k=env.k, reflected_gain_db=reflected_gain[m])
             f_db[m] = f
-    pattern = np.asarray(rt.elevation_pattern_db(np.asarray(elevation_rad, float).ravel()), float) * np.ones(d.size)
     return f_db, pattern
 
 
