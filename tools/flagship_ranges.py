@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The flagship (belenko-1976) at its low-level heights: for each ground radar, the
-ground range (km) at which it first and last detects the flight, its detections, and
-the history table's rows, printed as Markdown.
+ground range (km) at which it first and last detects the flight, and the same on the
+low-level part of it (target at most 1.5 x the low-level height above the surface),
+its detections, the events by kind and the history table's rows, printed as Markdown.
 
     PYTHONPATH=src python tools/flagship_ranges.py [--heights 250,30] [--seed N] [--scenario NAME]
 
@@ -16,9 +17,11 @@ import argparse
 import numpy as np
 
 
-def radar_rows(res) -> list[tuple]:
-    """(radar, side, detections, first km, last km) per ground radar; ranges are WGS84
-    ground ranges from the radar to the target at the detecting scan."""
+def radar_rows(res, low_m: float) -> list[tuple]:
+    """(radar, side, detections, first km, last km, low-level detections, their first
+    km, last km) per ground radar; ranges are WGS84 ground ranges from the radar to the
+    target at the detecting scan; "low level" is every scan with the target at most
+    1.5 x the low-level height above the terrain (or sea)."""
     from foxbat.geo import wgs84_geod
 
     geod = wgs84_geod()
@@ -26,13 +29,18 @@ def radar_rows(res) -> list[tuple]:
     rows = []
     for lk in res.looks:
         r = where[lk.radar]
-        hit = np.nonzero(lk.detected)[0]
-        if hit.size == 0:
-            rows.append((lk.radar, lk.side, 0, None, None))
-            continue
-        _, _, d = geod.inv(np.full(hit.size, r.lon_deg), np.full(hit.size, r.lat_deg), lk.lon[hit], lk.lat[hit])
-        d = np.asarray(d) / 1000.0
-        rows.append((lk.radar, lk.side, int(hit.size), float(d[0]), float(d[-1])))
+        ground = np.maximum(np.nan_to_num(res.dem.elevation_m(lk.lat, lk.lon), nan=0.0), 0.0)
+        low = (lk.alt_msl_m - ground) <= 1.5 * low_m
+        row = [lk.radar, lk.side]
+        for sel in (lk.detected, lk.detected & low):
+            hit = np.nonzero(sel)[0]
+            if hit.size == 0:
+                row += [0, None, None]
+                continue
+            _, _, d = geod.inv(np.full(hit.size, r.lon_deg), np.full(hit.size, r.lat_deg), lk.lon[hit], lk.lat[hit])
+            d = np.asarray(d) / 1000.0
+            row += [int(hit.size), float(d[0]), float(d[-1])]
+        rows.append(tuple(row))
     return rows
 
 
@@ -52,11 +60,12 @@ def main() -> None:
     for h in [float(x) for x in a.heights.split(",")]:
         res = sim.run(sc, seed=a.seed, low_level_m=h, prepared=prepared)
         print(f"\n### low level {h:g} m AGL (seed {res.seed})\n")
-        print("| radar | side | detections | first detection, km | last detection, km |")
-        print("|---|---|---:|---:|---:|")
-        for name, side, n, first, last in radar_rows(res):
-            fmt = lambda v: "-" if v is None else f"{v:.0f}"  # noqa: E731
-            print(f"| {name} | {side} | {n} | {fmt(first)} | {fmt(last)} |")
+        print("| radar | side | detections | first, km | last, km | at low level | first, km | last, km |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|")
+        fmt = lambda v: "-" if v is None else f"{v:.0f}"  # noqa: E731
+        for name, side, n, first, last, n_low, first_low, last_low in radar_rows(res, h):
+            print(f"| {name} | {side} | {n} | {fmt(first)} | {fmt(last)} | {n_low} | {fmt(first_low)} | "
+                  f"{fmt(last_low)} |")
         kinds = {}
         for e in res.events:
             kinds[e["kind"]] = kinds.get(e["kind"], 0) + 1
