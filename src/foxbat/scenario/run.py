@@ -126,7 +126,8 @@ class BaseSpec(_Strict):
     lat: float = Field(ge=-90, le=90, description="latitude, deg N")
     lon: float = Field(ge=-180, le=360, description="longitude, deg E")
     elevation_m: float = Field(default=0.0, description="field elevation, m MSL")
-    runway: RunwaySpec | None = Field(default=None, description="main runway")
+    runway: RunwaySpec | None = Field(default=None, description=(
+        "main runway: interceptors come home to it (without one: straight in to the base point)"))
     alert_aircraft: int = Field(default=0, ge=0, description="interceptors on alert, for 'base: nearest'")
     source: str | None = Field(default=None, description="citation")
     notional: bool = Field(default=False, description="true where a figure is not sourced")
