@@ -102,7 +102,10 @@ def _landings_at_runway(res):
     assert res.interceptors
     for f in res.interceptors:
         spec = specs[f.id.rsplit(" ", 1)[0]]
-        base = bases[spec.base]
+        # the base it took off from: its own, or the one the scramble chose ('base: nearest')
+        scramble = next(e for e in res.events if e["kind"] == "scramble" and e["actor"] == spec.name)
+        base = bases[scramble["base"]]
+        assert spec.base in ("nearest", base.name)
         ac = load_aircraft(spec.type)
         landings = [e for e in f.events if e["kind"] == "landing"]
         assert len(landings) == 1 and f.events[-1] is landings[0], (f.id, [e["kind"] for e in f.events][-5:])
