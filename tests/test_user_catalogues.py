@@ -163,7 +163,11 @@ def test_dem_is_relative_to_the_scenario_and_errors_name_the_field(tmp_path, cap
     scen.write_text(text.replace("dem: terrain/japan.tif", "dem: terrain/junk.tif"))
     assert main(["scenario", "validate", str(scen)]) == 2
     err = capsys.readouterr().err
-    assert f"{scen}: dem: " in err and "not a raster file" in err and "--dem" not in err
+    line = next(i for i, s in enumerate(scen.read_text().splitlines(), 1) if s.startswith("dem:"))
+    assert f"{scen}:{line}: dem: " in err and "not a raster file" in err and "--dem" not in err
+    assert main(["run", str(scen), "--out", str(tmp_path / "o"), "--no-reports"]) == 2
+    err = capsys.readouterr().err
+    assert f"{scen}:{line}: dem: " in err and "not a raster file" in err and "--dem" not in err
     scen.write_text(text.replace("catalogues: [types]", "catalogues: [typez]"))
     assert main(["scenario", "validate", str(scen)]) == 2
     err = capsys.readouterr().err

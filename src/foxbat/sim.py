@@ -137,7 +137,10 @@ def prepare(sc: RunScenario) -> Prepared:
     from foxbat.terrain import open_dem
 
     d = sc.defenders
-    dem = open_dem(sc.flight.dem, where=sc.where, field="dem")
+    try:
+        dem = open_dem(sc.flight.dem, where=sc.where, field="dem")
+    except FoxbatError as exc:  # the line of dem: in the scenario file
+        raise sc.with_line(exc) from None
     check_bases_on_dem(sc, dem)
     radars = build_ground_radars(sc, dem)
     airspaces = {s.name: airspace_from_dem(s.name, dem, s.airspace.lat_min, s.airspace.lat_max, s.airspace.lon_min,

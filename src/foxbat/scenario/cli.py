@@ -42,7 +42,10 @@ def _check_geography(sc) -> None:
 
     from foxbat.errors import FoxbatError, OffMapError
 
-    dem = open_dem(sc.flight.dem, where=sc.where, field="dem")
+    try:
+        dem = open_dem(sc.flight.dem, where=sc.where, field="dem")
+    except FoxbatError as exc:  # the line of dem: in the scenario file
+        raise sc.with_line(exc) from None
     for i, spec in enumerate(sc.radars):
         try:
             site_ground_m(dem, spec.to_site())
