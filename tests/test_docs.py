@@ -46,3 +46,17 @@ def test_tutorial_scenario_validates_and_runs(tmp_path, capsys):
     assert "who saw whom" in stdout
     events = (out / "events.jsonl").read_text()
     assert '"kind":"detection"' in events and '"side":"Japan"' in events
+
+
+def test_tutorial_history_rows_validate():
+    """The tutorial's `history:` example is valid rows of the schema."""
+    import yaml
+
+    from foxbat.scenario.history import HistoryEvent, check_history
+
+    text = (ROOT / "docs" / "tutorial.md").read_text()
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if b.startswith("history:"))
+    rows = [HistoryEvent.model_validate(r) for r in yaml.safe_load(block)["history"]]
+    check_history(rows, ["Ominato"], "tutorial.md")
+    assert [r.id for r in rows] == ["first_detection", "landing"]
+    assert rows[1].duration_s.below == 300 and rows[1].duration_s.above == 120
