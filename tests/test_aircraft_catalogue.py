@@ -58,19 +58,22 @@ def test_mig25p_sourced_values():
     assert ac.internal_fuel_kg == 14000
     assert ac.max_load_factor == 4.5
     assert s.ceiling_m.value == 20700
-    assert s.climb_rate_max_mps.values[0] == 208
+    assert [t.published for t in s.calibration if t.kind == "climb_rate"] == [208]
     # sea-level limit 1,300 km/h TAS; Mach 2.83 up high (above the q limit's reach)
     assert ac.max_tas_mps(0.0) * 3.6 == pytest.approx(1300, abs=0.1)
     assert ac.max_tas_mps(20000.0) == pytest.approx(2.83 * speed_of_sound_mps(20000.0), rel=1e-9)
     assert ac.has_afterburner
 
 
-def test_fuel_flow_is_notional_and_derived():
+def test_fuel_and_drag_are_notional_and_calibrated_on_published_ranges_not_the_flight():
     s = get_spec("MiG-25P")
-    assert s.fuel_flow_level.notional
-    assert "12.5-14 t/h" in s.fuel_flow_level.derivation
-    assert "CALIBRATED" in s.fuel_flow_level.derivation
-    assert ("fuel_flow_level", s.fuel_flow_level.reason) in notional_figures(s)
+    assert s.drag_polar.notional and s.drag_polar.calibrated_on == ["mig25p-range-supersonic"]
+    assert s.tsfc_part_throttle.calibrated_on == ["mig25p-range-subsonic"]
+    assert ("tsfc_part_throttle", s.tsfc_part_throttle.reason) in notional_figures(s)
+    for name in REQUIRED:
+        for t in get_spec(name).calibration:
+            assert "1976" not in t.source and "belenko" not in t.source.lower(), t.id
+            assert "[S" in t.source and t.tolerance_reason
 
 
 @pytest.mark.parametrize("name", REQUIRED)
@@ -87,14 +90,6 @@ def test_mig25_low_level_and_cruise_flows_bracket_the_belenko_average():
     low_kg_h = ac.fuel_flow_level_kg_s(0.0, 0.86) * 3600
     cruise_kg_h = ac.fuel_flow_level_kg_s(6000.0, 0.69) * 3600
     assert low_kg_h > 14000 > 12500 > cruise_kg_h
-
-
-def test_fuel_table_bilinear_at_grid_nodes_and_between():
-    ac = load_aircraft("F-4EJ")
-    t = ac.spec.fuel_flow_level
-    assert ac.fuel_flow_level_kg_s(t.altitude_m[2], t.mach[3]) * 3600 == pytest.approx(t.kg_per_h[2][3])
-    mid = ac.fuel_flow_level_kg_s(0.5 * (t.altitude_m[2] + t.altitude_m[3]), t.mach[3]) * 3600
-    assert mid == pytest.approx(0.5 * (t.kg_per_h[2][3] + t.kg_per_h[3][3]))
 
 
 def test_turn_radius_formula():

@@ -47,10 +47,12 @@ per second, `_kmh` km/h, `_deg` degrees, `_db` decibels, `_hz` hertz, `_s` secon
 AIRCRAFT_INTRO = """# Aircraft type format
 
 """ + COMMON_INTRO + """
-One aircraft type per file: a mapping with the fields below. `foxbat` flies it as a point
-mass with fuel (docs/flight.md): the speed envelope, climb rates and accelerations bound
-what a route may ask; level-flight fuel flow comes from the `fuel_flow_level` table, with
-turns, climbs and acceleration added from the thrust-specific fuel consumption.
+One aircraft type per file: a mapping with the fields below. `foxbat` flies it as a
+total-energy point mass (docs/flight.md): thrust available by altitude, Mach and setting,
+a drag polar, fuel flow = thrust × TSFC, climb and acceleration from the specific excess
+power, runway speeds from mass and CLmax; the speed envelope and load factor bound what a
+route may ask. Figures fitted to published performance name the entries of `calibration`
+(each a published figure and the mission that reproduces it) in `calibrated_on:`.
 """
 
 RADAR_INTRO = """# Radar type format
@@ -80,12 +82,20 @@ MEANINGS = {
     "tsfc_dry_kg_per_kgf_h": "thrust-specific fuel consumption, dry, kg/(kgf h)",
     "tsfc_ab_kg_per_kgf_h": "thrust-specific fuel consumption with afterburner; null if none",
     "max_mach": "Mach limit by altitude", "ceiling_m": "service ceiling, m MSL",
-    "climb_rate_dry_mps": "best climb rate at military power by altitude, m/s",
     "max_descent_rate_mps": "steepest descent rate, m/s", "max_load_factor": "structural load-factor limit, g",
-    "takeoff_accel_mps2": "mean acceleration on the take-off roll, m/s2", "liftoff_kmh": "lift-off speed, km/h",
-    "approach_kmh": "final-approach speed, km/h", "touchdown_kmh": "touchdown speed, km/h",
-    "fuel_flow_level": "level-flight fuel flow by altitude and Mach", "glide_ratio": "best glide ratio",
-    "glide_eas_kmh": "best-glide equivalent airspeed, km/h", "rcs_m2": "radar cross section, m2",
+    "rcs_m2": "radar cross section, m2", "wing_area_m2": "reference wing area, m2",
+    "idle_fuel_flow_kg_h": "fuel flow at flight idle, all engines, kg/h",
+    "airbrake_delta_cd0": "CD0 added by the speed brakes", "clmax_takeoff": "CLmax, take-off configuration",
+    "clmax_landing": "CLmax, landing configuration", "rolling_friction": "tyre rolling friction coefficient",
+    "braking_friction": "effective braking friction coefficient", "cd0": "zero-lift drag coefficient per Mach",
+    "k": "induced-drag factor K per Mach", "calibration": "published figures the type is fitted on or checked against",
+    "calibrated_on": "ids of `calibration` entries this figure was fitted to",
+    "id": "the entry's id", "what": "what the figure is", "kind": "range, ceiling, climb_time or climb_rate",
+    "published": "the published figure (km, m, s or m/s by kind)", "tolerance_rel": "relative tolerance",
+    "tolerance_reason": "why that tolerance", "alt_msl_m": "cruise or evaluation altitude, m MSL",
+    "to_alt_m": "climb_time: the altitude to reach, m MSL",
+    "afterburner": "with afterburner", "mass_kg": "mass, kg (default: take-off mass)",
+    "fuel_kg": "fuel, kg (default: internal fuel)",
     "altitude_m": "altitudes of the table's rows, m MSL, increasing", "values": "one value per altitude",
     "mach": "Mach numbers of the table's columns, increasing", "derivation": "how the table was made",
     # radar

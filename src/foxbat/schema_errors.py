@@ -16,12 +16,14 @@ FORMS = {
              "e.g. {tas_kmh: 800} or {mach: 0.9}",
     "Figure": "a figure with its provenance, e.g. {value: 800, source: \"a citation\"} "
               "or {value: 800, notional: true, reason: \"why this value\"}",
+    "CalibratedFigure": "a figure with its provenance, e.g. {value: 800, source: \"a citation\"} "
+                        "or {value: 800, notional: true, reason: \"why this value\"}",
     "OptionalFigure": "a figure with its provenance, e.g. {value: 800, source: \"a citation\"}; "
                       "{value: null, notional: true, reason: ...} where there is none",
     "AltitudeTable": "a table with its provenance, e.g. {altitude_m: [0, 10000], values: [1.2, 2.0], "
                      "source: \"a citation\"}",
-    "FuelFlowTable": "a table with its provenance, e.g. {altitude_m: [0, 10000], mach: [0.5, 0.9], "
-                     "kg_per_h: [[3000, 4500], [1800, 2600]], source: \"a citation\"}",
+    "DragPolar": "a drag polar with its provenance, e.g. {mach: [0, 0.8, 1.2], cd0: [0.02, 0.02, 0.04], "
+                 "k: [0.12, 0.12, 0.18], notional: true, reason: \"why\"}",
     "DopplerChoice": "a choice with its provenance, e.g. {value: mti, source: \"a citation\"} "
                      "(none, mti or pulse_doppler)",
     "Point": "a point, e.g. {lat: 42.1, lon: 139.5}",

@@ -1,18 +1,24 @@
-"""Point-mass performance of a catalogue aircraft, as plain arrays for the flight kernel.
+"""Total-energy point-mass performance of a catalogue aircraft (BADA / OpenAP style).
 
-:class:`Aircraft` holds SI scalars and the tables of its data file; the ``_nb``
-functions evaluate them inside numba code, the methods from ordinary Python.
+:class:`Aircraft` holds SI scalars and the drag polar of its data file; the ``_nb``
+functions evaluate the model inside numba code (the flight kernel, the planner's
+tables), the methods from ordinary Python (interceptors, checks, tests).
 
-Fuel model (see ``docs/flight.md``)::
+The model (see ``docs/flight.md``)::
 
-    engines at military power or below:
-        ff = ff_level(h, M) · (1 + induced_share · (n² − 1))
-             + tsfc_dry · m · (g·vz + V·dV/dt) / V          (specific excess power)
-        ff >= idle fuel flow
-    afterburner lit:
-        ff = tsfc_ab · T_ab,SL · σ(h)^0.7                   (full reheat, thrust lapse σ^0.7)
+    thrust available   T(h, M) = T_SL · σ^n · (1 + r·M)          per setting (dry / afterburner)
+    idle thrust        T_idle  = f_idle · T_SL,dry · σ^n
+    fuel flow          ff = TSFC(h, M) · (1 + k·(1 − T/T_max)) · T,  ff ≥ idle flow
+                       TSFC = TSFC_SL · √θ · (1 + c·M); k: the part-throttle rise (dry only)
+    drag               D = q·S·(CD0(M) + K(M)·CL²),  CL = n·m·g / (q·S)
+    thrust required    T_req = D + m·dV/dt + m·g·Vz/V, between T_idle and T(h, M)
+    specific excess    Ps = (T − D)·V / (m·g)   (climb rate at constant speed)
+    stall              V_s = √(2·m·g / (ρ·S·CLmax));  lift-off 1.1·V_s(CLmax,TO),
+                       approach 1.3·V_s(CLmax,L), touchdown 1.15·V_s(CLmax,L)
 
-``ff_level`` is the catalogue's level-flight table (kg/h on altitude × Mach).
+σ = ρ/ρ0 and θ = T/T0 are the ISA density and temperature ratios, q the dynamic
+pressure, n the load factor. With the afterburner lit the thrust needed burns at
+the afterburner TSFC.
 """
 
 from __future__ import annotations
@@ -23,15 +29,18 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
-from foxbat.aircraft.atmosphere import G0_MPS2, RHO0_KG_M3, density_kg_m3, speed_of_sound_mps
+from foxbat.aircraft.atmosphere import (G0_MPS2, RHO0_KG_M3, T0_K, density_kg_m3, speed_of_sound_mps,
+                                        temperature_k)
 from foxbat.aircraft.catalogue import AircraftSpec, get_spec
 
 KGF_N = 9.80665
-THRUST_LAPSE_EXP = 0.7  # T(h) = T_SL · σ^0.7, a common turbojet rule of thumb (notional)
+V_LOF_FACTOR = 1.1  # lift-off at 1.1 V_s (take-off flaps): the usual rule for jet fighters
+V_APP_FACTOR = 1.3  # approach at 1.3 V_s (landing configuration)
+V_TD_FACTOR = 1.15  # touchdown at 1.15 V_s, after the flare
 
 # indices into Aircraft.scalars
 EMPTY_KG = 0
-TSFC_DRY = 1  # kg/(N·s)
+TSFC_DRY = 1  # kg/(N·s), static sea level
 TSFC_AB = 2
 THRUST_DRY_N = 3  # all engines, static sea level
 THRUST_AB_N = 4  # 0 without afterburner
@@ -41,20 +50,22 @@ MIN_EAS_MPS = 7
 CEILING_M = 8
 MAX_DESC_MPS = 9
 N_MAX = 10
-ACC_DRY = 11
-ACC_MAX = 12
-DEC_AIR = 13
-TO_ACC = 14
-LIFTOFF_MPS = 15
-APPROACH_MPS = 16
-TOUCHDOWN_MPS = 17
-ROLL_DEC = 18
-ROLL_DEC_CHUTE = 19  # 0 without a chute
-INDUCED_SHARE = 20
-GLIDE_RATIO = 21
-GLIDE_EAS_MPS = 22
-HAS_AB = 23
-N_SCALARS = 24
+WING_AREA_M2 = 11
+LAPSE_EXP = 12
+RAM_DRY = 13
+RAM_AB = 14
+TSFC_M_DRY = 15
+TSFC_M_AB = 16
+IDLE_FRAC = 17
+CLMAX_TO = 18
+CLMAX_LAND = 19
+MU_ROLL = 20
+MU_BRAKE = 21
+CHUTE_CDS_M2 = 22  # 0 without a chute
+BRAKE_DCD0 = 23
+HAS_AB = 24
+TSFC_PT = 25  # part-throttle TSFC rise, dry
+N_SCALARS = 26
 
 
 def _kmh(v: float) -> float:
@@ -72,19 +83,15 @@ DEFAULT_MIN_CLIMB_OUT_AGL_M = 15.24
 
 @dataclass(frozen=True)
 class Aircraft:
-    """An aircraft type ready to fly: SI scalars and tables (see the index constants)."""
+    """An aircraft type ready to fly: SI scalars, the speed envelope and the drag polar
+    (``aero`` rows: Mach, CD0, K)."""
 
     name: str
     spec: AircraftSpec = field(repr=False)
     scalars: np.ndarray = field(repr=False)
     max_mach_alt_m: np.ndarray = field(repr=False)
     max_mach: np.ndarray = field(repr=False)
-    climb_alt_m: np.ndarray = field(repr=False)
-    climb_dry_mps: np.ndarray = field(repr=False)
-    climb_max_mps: np.ndarray = field(repr=False)
-    ff_alt_m: np.ndarray = field(repr=False)
-    ff_mach: np.ndarray = field(repr=False)
-    ff_kg_s: np.ndarray = field(repr=False)
+    aero: np.ndarray = field(repr=False)
 
     @property
     def empty_mass_kg(self) -> float:
@@ -93,6 +100,10 @@ class Aircraft:
     @property
     def internal_fuel_kg(self) -> float:
         return float(self.spec.internal_fuel_kg.value)
+
+    @property
+    def takeoff_mass_kg(self) -> float:
+        return float(self.spec.takeoff_mass_kg.value)
 
     @property
     def max_load_factor(self) -> float:
@@ -110,19 +121,81 @@ class Aircraft:
     def has_afterburner(self) -> bool:
         return bool(self.scalars[HAS_AB])
 
+    @property
+    def has_chute(self) -> bool:
+        return bool(self.scalars[CHUTE_CDS_M2] > 0)
+
     def max_tas_mps(self, alt_msl_m: float) -> float:
+        """Highest true airspeed the envelope allows (Mach and dynamic-pressure limits)."""
         return max_tas_nb(self.scalars, self.max_mach_alt_m, self.max_mach, float(alt_msl_m))
 
     def min_tas_mps(self, alt_msl_m: float) -> float:
         return min_tas_nb(self.scalars, float(alt_msl_m))
 
-    def climb_limit_mps(self, alt_msl_m: float, afterburner: bool = False) -> float:
-        tbl = self.climb_max_mps if afterburner else self.climb_dry_mps
-        return float(np.interp(alt_msl_m, self.climb_alt_m, tbl))
+    def thrust_n(self, alt_msl_m: float, tas_mps: float, afterburner: bool = False) -> float:
+        """Thrust available, all engines (N)."""
+        return thrust_max_nb(self.scalars, float(alt_msl_m), float(tas_mps), bool(afterburner))
 
-    def fuel_flow_level_kg_s(self, alt_msl_m: float, mach: float) -> float:
-        """Level-flight fuel flow (kg/s) from the catalogue table."""
-        return ff_level_nb(self.ff_alt_m, self.ff_mach, self.ff_kg_s, float(alt_msl_m), float(mach))
+    def drag_n(self, alt_msl_m: float, tas_mps: float, mass_kg: float, load_factor: float = 1.0) -> float:
+        return drag_nb(self.scalars, self.aero, float(alt_msl_m), float(tas_mps), float(mass_kg),
+                       float(load_factor))
+
+    def fuel_flow_kg_s(self, alt_msl_m: float, tas_mps: float, mass_kg: float, climb_mps: float = 0.0,
+                       accel_mps2: float = 0.0, load_factor: float = 1.0, afterburner: bool = False) -> float:
+        """Fuel flow (kg/s) for a flight condition: thrust required × TSFC, idle at least."""
+        return fuel_flow_nb(self.scalars, self.aero, float(alt_msl_m), float(tas_mps), float(mass_kg),
+                            float(climb_mps), float(accel_mps2), float(load_factor), bool(afterburner))
+
+    def fuel_flow_level_kg_s(self, alt_msl_m: float, mach: float, mass_kg: float | None = None) -> float:
+        """Level, unaccelerated, 1 g fuel flow (kg/s) at a Mach; default mass: empty + half the fuel."""
+        m = self.reference_mass_kg() if mass_kg is None else mass_kg
+        v = float(mach) * speed_of_sound_mps(float(alt_msl_m))
+        return self.fuel_flow_kg_s(alt_msl_m, v, m)
+
+    def reference_mass_kg(self) -> float:
+        """Empty mass plus half the internal fuel: a mid-mission mass for tables."""
+        return self.empty_mass_kg + 0.5 * self.internal_fuel_kg
+
+    def excess_power_mps(self, alt_msl_m: float, tas_mps: float, mass_kg: float,
+                         afterburner: bool = False, load_factor: float = 1.0) -> float:
+        """Specific excess power Ps = (T − D)·V/(m·g), m/s: the climb rate at constant speed."""
+        return excess_power_nb(self.scalars, self.aero, float(alt_msl_m), float(tas_mps), float(mass_kg),
+                               bool(afterburner), float(load_factor))
+
+    def climb_limit_mps(self, alt_msl_m: float, afterburner: bool = False, mass_kg: float | None = None,
+                        tas_mps: float | None = None) -> float:
+        """Steady climb rate (m/s) at a speed (default: the best-climb speed) and mass
+        (default: empty + 10 % of the fuel, the most a mission can ask of it)."""
+        m = self.empty_mass_kg + 0.1 * self.internal_fuel_kg if mass_kg is None else mass_kg
+        if tas_mps is not None:
+            return self.excess_power_mps(alt_msl_m, tas_mps, m, afterburner)
+        return best_climb_nb(self.scalars, self.aero, self.max_mach_alt_m, self.max_mach, float(alt_msl_m),
+                             float(m), bool(afterburner))[0]
+
+    def accel_limits_mps2(self, alt_msl_m: float, tas_mps: float, mass_kg: float) -> tuple[float, float]:
+        """(most acceleration at full dry thrust, most deceleration at idle with speed
+        brakes), m/s², level at 1 g; at least 0.3 m/s² of deceleration."""
+        d = self.drag_n(alt_msl_m, tas_mps, mass_kg)
+        up = (self.thrust_n(alt_msl_m, tas_mps) - d) / mass_kg
+        q_s = 0.5 * density_kg_m3(float(alt_msl_m)) * tas_mps ** 2 * self.scalars[WING_AREA_M2]
+        down = (d + q_s * self.scalars[BRAKE_DCD0] - idle_thrust_nb(self.scalars, float(alt_msl_m))) / mass_kg
+        return max(up, 0.0), max(down, 0.3)
+
+    def stall_tas_mps(self, alt_msl_m: float, mass_kg: float, landing: bool) -> float:
+        return stall_tas_nb(self.scalars, float(alt_msl_m), float(mass_kg), bool(landing))
+
+    def liftoff_tas_mps(self, alt_msl_m: float, mass_kg: float) -> float:
+        return V_LOF_FACTOR * self.stall_tas_mps(alt_msl_m, mass_kg, False)
+
+    def approach_tas_mps(self, alt_msl_m: float, mass_kg: float) -> float:
+        return V_APP_FACTOR * self.stall_tas_mps(alt_msl_m, mass_kg, True)
+
+    def touchdown_tas_mps(self, alt_msl_m: float, mass_kg: float) -> float:
+        return V_TD_FACTOR * self.stall_tas_mps(alt_msl_m, mass_kg, True)
+
+    def best_glide(self, alt_msl_m: float, mass_kg: float) -> tuple[float, float]:
+        """(L/D max, its TAS m/s): engines out, the drag polar's best glide."""
+        return best_glide_nb(self.scalars, self.aero, float(alt_msl_m), float(mass_kg))
 
     def turn_radius_m(self, tas_mps: float, load_factor: float) -> float:
         """Radius of a level coordinated turn, v² / (g·√(n² − 1))."""
@@ -138,6 +211,8 @@ def from_spec(spec: AircraftSpec) -> Aircraft:
     if spec.has_afterburner:
         s[TSFC_AB] = _tsfc_si(spec.tsfc_ab_kg_per_kgf_h.value)
         s[THRUST_AB_N] = n_eng * spec.thrust_ab_n.value
+        s[RAM_AB] = spec.thrust_ram_ab.value
+        s[TSFC_M_AB] = spec.tsfc_mach_ab.value
         s[HAS_AB] = 1.0
     s[IDLE_FF_KG_S] = spec.idle_fuel_flow_kg_h.value / 3600.0
     s[MAX_EAS_MPS] = _kmh(spec.max_eas_kmh.value)
@@ -145,32 +220,24 @@ def from_spec(spec: AircraftSpec) -> Aircraft:
     s[CEILING_M] = spec.ceiling_m.value
     s[MAX_DESC_MPS] = spec.max_descent_rate_mps.value
     s[N_MAX] = spec.max_load_factor.value
-    s[ACC_DRY] = spec.accel_dry_mps2.value
-    s[ACC_MAX] = spec.accel_max_mps2.value
-    s[DEC_AIR] = spec.decel_air_mps2.value
-    s[TO_ACC] = spec.takeoff_accel_mps2.value
-    s[LIFTOFF_MPS] = _kmh(spec.liftoff_kmh.value)
-    s[APPROACH_MPS] = _kmh(spec.approach_kmh.value)
-    s[TOUCHDOWN_MPS] = _kmh(spec.touchdown_kmh.value)
-    s[ROLL_DEC] = spec.roll_decel_mps2.value
-    s[ROLL_DEC_CHUTE] = spec.roll_decel_chute_mps2.value or 0.0
-    s[INDUCED_SHARE] = spec.induced_share.value
-    s[GLIDE_RATIO] = spec.glide_ratio.value
-    s[GLIDE_EAS_MPS] = _kmh(spec.glide_eas_kmh.value)
-    cd, cm = spec.climb_rate_dry_mps, spec.climb_rate_max_mps
-    climb_alt = np.union1d(cd.altitude_m, cm.altitude_m)
-    ff = spec.fuel_flow_level
-    return Aircraft(
-        name=spec.name, spec=spec, scalars=s,
-        max_mach_alt_m=np.asarray(spec.max_mach.altitude_m, float),
-        max_mach=np.asarray(spec.max_mach.values, float),
-        climb_alt_m=climb_alt,
-        climb_dry_mps=np.interp(climb_alt, cd.altitude_m, cd.values),
-        climb_max_mps=np.interp(climb_alt, cm.altitude_m, cm.values),
-        ff_alt_m=np.asarray(ff.altitude_m, float),
-        ff_mach=np.asarray(ff.mach, float),
-        ff_kg_s=np.asarray(ff.kg_per_h, float) / 3600.0,
-    )
+    s[WING_AREA_M2] = spec.wing_area_m2.value
+    s[LAPSE_EXP] = spec.thrust_lapse_exp.value
+    s[RAM_DRY] = spec.thrust_ram_dry.value
+    s[TSFC_M_DRY] = spec.tsfc_mach_dry.value
+    s[IDLE_FRAC] = spec.idle_thrust_frac.value
+    s[CLMAX_TO] = spec.clmax_takeoff.value
+    s[CLMAX_LAND] = spec.clmax_landing.value
+    s[MU_ROLL] = spec.rolling_friction.value
+    s[MU_BRAKE] = spec.braking_friction.value
+    s[CHUTE_CDS_M2] = spec.chute_drag_area_m2.value or 0.0
+    s[BRAKE_DCD0] = spec.airbrake_delta_cd0.value
+    s[TSFC_PT] = spec.tsfc_part_throttle.value
+    p = spec.drag_polar
+    aero = np.ascontiguousarray(np.vstack([np.asarray(p.mach, float), np.asarray(p.cd0, float),
+                                           np.asarray(p.k, float)]))
+    return Aircraft(name=spec.name, spec=spec, scalars=s,
+                    max_mach_alt_m=np.asarray(spec.max_mach.altitude_m, float),
+                    max_mach=np.asarray(spec.max_mach.values, float), aero=aero)
 
 
 def load_aircraft(name: str, where: str | None = None, field: str | None = "aircraft.type",
@@ -198,25 +265,6 @@ def interp1_nb(xs, ys, x):
 
 
 @njit(cache=True)
-def ff_level_nb(alts, machs, grid, alt, mach):
-    """Bilinear level-flight fuel flow (kg/s); held flat beyond the table's edges."""
-    na = alts.shape[0]
-    nm = machs.shape[0]
-    a = min(max(alt, alts[0]), alts[na - 1])
-    m = min(max(mach, machs[0]), machs[nm - 1])
-    i = 0
-    while i < na - 2 and alts[i + 1] < a:
-        i += 1
-    j = 0
-    while j < nm - 2 and machs[j + 1] < m:
-        j += 1
-    fa = (a - alts[i]) / (alts[i + 1] - alts[i])
-    fm = (m - machs[j]) / (machs[j + 1] - machs[j])
-    return (grid[i, j] * (1 - fa) * (1 - fm) + grid[i, j + 1] * (1 - fa) * fm
-            + grid[i + 1, j] * fa * (1 - fm) + grid[i + 1, j + 1] * fa * fm)
-
-
-@njit(cache=True)
 def max_tas_nb(sc, mm_alt, mm, alt):
     """Highest true airspeed (m/s): the lower of the Mach limit and the dynamic-pressure limit."""
     v_mach = interp1_nb(mm_alt, mm, alt) * speed_of_sound_mps(alt)
@@ -231,20 +279,112 @@ def min_tas_nb(sc, alt):
 
 
 @njit(cache=True)
-def ab_fuel_flow_nb(sc, alt):
-    """Fuel flow (kg/s) with full afterburner at an altitude."""
+def thrust_max_nb(sc, alt, tas, ab):
+    """Thrust available (N, all engines): T_SL · σ^n · (1 + r·M), dry or with afterburner."""
     sigma = density_kg_m3(alt) / RHO0_KG_M3
-    return sc[TSFC_AB] * sc[THRUST_AB_N] * sigma ** THRUST_LAPSE_EXP
+    mach = tas / speed_of_sound_mps(alt)
+    if ab and sc[HAS_AB] > 0:
+        return sc[THRUST_AB_N] * sigma ** sc[LAPSE_EXP] * (1.0 + sc[RAM_AB] * mach)
+    return sc[THRUST_DRY_N] * sigma ** sc[LAPSE_EXP] * (1.0 + sc[RAM_DRY] * mach)
 
 
 @njit(cache=True)
-def fuel_flow_nb(sc, ff_alt, ff_mach, ff_grid, alt, tas, mass, vz, dvdt, n_load, afterburner):
-    """Fuel flow (kg/s) in flight; see the module docstring for the model."""
-    if afterburner and sc[HAS_AB] > 0:
-        return ab_fuel_flow_nb(sc, alt)
+def idle_thrust_nb(sc, alt):
+    """Idle thrust (N, all engines), no ram term."""
+    sigma = density_kg_m3(alt) / RHO0_KG_M3
+    return sc[IDLE_FRAC] * sc[THRUST_DRY_N] * sigma ** sc[LAPSE_EXP]
+
+
+@njit(cache=True)
+def tsfc_nb(sc, alt, tas, ab):
+    """Thrust-specific fuel consumption, kg/(N·s): TSFC_SL · √θ · (1 + c·M)."""
+    theta = temperature_k(alt) / T0_K
     mach = tas / speed_of_sound_mps(alt)
-    ff = ff_level_nb(ff_alt, ff_mach, ff_grid, alt, mach)
-    ff *= 1.0 + sc[INDUCED_SHARE] * (n_load * n_load - 1.0)
+    if ab and sc[HAS_AB] > 0:
+        return sc[TSFC_AB] * math.sqrt(theta) * (1.0 + sc[TSFC_M_AB] * mach)
+    return sc[TSFC_DRY] * math.sqrt(theta) * (1.0 + sc[TSFC_M_DRY] * mach)
+
+
+@njit(cache=True)
+def drag_nb(sc, aero, alt, tas, mass, n_load):
+    """Drag (N) from the polar CD0(M) + K(M)·CL² at a load factor."""
     v = max(tas, 1.0)
-    ff += sc[TSFC_DRY] * mass * (G0_MPS2 * vz + v * dvdt) / v
-    return max(ff, sc[IDLE_FF_KG_S])
+    q = 0.5 * density_kg_m3(alt) * v * v
+    qs = q * sc[WING_AREA_M2]
+    mach = v / speed_of_sound_mps(alt)
+    cd0 = interp1_nb(aero[0], aero[1], mach)
+    k = interp1_nb(aero[0], aero[2], mach)
+    cl = n_load * mass * G0_MPS2 / qs
+    return qs * (cd0 + k * cl * cl)
+
+
+@njit(cache=True)
+def excess_power_nb(sc, aero, alt, tas, mass, ab, n_load):
+    """Specific excess power (m/s) at full dry or afterburner thrust."""
+    v = max(tas, 1.0)
+    return (thrust_max_nb(sc, alt, v, ab) - drag_nb(sc, aero, alt, v, mass, n_load)) * v / (mass * G0_MPS2)
+
+
+@njit(cache=True)
+def fuel_flow_nb(sc, aero, alt, tas, mass, vz, dvdt, n_load, ab):
+    """Fuel flow (kg/s): the thrust the manoeuvre needs, between idle and full, times TSFC."""
+    v = max(tas, 1.0)
+    need = drag_nb(sc, aero, alt, v, mass, n_load) + mass * dvdt + mass * G0_MPS2 * vz / v
+    if ab and sc[HAS_AB] > 0:
+        thr = min(max(need, idle_thrust_nb(sc, alt)), thrust_max_nb(sc, alt, v, True))
+        return max(tsfc_nb(sc, alt, v, True) * thr, sc[IDLE_FF_KG_S])
+    t_max = thrust_max_nb(sc, alt, v, False)
+    thr = min(max(need, idle_thrust_nb(sc, alt)), t_max)
+    part = 1.0 + sc[TSFC_PT] * (1.0 - thr / t_max)
+    return max(tsfc_nb(sc, alt, v, False) * part * thr, sc[IDLE_FF_KG_S])
+
+
+@njit(cache=True)
+def stall_tas_nb(sc, alt, mass, landing):
+    """1 g stall speed (TAS, m/s) at CLmax (landing or take-off configuration)."""
+    clmax = sc[CLMAX_LAND] if landing else sc[CLMAX_TO]
+    return math.sqrt(2.0 * mass * G0_MPS2 / (density_kg_m3(alt) * sc[WING_AREA_M2] * clmax))
+
+
+@njit(cache=True)
+def best_climb_nb(sc, aero, mm_alt, mm, alt, mass, ab):
+    """(best steady climb rate m/s, its TAS m/s) over the speed envelope at an altitude."""
+    lo = min_tas_nb(sc, alt)
+    hi = max_tas_nb(sc, mm_alt, mm, alt)
+    best = -1e9
+    best_v = lo
+    for i in range(121):
+        v = lo + (hi - lo) * i / 120.0
+        ps = excess_power_nb(sc, aero, alt, v, mass, ab, 1.0)
+        if ps > best:
+            best = ps
+            best_v = v
+    return best, best_v
+
+
+@njit(cache=True)
+def best_glide_nb(sc, aero, alt, mass):
+    """(L/D max, TAS m/s) of the drag polar at low Mach: CL* = √(CD0/K)."""
+    cd0 = aero[1, 0]
+    k = aero[2, 0]
+    cl = math.sqrt(cd0 / k)
+    v = math.sqrt(2.0 * mass * G0_MPS2 / (density_kg_m3(alt) * sc[WING_AREA_M2] * cl))
+    return 0.5 / math.sqrt(cd0 * k), v
+
+
+@njit(cache=True)
+def ground_accel_nb(sc, aero, alt, tas, mass, ab, braking, chute, engines):
+    """Acceleration (m/s²) on the runway: take-off roll (thrust − drag − rolling friction)
+    or landing roll (idle thrust − drag − chute drag − braking friction); lift neglected."""
+    v = max(tas, 0.0)
+    rho = density_kg_m3(alt)
+    q = 0.5 * rho * v * v
+    mach = v / speed_of_sound_mps(alt)
+    cd0 = interp1_nb(aero[0], aero[1], mach)
+    d = q * sc[WING_AREA_M2] * cd0
+    if braking:
+        thr = idle_thrust_nb(sc, alt) if engines else 0.0
+        if chute:
+            d += q * sc[CHUTE_CDS_M2]
+        return (thr - d) / mass - sc[MU_BRAKE] * G0_MPS2
+    return (thrust_max_nb(sc, alt, v, ab) - d) / mass - sc[MU_ROLL] * G0_MPS2

@@ -171,12 +171,12 @@ def fly_interceptor(
     cols = {c: [] for c in ("t_s", "lat", "lon", "alt_msl_m", "height_agl_m", "tas_mps", "ground_speed_mps",
                             "heading_deg", "climb_rate_mps", "load_factor", "fuel_kg", "mass_kg")}
     out.columns = cols
-    spec = ac.spec
-    v_approach = spec.approach_kmh.value / 3.6
-    v_touchdown = spec.touchdown_kmh.value / 3.6
-    acc, dec = spec.accel_max_mps2.value, spec.decel_air_mps2.value
     payload = 0.0
     empty = ac.empty_mass_kg
+    # the performance model's speeds: approach 1.3 V_s, touchdown 1.15 V_s at a landing mass
+    # with a tenth of the fuel; lift-off 1.1 V_s at the scramble mass
+    v_approach = ac.approach_tas_mps(base_elev_m, empty + payload + 0.1 * ac.internal_fuel_kg)
+    v_touchdown = ac.touchdown_tas_mps(base_elev_m, empty + payload + 0.1 * ac.internal_fuel_kg)
     ground_at = point_sampler(dem)
 
     def heights(la, lo):
@@ -188,7 +188,7 @@ def fly_interceptor(
     ground = heights(lat, lon)
     t = t_airborne_s
     heading = 0.0
-    speed = spec.liftoff_kmh.value / 3.6
+    speed = ac.liftoff_tas_mps(base_elev_m, empty + payload + fuel_kg)
     fuel = fuel_kg
     mode = "vector"
     approach = None
@@ -298,6 +298,9 @@ def fly_interceptor(
         else:
             aim = None
         # --- speed within the aircraft's acceleration and deceleration
+        mass = empty + fuel + payload
+        acc, dec = ac.accel_limits_mps2(alt, speed, mass)
+        speed_before = speed
         speed += max(-dec * dt_s, min(acc * dt_s, want_speed - speed))
         # --- turn toward the aim, limited by the load factor
         if aim is not None:
@@ -313,13 +316,13 @@ def fly_interceptor(
         # --- climb or descend within the aircraft's limits, clear of the terrain
         if follow_terrain:
             want_alt = max(want_alt, ground + TERRAIN_MARGIN_M)
-        climb_lim = ac.climb_limit_mps(alt, afterburner=False)
+        climb_lim = max(ac.climb_limit_mps(alt, afterburner=False, mass_kg=empty + fuel + payload, tas_mps=speed), 0.0)
         vz = max(-DESCENT_LIMIT_MPS, min(climb_lim, vz_ff + (want_alt - alt) / (5.0 if on_final else 10.0)))
         alt += vz * dt_s
         horiz = math.sqrt(max(speed * speed - vz * vz, 1.0))
         lat, lon = destination(lat, lon, heading, horiz * dt_s)
-        mach = speed / speed_of_sound_mps(alt)
-        fuel -= ac.fuel_flow_level_kg_s(alt, mach) * dt_s
+        fuel -= ac.fuel_flow_kg_s(alt, speed, empty + fuel + payload, climb_mps=vz,
+                                  accel_mps2=(speed - speed_before) / dt_s, load_factor=load) * dt_s
         t += dt_s
         ground = heights(lat, lon)
         if fuel <= 0:

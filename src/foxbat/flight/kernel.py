@@ -1,10 +1,13 @@
-"""The flight kernel: a fixed-step point-mass integration of a compiled route (numba).
+"""The flight kernel: a fixed-step total-energy point-mass integration of a compiled route (numba).
 
 Plain arrays in and out (see ``foxbat.flight.layout``). Each step: guidance (heading,
 altitude and speed commands for the current leg), limits (turn rate from the load
-factor, climb and descent rates, acceleration, speed envelope), fuel flow, then the
-state advances with the midpoint heading on the WGS84 ellipsoid (meridian and normal
-radii of curvature), so distances flown agree with geodesics.
+factor; acceleration and climb from the specific excess power of thrust available
+minus drag, :mod:`foxbat.aircraft.performance`; the speed envelope), fuel flow from
+the thrust the step needs, then the state advances with the midpoint heading on the
+WGS84 ellipsoid (meridian and normal radii of curvature), so distances flown agree
+with geodesics. Runway rolls integrate thrust, drag, friction and chute drag in
+sub-steps.
 """
 
 from __future__ import annotations
@@ -15,12 +18,11 @@ import numpy as np
 from numba import njit
 
 from foxbat.aircraft.atmosphere import G0_MPS2, speed_of_sound_mps
+from foxbat.aircraft.atmosphere import density_kg_m3
 from foxbat.aircraft.performance import (
-    ACC_DRY, ACC_MAX, CEILING_M, DEC_AIR, GLIDE_EAS_MPS, GLIDE_RATIO, HAS_AB, LIFTOFF_MPS,
-    MAX_DESC_MPS, ROLL_DEC, ROLL_DEC_CHUTE, THRUST_AB_N, THRUST_DRY_N, TO_ACC, TOUCHDOWN_MPS, TSFC_DRY,
-    ab_fuel_flow_nb, fuel_flow_nb, interp1_nb, max_tas_nb, min_tas_nb,
+    BRAKE_DCD0, CEILING_M, HAS_AB, MAX_DESC_MPS, V_LOF_FACTOR, V_TD_FACTOR, WING_AREA_M2, best_glide_nb, drag_nb,
+    fuel_flow_nb, ground_accel_nb, idle_thrust_nb, max_tas_nb, min_tas_nb, stall_tas_nb, thrust_max_nb, tsfc_nb,
 )
-from foxbat.aircraft.atmosphere import eas_to_tas_mps
 from foxbat.flight.layout import (
     AB, AB_UNTIL, ALT_TGT, C_AGL, C_ALT, C_FF, C_FUEL, C_GROUND, C_GS, C_HDG, C_LAT, C_LEG, C_LON, C_MACH,
     C_MASS, C_NLOAD, C_PHASE, C_T, C_TAS, C_VZ, CHUTE, CLEAR_TOL, DIR, DIVE_ANGLE, DURATION, E_ALT, E_CODE,
@@ -29,7 +31,7 @@ from foxbat.flight.layout import (
     EV_TO_OVERRUN, EV_TOUCHDOWN, EV_WAYPOINT, FAF_LAT, FAF_LON, GLIDE_SLOPE, HDG, LAT1, LAT_MODE, LM_CIRCLE,
     LM_HEADING, LM_LAND, LM_POINT, LM_TAKEOFF, LON1, MAX_EVENTS, N_COLS, N_EV_COLS, NLOAD, PH_AIR, PH_END,
     PH_GLIDE, PH_GROUND, PH_ROLL, RADIUS, RATE, RWY_ELEV, RWY_LEN, SM_GS, SM_MACH, SPEED, SPEED_MODE,
-    TD_DIST, TURNS, VERT_MODE, VM_AGL, VM_TF,
+    TD_DIST, TURNS, VERT_MODE, VM_AGL, VM_ALT, VM_TF,
 )
 
 WGS84_A = 6378137.0
@@ -41,6 +43,9 @@ CLIMB_OUT_AGL_M = 150.0  # take-off leg: straight ahead until this high above gr
 # (a take-off's climb_out_agl_m, in the leg's ALT_TGT, replaces it: captured and held, the
 # leg ends within 5 m of it)
 TAU_ALT_S = 3.0  # altitude capture time constant
+N_ROLL_SUB = 20  # runway sub-steps per time step (midpoint rule)
+TF_CLIMB_SHARE = 0.6  # terrain following plans on this share of the present steady climb (it falls with height)
+ACCEL_SHARE = 0.5  # share of the excess power spent on speed while both climbing and accelerating
 FINAL_LOOKAHEAD_M = 2500.0  # centreline tracking on final
 
 
@@ -159,8 +164,7 @@ def _event(ev, n_ev, code, t, lat, lon, alt, v1, v2, leg):
 
 
 @njit(cache=True)
-def simulate(legs, sc, mm_alt, mm, cl_alt, cl_dry, cl_max, ff_alt, ff_mach, ff_grid,
-             z, lat0, dlat, lon0, dlon, state0, dt, max_steps, look_s, n_look):
+def simulate(legs, sc, mm_alt, mm, aero, z, lat0, dlat, lon0, dlon, state0, dt, max_steps, look_s, n_look):
     """Fly the legs from state0 = (t, lat, lon, alt, tas, heading_rad, fuel_kg, base_mass_kg,
     on_ground). Returns (trajectory rows, events, number of rows, number of events)."""
     out = np.full((max_steps + 1, N_COLS), np.nan)
@@ -179,6 +183,7 @@ def simulate(legs, sc, mm_alt, mm, cl_alt, cl_dry, cl_max, ff_alt, ff_mach, ff_g
     phase = PH_GROUND if state0[8] > 0 else PH_AIR
     vz = 0.0
     t0 = t
+    n_prev = 1.0  # load factor of the previous step, for the drag of this one
 
     k = 0
     leg_start = True
@@ -258,43 +263,56 @@ def simulate(legs, sc, mm_alt, mm, cl_alt, cl_dry, cl_max, ff_alt, ff_mach, ff_g
 
         # ---------------- ground phases ----------------
         if phase == PH_GROUND or phase == PH_ROLL:
-            if phase == PH_GROUND:
-                acc = sc[TO_ACC]
-                if not ab_on and sc[HAS_AB] > 0:
-                    acc *= sc[THRUST_DRY_N] / sc[THRUST_AB_N]
-                if ab_on:
-                    ff = ab_fuel_flow_nb(sc, alt)
-                else:
-                    ff = sc[TSFC_DRY] * sc[THRUST_DRY_N]
-                dv = acc * dt
-            else:
-                acc = sc[ROLL_DEC_CHUTE] if (legs[n_legs - 1][CHUTE] > 0 and sc[ROLL_DEC_CHUTE] > 0) else sc[ROLL_DEC]
-                ff = sc[TSFC_DRY] * sc[THRUST_DRY_N] * 0.05 if engines else 0.0
-                dv = -acc * dt
+            rwy_elev = leg[RWY_ELEV] if phase == PH_GROUND else legs[n_legs - 1][RWY_ELEV]
+            braking = phase == PH_ROLL
+            chute = braking and legs[n_legs - 1][CHUTE] > 0
             mass = base_mass + fuel
-            _record(out, n, t, lat, lon, alt, leg[RWY_ELEV] if phase == PH_GROUND else legs[n_legs - 1][RWY_ELEV],
-                    v, 0.0, psi, 1.0, fuel, mass, ff, kk, phase)
+            if braking:
+                ff = tsfc_nb(sc, rwy_elev, v, False) * idle_thrust_nb(sc, rwy_elev) if engines else 0.0
+            else:
+                ff = tsfc_nb(sc, rwy_elev, v, ab_on) * thrust_max_nb(sc, rwy_elev, v, ab_on)
+            _record(out, n, t, lat, lon, alt, rwy_elev, v, 0.0, psi, 1.0, fuel, mass, ff, kk, phase)
             n += 1
             if n > max_steps:
                 break
-            frac = 1.0
-            if phase == PH_ROLL and v + dv <= 0.0:
-                frac = v / (-dv)
-            v_new = v + dv * frac
-            step = 0.5 * (v + v_new) * dt * frac
+            v_lof = V_LOF_FACTOR * stall_tas_nb(sc, rwy_elev, mass, False)
+            # sub-steps with the midpoint rule; stop inside a sub-step where the speed reaches
+            # zero (landing roll) or the lift-off speed (take-off roll)
+            h = dt / N_ROLL_SUB
+            step = 0.0
+            t_used = 0.0
+            done = False
+            for _j in range(N_ROLL_SUB):
+                a1 = ground_accel_nb(sc, aero, rwy_elev, v, mass, ab_on, braking, chute, engines)
+                a2 = ground_accel_nb(sc, aero, rwy_elev, max(v + 0.5 * h * a1, 0.0), mass, ab_on, braking, chute,
+                                     engines)
+                f = 1.0
+                if braking and v + h * a2 <= 0.0:
+                    f = v / (-h * a2)
+                    done = True
+                elif not braking and v + h * a2 >= v_lof:
+                    f = (v_lof - v) / (h * a2)
+                    done = True
+                v_new = v + h * a2 * f
+                step += 0.5 * (v + v_new) * h * f
+                t_used += h * f
+                v = v_new
+                if done:
+                    break
+            if braking and done:
+                v = 0.0
             lat, lon = offset(lat, lon, step, psi)
             roll_s += step
-            fuel = max(fuel - ff * dt * frac, 0.0)
-            t += dt * frac
-            v = v_new
+            fuel = max(fuel - ff * t_used, 0.0)
+            t += t_used
             if phase == PH_GROUND:
                 if roll_s > leg[RWY_LEN] and not to_over:
                     to_over = True
                     n_ev = _event(ev, n_ev, EV_TO_OVERRUN, t, lat, lon, alt, roll_s, leg[RWY_LEN], kk)
-                if v >= sc[LIFTOFF_MPS]:
+                if done:
                     phase = PH_AIR
                     n_ev = _event(ev, n_ev, EV_LIFTOFF, t, lat, lon, alt, roll_s, leg[RWY_LEN] - roll_s, kk)
-            elif frac < 1.0 or v <= 0.0:
+            elif done:
                 lr = legs[n_legs - 1]
                 m_, n_ = radii_m(lr[LAT1])
                 dn = (lat - lr[LAT1]) * DEG * m_
@@ -379,14 +397,23 @@ def simulate(legs, sc, mm_alt, mm, cl_alt, cl_dry, cl_max, ff_alt, ff_mach, ff_g
             ev_code = EV_LEG_END
 
         # ---------------- speed ----------------
+        mass = base_mass + fuel
         v_lo = min_tas_nb(sc, alt)
         v_hi = max_tas_nb(sc, mm_alt, mm, alt)
+        glide_ld = 0.0
+        v_td = 0.0
+        v_app = 0.0
+        if lm == LM_LAND:
+            v_td = V_TD_FACTOR * stall_tas_nb(sc, leg[RWY_ELEV], mass, True)
+            v_app = leg[SPEED] if leg[SPEED] == leg[SPEED] else 1.3 / V_TD_FACTOR * v_td
         if not engines:
-            v_cmd = eas_to_tas_mps(sc[GLIDE_EAS_MPS], alt)
+            glide_ld, v_cmd = best_glide_nb(sc, aero, alt, mass)
+            if lm == LM_LAND and land_sub == 1:
+                v_cmd = max(v_cmd, v_td)
         elif lm == LM_LAND and land_sub == 1:
             frac_a = min(max((leg[TD_DIST] - along) / 4000.0, 0.0), 1.0)
-            v_cmd = sc[TOUCHDOWN_MPS] + (leg[SPEED] - sc[TOUCHDOWN_MPS]) * frac_a
-            v_lo = sc[TOUCHDOWN_MPS]
+            v_cmd = v_td + (v_app - v_td) * frac_a
+            v_lo = v_td
         else:
             sm = int(leg[SPEED_MODE])
             if sm == SM_MACH:
@@ -396,19 +423,37 @@ def simulate(legs, sc, mm_alt, mm, cl_alt, cl_dry, cl_max, ff_alt, ff_mach, ff_g
             else:
                 v_cmd = leg[SPEED]
             if lm == LM_LAND:
-                v_lo = min(v_lo, leg[SPEED])
+                v_cmd = v_app if leg[SPEED] != leg[SPEED] else v_cmd
+                v_lo = min(v_lo, v_app)
             elif lm == LM_TAKEOFF:
-                v_lo = min(v_lo, sc[LIFTOFF_MPS])
+                v_lo = min(v_lo, V_LOF_FACTOR * stall_tas_nb(sc, leg[RWY_ELEV], mass, False))
             if v_cmd > v_hi + 0.5 or v_cmd < v_lo - 0.5:
                 lim = v_hi if v_cmd > v_hi else v_lo
                 if not speed_flag:
                     speed_flag = True
                     n_ev = _event(ev, n_ev, EV_SPEED_LIMIT, t, lat, lon, alt, v_cmd, lim, kk)
                 v_cmd = lim
-        acc_up = sc[ACC_MAX] if ab_on else sc[ACC_DRY]
+        # specific excess power: thrust available less the drag at last step's load factor
+        drag = drag_nb(sc, aero, alt, v, mass, n_prev)
+        thr_max = thrust_max_nb(sc, alt, v, ab_on) if engines else 0.0
+        thr_min = idle_thrust_nb(sc, alt) if engines else 0.0
+        q_s = 0.5 * density_kg_m3(alt) * v * v * sc[WING_AREA_M2]
+        a_lev = (thr_max - drag) / mass
+        acc_dn = (thr_min - drag - q_s * sc[BRAKE_DCD0]) / mass
+        vm = int(leg[VERT_MODE])
+        want_climb = lm == LM_TAKEOFF or (lm != LM_LAND and vm == VM_ALT and leg[ALT_TGT] == leg[ALT_TGT]
+                                          and leg[ALT_TGT] > alt + 50.0)
+        if vm != VM_ALT and lm != LM_LAND and tgt_prev == tgt_prev and tgt_prev > alt + 5.0:
+            want_climb = True  # terrain ahead: climbing shares the excess power
         if not engines:
             acc_up = 0.5
-        dv = min(max(v_cmd - v, -sc[DEC_AIR] * dt), acc_up * dt)
+        elif want_climb and a_lev > 0.0:
+            acc_up = ACCEL_SHARE * a_lev  # the rest of the excess power climbs
+        else:
+            acc_up = a_lev - G0_MPS2 * max(vz, 0.0) / max(v, 1.0)
+        dv = min(max(v_cmd - v, min(acc_dn, -0.3) * dt), acc_up * dt)
+        if engines and v + dv < v_lo and lm != LM_LAND and lm != LM_TAKEOFF:
+            dv = v_lo - v  # at the slowest speed: the energy deficit comes out of altitude
         v_new = v + dv
 
         # ---------------- turn ----------------
@@ -418,8 +463,8 @@ def simulate(legs, sc, mm_alt, mm, cl_alt, cl_dry, cl_max, ff_alt, ff_mach, ff_g
         psi_mid = psi + 0.5 * dpsi
 
         # ---------------- vertical ----------------
-        vm = int(leg[VERT_MODE])
-        climb_lim = interp1_nb(cl_alt, cl_max if ab_on else cl_dry, alt)
+        # steady climb the excess power leaves after this step's acceleration
+        climb_lim = (thr_max - drag - mass * dv / dt) * max(v, 1.0) / (mass * G0_MPS2)
         if lm == LM_TAKEOFF:
             climb_lim = min(climb_lim, 0.5 * v)
         desc_lim = sc[MAX_DESC_MPS]
@@ -445,7 +490,7 @@ def simulate(legs, sc, mm_alt, mm, cl_alt, cl_dry, cl_max, ff_alt, ff_mach, ff_g
         else:
             if vm == VM_TF:
                 tgt = tf_required_alt(z, lat0, dlat, lon0, dlon, lat, lon, psi_d, vh, leg[ALT_TGT],
-                                      0.8 * climb_lim, look_s, n_look)
+                                      TF_CLIMB_SHARE * max(climb_lim, 1.0), look_s, n_look)
             elif vm == VM_AGL:
                 tgt = ground + leg[ALT_TGT]
             else:
@@ -460,13 +505,13 @@ def simulate(legs, sc, mm_alt, mm, cl_alt, cl_dry, cl_max, ff_alt, ff_mach, ff_g
             if vm != 0 and tgt_prev == tgt_prev:
                 ff_rate = min(max((tgt - tgt_prev) / dt, -desc_lim), climb_lim)
             tgt_prev = tgt
-            vz_cmd = ff_rate + _capture_rate(tgt - alt, climb_lim, desc_lim, 0.7 * a_v)
+            vz_cmd = ff_rate + _capture_rate(tgt - alt, max(climb_lim, 0.0), desc_lim, 0.7 * a_v)
             vz_cmd = min(max(vz_cmd, -desc_lim), climb_lim)
             if leg[END_ON_ALT] > 0 and abs(tgt - alt) < 2.0 and abs(vz) < 2.0 and not leg_done:
                 leg_done = True
                 ev_code = EV_LEG_END
         if not engines:
-            vz_cmd = -v / sc[GLIDE_RATIO]
+            vz_cmd = -v / glide_ld
         vz_cmd = min(max(vz_cmd, -0.9 * v), 0.9 * v)
         dvz = min(max(vz_cmd - vz, -a_v * dt), G0_MPS2 * (nl - 1.0) * dt)
         vz_new = vz + dvz
@@ -474,11 +519,9 @@ def simulate(legs, sc, mm_alt, mm, cl_alt, cl_dry, cl_max, ff_alt, ff_mach, ff_g
         # ---------------- load factor and fuel ----------------
         turn_rate = abs(dpsi) / dt
         n_load = math.sqrt((1.0 + dvz / dt / G0_MPS2) ** 2 + (v * turn_rate / G0_MPS2) ** 2)
-        mass = base_mass + fuel
+        n_prev = n_load
         if engines:
-            ff = fuel_flow_nb(sc, ff_alt, ff_mach, ff_grid, alt, v, mass, vz, dv / dt, n_load, ab_on)
-            if ab_on:
-                ff = max(ff, fuel_flow_nb(sc, ff_alt, ff_mach, ff_grid, alt, v, mass, vz, dv / dt, n_load, False))
+            ff = fuel_flow_nb(sc, aero, alt, 0.5 * (v + v_new), mass, 0.5 * (vz + vz_new), dv / dt, n_load, ab_on)
         else:
             ff = 0.0
         _record(out, n, t, lat, lon, alt, ground, v, vz, psi, n_load, fuel, mass, ff, kk, phase)

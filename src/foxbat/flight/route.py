@@ -177,9 +177,13 @@ class _Compiler:
                     row[L.AB_UNTIL] = 0.0
                 elif b.afterburner_s is not None:
                     row[L.AB_UNTIL] = b.afterburner_s
-                else:  # the ground roll: lift-off speed / acceleration, plus a second
-                    row[L.AB_UNTIL] = ac.scalars[P.LIFTOFF_MPS] / ac.scalars[P.TO_ACC] + 1.0
-                sp_t = nxt if nxt is not None else Speed(tas_mps=1.3 * ac.scalars[P.LIFTOFF_MPS])
+                else:  # the ground roll at the static acceleration, plus a second
+                    m_to = ac.takeoff_mass_kg
+                    v_lof = ac.liftoff_tas_mps(rw.elevation_m, m_to)
+                    a0 = ac.thrust_n(rw.elevation_m, 0.0, True) / m_to - ac.scalars[P.MU_ROLL] * 9.80665
+                    row[L.AB_UNTIL] = v_lof / a0 + 1.0
+                v_lof_to = ac.liftoff_tas_mps(rw.elevation_m, ac.takeoff_mass_kg)
+                sp_t = nxt if nxt is not None else Speed(tas_mps=1.3 * v_lof_to)
                 self._set_speed(row, sp_t)
                 speed = sp_t
                 prev_alt = rw.elevation_m + 150.0
@@ -299,19 +303,21 @@ class _Compiler:
                 faf_alt = rw.elevation_m + math.tan(row[L.GLIDE_SLOPE]) * (faf_d + b.touchdown_from_threshold_m)
                 row[L.ALT_TGT] = faf_alt
                 row[L.RATE] = LAND_DESCENT_MPS
-                has_chute = ac.spec.roll_decel_chute_mps2.value is not None
+                has_chute = ac.has_chute
                 if b.drag_chute and not has_chute:
                     raise ParameterError(f"the {ac.name} has no drag chute in the catalogue", where=self.where,
                                          field=self.field(i, kind, "drag_chute"))
                 row[L.CHUTE] = 1.0 if (b.drag_chute if b.drag_chute is not None else has_chute) else 0.0
-                app = b.speed if b.speed is not None else Speed(tas_mps=float(ac.spec.approach_kmh.value) / 3.6)
-                v_app = self.tas(app, faf_alt)
-                if not ac.scalars[P.TOUCHDOWN_MPS] - 0.5 <= v_app <= ac.max_tas_mps(faf_alt):
-                    raise ParameterError(f"approach at {v_app * 3.6:,.0f} km/h is outside {ac.scalars[P.TOUCHDOWN_MPS] * 3.6:,.0f}"
-                                         f" to {ac.max_tas_mps(faf_alt) * 3.6:,.0f} km/h", where=self.where,
-                                         field=self.field(i, kind, "speed"))
                 row[L.SPEED_MODE] = L.SM_TAS
-                row[L.SPEED] = v_app
+                row[L.SPEED] = np.nan  # the kernel: 1.3 V_s at the mass on arrival
+                if b.speed is not None:
+                    v_app = self.tas(b.speed, faf_alt)
+                    v_td = ac.touchdown_tas_mps(rw.elevation_m, ac.empty_mass_kg)
+                    if not v_td - 0.5 <= v_app <= ac.max_tas_mps(faf_alt):
+                        raise ParameterError(f"approach at {v_app * 3.6:,.0f} km/h is outside {v_td * 3.6:,.0f}"
+                                             f" to {ac.max_tas_mps(faf_alt) * 3.6:,.0f} km/h", where=self.where,
+                                             field=self.field(i, kind, "speed"))
+                    row[L.SPEED] = v_app
             rows.append(row)
             kinds.append(kind)
             numbers.append(i + 1)

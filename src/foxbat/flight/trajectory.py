@@ -119,8 +119,7 @@ def fly(scenario: FlightScenario, dem=None, where: str = "scenario", grid: Groun
 def fly_compiled(route: CompiledRoute, ac: Aircraft, grid: GroundGrid, scenario: FlightScenario) -> Trajectory:
     """Run the kernel on a compiled route (the timed part of a flight)."""
     out, ev, n, n_ev = simulate(
-        route.legs, ac.scalars, ac.max_mach_alt_m, ac.max_mach, ac.climb_alt_m, ac.climb_dry_mps,
-        ac.climb_max_mps, ac.ff_alt_m, ac.ff_mach, ac.ff_kg_s, grid.z, grid.lat0, grid.dlat, grid.lon0,
+        route.legs, ac.scalars, ac.max_mach_alt_m, ac.max_mach, ac.aero, grid.z, grid.lat0, grid.dlat, grid.lon0,
         grid.dlon, route.state0, float(route.step_s), int(route.max_steps), float(route.look_ahead_s),
         int(route.n_look))
     data = out[:n].copy()

@@ -15,9 +15,10 @@ processing, the two-way elevation pattern and F⁴ (multipath, smooth-sphere
 diffraction, and the terrain's diffraction loss where the target is below the radar's
 lowest visible height), and the Pd of the intruder's Swerling case.
 
-Fuel. The catalogue's level-flight fuel flow at the altitude and Mach, plus the
-specific-excess-power term of climbing ``tsfc_dry · m · g · Δh / V`` (the flight
-kernel's model, see :mod:`foxbat.aircraft.performance`), never below idle.
+Fuel. The flight kernel's model (:mod:`foxbat.aircraft.performance`): level-flight
+fuel flow = drag × TSFC at the altitude, Mach and mid-route mass, never below idle,
+plus the energy of climbing ``tsfc_SL · m · g · Δh / V``; the climb limit of a node
+is the specific excess power at dry thrust.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ import numpy as np
 from numba import njit
 
 from foxbat.aircraft.atmosphere import speed_of_sound_mps
-from foxbat.aircraft.performance import (CEILING_M, IDLE_FF_KG_S, MAX_DESC_MPS, TSFC_DRY, Aircraft, ff_level_nb,
-                                         max_tas_nb, min_tas_nb)
+from foxbat.aircraft.performance import (CEILING_M, IDLE_FF_KG_S, MAX_DESC_MPS, TSFC_DRY, Aircraft,
+                                         excess_power_nb, fuel_flow_nb, max_tas_nb, min_tas_nb)
 from foxbat.sensing.geometry import look_angles
 
 PD_MAX = 1.0 - 1e-9
@@ -176,9 +177,10 @@ def dash_mach(ac: Aircraft, alt_msl_m: float, mach: float = 0.9) -> float:
 
 
 @njit(cache=True)
-def node_tables(ground, heights, machs, sc, mm_alt, mm, ff_alt, ff_mach, ff_grid, cl_alt, cl_dry):
+def node_tables(ground, heights, machs, sc, mm_alt, mm, aero, mass):
     """Per node (layer, row, col) and speed option s: TAS (m/s), level fuel flow
-    (kg/s), and per node the dry climb limit (m/s). NaN ground gives NaN."""
+    (kg/s) at ``mass`` kg, and per node the dry climb limit (m/s) at the first speed
+    option. NaN ground gives NaN."""
     nl = heights.shape[0]
     nr, nc = ground.shape
     ns = machs.shape[1]
@@ -200,8 +202,8 @@ def node_tables(ground, heights, machs, sc, mm_alt, mm, ff_alt, ff_mach, ff_grid
                 for s in range(ns):
                     v = min(max(machs[li, s] * a, vmin), vmax)
                     tas[li, r, c, s] = v
-                    ff[li, r, c, s] = ff_level_nb(ff_alt, ff_mach, ff_grid, alt, v / a)
-                climb[li, r, c] = np.interp(alt, cl_alt, cl_dry)
+                    ff[li, r, c, s] = fuel_flow_nb(sc, aero, alt, v, mass, 0.0, 0.0, 1.0, False)
+                climb[li, r, c] = max(excess_power_nb(sc, aero, alt, tas[li, r, c, 0], mass, False, 1.0), 0.0)
     return tas, ff, climb
 
 

@@ -136,9 +136,9 @@ def plan_route(dem, radars, aircraft: Aircraft, start: tuple[float, float], goal
         machs = np.array([[costs.economy_mach(aircraft, h), costs.dash_mach(aircraft, h)] for h in heights])
         speed_names = ("economy", "dash")
     ac = aircraft
-    tas, ff, climb = costs.node_tables(grid.ground_m, heights, machs, ac.scalars, ac.max_mach_alt_m, ac.max_mach,
-                                       ac.ff_alt_m, ac.ff_mach, ac.ff_kg_s, ac.climb_alt_m, ac.climb_dry_mps)
     mass = ac.empty_mass_kg + payload_kg + 0.5 * fuel_kg
+    tas, ff, climb = costs.node_tables(grid.ground_m, heights, machs, ac.scalars, ac.max_mach_alt_m, ac.max_mach,
+                                       ac.aero, float(mass))
     k_climb, idle, max_desc = costs.fuel_constants(ac, mass)
     n_load = min(2.5, ac.max_load_factor) if load_factor is None else float(load_factor)
     if n_load <= 1.0:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from foxbat.aircraft.performance import APPROACH_MPS, Aircraft, ab_fuel_flow_nb, load_aircraft
+from foxbat.aircraft.performance import Aircraft, load_aircraft
 from foxbat.errors import ParameterError
 from foxbat.planning.planner import Plan, plan_route
 from foxbat.planning.routes import Endpoint, plan_legs, resolve_endpoint, scenario_with_route
@@ -59,12 +59,15 @@ def fuel_allowance_kg(ac: Aircraft, start: Endpoint, goal: Endpoint) -> float:
     if start.leg is not None:
         ab_s = start.leg.get("afterburner_s") or 20.0
         elev = float(start.leg["runway"].get("elevation_m", 0.0))
-        kg += (ab_fuel_flow_nb(ac.scalars, elev) if ac.has_afterburner else 2 * ac.fuel_flow_level_kg_s(elev, 0.3)) * ab_s
+        thr = ac.thrust_n(elev, 0.0, ac.has_afterburner)  # full thrust on the roll and climb-out
+        kg += ac.fuel_flow_kg_s(elev, 100.0, ac.takeoff_mass_kg, accel_mps2=thr / ac.takeoff_mass_kg,
+                                afterburner=ac.has_afterburner) * ab_s
         kg += 150.0
     if goal.leg is not None:
         fa_m = 1000.0 * float(goal.leg.get("final_approach_km", 10.0))
-        v = float(ac.scalars[APPROACH_MPS])
-        kg += ac.fuel_flow_level_kg_s(300.0, 0.3) * fa_m / v + 150.0
+        m_land = ac.empty_mass_kg + 0.1 * ac.internal_fuel_kg
+        v = ac.approach_tas_mps(300.0, m_land)
+        kg += ac.fuel_flow_kg_s(300.0, v, m_land) * fa_m / v + 150.0
     return kg
 
 

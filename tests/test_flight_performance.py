@@ -1,0 +1,104 @@
+"""The total-energy model against published performance (not the 1976 flight), and against
+its own physics: thrust, drag, fuel flow, stall speeds and runway rolls."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from foxbat.aircraft import load_aircraft
+from foxbat.aircraft.atmosphere import G0_MPS2, density_kg_m3, speed_of_sound_mps
+from foxbat.aircraft.catalogue import aircraft_names, get_spec, load_spec_file
+from foxbat.errors import ScenarioError
+from foxbat.flight.calibration import ceiling_m, fly_target
+
+TARGETS = [(name, tg.id) for name in aircraft_names() for tg in get_spec(name).calibration]
+
+
+@pytest.mark.parametrize("name,tid", TARGETS)
+def test_published_performance_is_reproduced_within_its_tolerance(name, tid):
+    """Each published figure of each data file's ``calibration`` list, flown as its mission,
+    within the tolerance the file states (and says why)."""
+    ac = load_aircraft(name)
+    tg = next(t for t in ac.spec.calibration if t.id == tid)
+    r = fly_target(ac, tg)
+    assert abs(r.error_rel) <= tg.tolerance_rel, (tid, tg.published, r.simulated)
+
+
+def test_every_type_with_published_figures_is_calibrated_on_a_range():
+    for name in ("MiG-25P", "MiG-15bis", "F-86F"):
+        kinds = {t.kind for t in get_spec(name).calibration if t.role == "calibrated"}
+        assert "range" in kinds, name
+
+
+def test_the_supersonic_range_is_shorter_than_the_subsonic():
+    ac = load_aircraft("MiG-25P")
+    sub, sup = (fly_target(ac, t).simulated for t in ac.spec.calibration if t.kind == "range")
+    assert sup < 0.8 * sub
+
+
+def test_calibrated_figures_name_a_calibration_target(tmp_path):
+    from foxbat.aircraft.catalogue import _data_dir
+
+    text = (_data_dir() / "mig-25p.yaml").read_text()
+    bad = text.replace("calibrated_on: [mig25p-range-subsonic]", "calibrated_on: [no-such-figure]")
+    assert bad != text
+    p = tmp_path / "x.yaml"
+    p.write_text(bad)
+    with pytest.raises(ScenarioError, match="no-such-figure"):
+        load_spec_file(p)
+
+
+# ---- the model's physics ----------------------------------------------------------------
+
+def test_level_fuel_flow_is_drag_times_tsfc():
+    ac = load_aircraft("MiG-15bis")
+    alt, mach, m = 8000.0, 0.7, 5000.0
+    v = mach * speed_of_sound_mps(alt)
+    rho = density_kg_m3(alt)
+    q = 0.5 * rho * v * v
+    s = float(ac.spec.wing_area_m2.value)
+    p = ac.spec.drag_polar
+    cd0 = np.interp(mach, p.mach, p.cd0)
+    k = np.interp(mach, p.mach, p.k)
+    cl = m * G0_MPS2 / (q * s)
+    drag = q * s * (cd0 + k * cl * cl)
+    theta = (288.15 - 6.5e-3 * alt) / 288.15
+    tsfc = float(ac.spec.tsfc_dry_kg_per_kgf_h.value) / 9.80665 / 3600 * math.sqrt(theta) * (
+        1 + float(ac.spec.tsfc_mach_dry.value) * mach)
+    t_max = float(ac.spec.thrust_dry_n.value) * (rho / 1.225) ** float(ac.spec.thrust_lapse_exp.value) * (
+        1 + float(ac.spec.thrust_ram_dry.value) * mach)
+    part = 1 + float(ac.spec.tsfc_part_throttle.value) * (1 - drag / t_max)
+    assert ac.drag_n(alt, v, m) == pytest.approx(drag, rel=1e-9)
+    assert ac.thrust_n(alt, v) == pytest.approx(t_max, rel=1e-9)
+    assert ac.fuel_flow_kg_s(alt, v, m) == pytest.approx(tsfc * part * drag, rel=1e-9)
+
+
+def test_climb_costs_m_g_vz_over_v_more_thrust():
+    ac = load_aircraft("F-86F")
+    alt, v, m = 3000.0, 200.0, 6500.0
+    level = ac.drag_n(alt, v, m)
+    climb_thrust = level + m * G0_MPS2 * 10.0 / v
+    assert climb_thrust < ac.thrust_n(alt, v)
+    # the fuel difference is that extra thrust times the (part-throttle) TSFC: above level flight
+    assert ac.fuel_flow_kg_s(alt, v, m, climb_mps=10.0) > ac.fuel_flow_kg_s(alt, v, m)
+    assert ac.excess_power_mps(alt, v, m) == pytest.approx((ac.thrust_n(alt, v) - level) * v / (m * G0_MPS2))
+
+
+def test_ceiling_is_where_the_best_climb_is_half_a_metre_per_second():
+    ac = load_aircraft("F-86F")
+    m = 6250.0
+    h = ceiling_m(ac, m, False)
+    assert ac.climb_limit_mps(h - 50, mass_kg=m) > 0.5 > ac.climb_limit_mps(h + 50, mass_kg=m)
+
+
+def test_stall_and_reference_speeds_follow_mass_and_clmax():
+    ac = load_aircraft("MiG-25P")
+    m = 30000.0
+    vs = math.sqrt(2 * m * G0_MPS2 / (1.225 * 61.4 * 1.2))
+    assert ac.stall_tas_mps(0, m, True) == pytest.approx(vs)
+    assert ac.approach_tas_mps(0, m) == pytest.approx(1.3 * vs)
+    assert ac.touchdown_tas_mps(0, m) == pytest.approx(1.15 * vs)
+    assert ac.liftoff_tas_mps(0, 4 * m) == pytest.approx(2 * 1.1 * vs)  # V ∝ √m
