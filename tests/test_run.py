@@ -119,6 +119,21 @@ def test_detections_only_where_the_coverage_map_sees(flagship):
         assert np.all(det["pattern_db"][m] <= 0.0)
 
 
+def test_interceptor_looks_carry_the_propagation_factor(flagship):
+    """The F-4EJs' radar looks that see the target carry F over the sea between the two
+    aircraft (finite, at most the two-ray maximum +6.02 dB) and no pattern term (the
+    APQ-120 has no elevation pattern); looks that do not see it carry neither."""
+    import csv
+
+    rows = [r for r in csv.DictReader((flagship / "a" / "looks.csv").open()) if r["radar"].endswith(" radar")]
+    seen = [r for r in rows if r["visible"] == "true"]
+    assert len(seen) > 10
+    f = np.array([float(r["f_db"]) for r in seen])
+    assert np.all(f <= 20 * np.log10(2.0) + 1e-6) and np.ptp(f) > 1.0
+    assert all(float(r["pattern_db"]) == 0.0 for r in seen)
+    assert all(r["f_db"] == "" for r in rows if r["visible"] != "true")
+
+
 def _scenario(tmp_path, edit) -> Path:
     data = yaml.safe_load(builtin_scenario_path("belenko-1976").read_text())
     edit(data)

@@ -315,7 +315,8 @@ def run(sc: RunScenario, seed: int | None = None, low_level_m: float | None = No
                 sea=d.sea_surface, land=d.land_surface, weapons_need_visual=spec.weapons_need_visual,
                 clear_air=d.weather.clear_between,
                 runway_heading_deg=base.runway.heading_deg if base.runway else None,
-                runway_length_m=base.runway.length_m if base.runway else None)
+                runway_length_m=base.runway.length_m if base.runway else None,
+                env=PathEnvironment.from_spec(d.environment))
             flights.append(f)
             events.extend(f.events)
 

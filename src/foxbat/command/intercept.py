@@ -30,6 +30,7 @@ from foxbat.command.recovery import (FAF_DISTANCE_M, FINAL_CAPTURE_M, FLARE_M, G
 from foxbat.radar.catalogue import RadarType
 from foxbat.sensing.airborne import BarScan, MofN, TrackFilter, look_through_terrain
 from foxbat.sensing.geometry import bearing_to, destination, line_of_sight_clear, look_angles, wrap180
+from foxbat.sensing.path import PathEnvironment, path_factors_db
 from foxbat.terrain.dem import Dem
 from foxbat.terrain.point import point_sampler
 
@@ -161,12 +162,18 @@ def fly_interceptor(
     bingo_fuel_kg: float, sea: str, land: str, dt_s: float = 1.0, weapons_need_visual: bool = False,
     clear_air: Callable[[float, float], bool] = lambda a, b: True,
     runway_heading_deg: float | None = None, runway_length_m: float | None = None,
+    env: PathEnvironment | None = None,
 ) -> InterceptorFlight:
     """Fly one interceptor from just after lift-off until it lands back at its base's
     runway, runs dry or the run ends.
 
     Guidance flies on estimates only (the GCI picture, then its own radar track); the
-    intruder's truth decides what its radar, eyes and guns get."""
+    intruder's truth decides what its radar, eyes and guns get. Its radar's SNR carries
+    the propagation factor over the surface between it and the target (a look-down
+    radar sees a low target's multipath lobes too) and the type's elevation pattern
+    (:mod:`foxbat.sensing.path`; ``env`` defaults to ``k`` and the clutter classes
+    ``sea``/``land`` with the default sea state and land type)."""
+    env = env or PathEnvironment(k=k, sea_clutter=sea, land_clutter=land)
     out = InterceptorFlight(ident, side, ac.name)
     cols = {c: [] for c in ("t_s", "lat", "lon", "alt_msl_m", "height_agl_m", "tas_mps", "ground_speed_mps",
                             "heading_deg", "climb_rate_mps", "load_factor", "fuel_kg", "mass_kg")}
@@ -336,15 +343,15 @@ def fly_interceptor(
             t0 = next_frame
             next_frame += frame
             u = rng.random()  # one draw per frame, looked or not: streams stay aligned
-            tgt = (intruder.rcs_m2, intruder.swerling, gamma)
+            tgt = (intruder.rcs_m2, intruder.swerling, gamma, env)
             if own_track is not None:  # track mode: the beam stays on the target
                 look = _track_look(radar, scan, intruder, t, lat, lon, alt, heading, dem, k, tgt)
             else:
                 tilt = scan.tilt_rad(_expected_elevation(est, lat, lon, alt, k))
                 look = _search_look(radar, scan, intruder, t0, lat, lon, alt, heading, tilt, dem, k, tgt)
-            t_look, visible, snr, pd, geom = look
+            t_look, visible, snr, pd, geom, f_db, pattern_db = look
             hit = bool(u < pd)
-            out.looks.append((t_look, visible, snr, pd, hit))
+            out.looks.append((t_look, visible, snr, pd, hit, f_db, pattern_db))
             held = mofn.push(hit)
             if own_track is not None:
                 if geom is None or not held:  # out of the gimbals or range, or M of N failed
@@ -398,7 +405,7 @@ def _expected_elevation(est, lat, lon, alt, k) -> float | None:
     return math.radians(float(look_angles(lat, lon, alt, est[0], est[1], est[2], k)[3]))
 
 
-_NO_LOOK = (False, -math.inf, 0.0, None)
+_NO_LOOK = (False, -math.inf, 0.0, None, math.nan, math.nan)
 
 
 def _search_look(radar, scan, intruder, t0, lat, lon, alt, heading, tilt, dem, k, tgt):
@@ -416,7 +423,8 @@ def _search_look(radar, scan, intruder, t0, lat, lon, alt, heading, tilt, dem, k
     if b < 0 or slant[b] > radar.instrumented_range_m.value or tb[b] > intruder.t_s[-1]:
         return (float(tb[0]), *_NO_LOOK)
     geom = (float(slant[b]), float(brg[b]), float(el[b]))
-    return (float(tb[b]), *_look(radar, dem, lat, lon, alt, float(ground[b]), geom, float(al[b]), k, tgt))
+    target = (float(la[b]), float(lo[b]), float(al[b]))
+    return (float(tb[b]), *_look(radar, dem, lat, lon, alt, float(ground[b]), geom, target, k, tgt))
 
 
 def _track_look(radar, scan, intruder, t, lat, lon, alt, heading, dem, k, tgt):
@@ -429,15 +437,21 @@ def _track_look(radar, scan, intruder, t, lat, lon, alt, heading, dem, k, tgt):
     if abs(math.radians(wrap180(brg - heading))) > scan.half_width_rad or slant > radar.instrumented_range_m.value \
             or not scan.tilt_min_rad <= math.radians(el) <= scan.tilt_max_rad:
         return (t, *_NO_LOOK)
-    return (t, *_look(radar, dem, lat, lon, alt, ground, (slant, brg, el), tr[2], k, tgt))
+    return (t, *_look(radar, dem, lat, lon, alt, ground, (slant, brg, el), tr[:3], k, tgt))
 
 
-def _look(radar, dem, lat, lon, alt, ground, geom, talt, k, tgt):
-    rcs, swerling, (g_sea, g_land) = tgt
+def _look(radar, dem, lat, lon, alt, ground, geom, target, k, tgt):
+    rcs, swerling, (g_sea, g_land), env = tgt
     slant, brg, el = geom
+    tlat, tlon, talt = target
     visible, snr = look_through_terrain(radar, dem, lat, lon, alt, brg, ground, slant, el, talt, rcs, g_sea, g_land, k)
-    pd = float(radar.pd_from_snr(snr, swerling)) if visible else 0.0
-    return visible, snr, pd, geom
+    if not visible:
+        return visible, snr, 0.0, geom, math.nan, math.nan
+    f, p, _ = path_factors_db(radar, lat, lon, alt, np.array([tlat]), np.array([tlon]), np.array([talt]), dem=dem,
+                              env=env)
+    f_db, pattern_db = float(f[0]), float(p[0])
+    snr = snr + 2.0 * pattern_db + 2.0 * f_db
+    return visible, snr, float(radar.pd_from_snr(snr, swerling)), geom, f_db, pattern_db
 
 
 def _append(cols, t, lat, lon, alt, agl, tas, hdg, vz, n, fuel, mass):
