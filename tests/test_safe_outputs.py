@@ -205,3 +205,15 @@ def test_atomic_output_in_an_active_folder_names_the_file_before_it_appears(tmp_
         with atomic_output(d / "big.tif") as tmp:
             assert "big.tif" in _ours(d)["files"] and not (d / "big.tif").exists()
             tmp.write_text("x")
+
+
+def test_coverage_into_a_new_folder_leaves_it_to_a_later_run(tmp_path, capsys):
+    """foxbat coverage's default (foxbat-out/coverage.tif) then foxbat run's (foxbat-out/)."""
+    d = tmp_path / "foxbat-out"
+    assert main(["coverage", "--site", "42.16,139.45", "--antenna-agl", "10", "--out", str(d / "coverage.tif")]) == 0
+    OutputFolder(d, "run").check()  # no foreign file: coverage.tif is named in the manifest
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("x")
+    assert main(["coverage", "--site", "42.16,139.45", "--antenna-agl", "10", "--out", str(mine / "c.tif")]) == 0
+    assert sorted(os.listdir(mine)) == ["c.tif", "notes.txt"]  # the user's own folder gets no manifest

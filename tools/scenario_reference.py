@@ -28,8 +28,11 @@ kilometres, `_s` seconds, `_deg` degrees, `_mps` metres per second, `_kg` kilogr
 above ground (`_agl_`). Times are ISO 8601 in UTC. Every figure in a built-in scenario
 carries `source:` or `notional: true` with a `reason:`; your own files may too.
 
-`foxbat scenario validate FILE` checks a file; an error names the file, the line and
-the field. `foxbat scenario export belenko-1976 > mine.yaml` gives a complete example,
+Every number must be finite (`.nan` and `.inf` are refused) and within the range in the
+`allowed` column; texts and lists have the lengths given there. `foxbat scenario validate
+FILE` makes every check `foxbat run` makes before it computes (the same functions: the
+DEM, the sites and antennas on it, the route flyable), so a valid file is one the run
+starts; an error names the file, the line of the field and the field. `foxbat scenario export belenko-1976 > mine.yaml` gives a complete example,
 and `docs/tutorial.md` writes one from scratch.
 """
 
@@ -71,6 +74,33 @@ def _meaning(fname: str, f) -> str:
         if isinstance(t, type) and issubclass(t, BaseModel):
             return f"a `{fname}` leg or section: see {t.__name__}"
     return ""
+
+
+def _allowed(f) -> str:
+    """The bounds of a field from its constraints: '0 <= x <= 30000', 'length <= 64'."""
+    import annotated_types as at
+
+    def n(v) -> str:
+        return str(v) if isinstance(v, int) else f"{v:g}"
+
+    lo = hi = None
+    parts = []
+    for m in f.metadata:
+        if isinstance(m, at.Ge):
+            lo = f"{n(m.ge)} <="
+        elif isinstance(m, at.Gt):
+            lo = f"{n(m.gt)} <"
+        elif isinstance(m, at.Le):
+            hi = f"<= {n(m.le)}"
+        elif isinstance(m, at.Lt):
+            hi = f"< {n(m.lt)}"
+        elif isinstance(m, at.MinLen) and m.min_length:
+            parts.append(f"length >= {m.min_length}")
+        elif isinstance(m, at.MaxLen):
+            parts.append(f"length <= {m.max_length}")
+    if lo or hi:
+        parts.insert(0, " ".join(p for p in (lo, "x", hi) if p))
+    return ", ".join(parts)
 
 
 def _type_name(t) -> str:
@@ -124,7 +154,7 @@ def render() -> str:
         doc = (model.__doc__ or "").strip()
         if doc:
             lines += [" ".join(doc.split()), ""]
-        lines += ["| field | type | default | meaning |", "|---|---|---|---|"]
+        lines += ["| field | type | default | allowed | meaning |", "|---|---|---|---|---|"]
         for fname, f in model.model_fields.items():
             if f.is_required():
                 default = "**required**"
@@ -133,7 +163,7 @@ def render() -> str:
             else:
                 default = f"`{f.default!r}`" if not isinstance(f.default, BaseModel) else "(defaults)"
             desc = _meaning(fname, f).replace("|", "\\|")
-            lines.append(f"| `{fname}` | {_type_name(f.annotation)} | {default} | {desc} |")
+            lines.append(f"| `{fname}` | {_type_name(f.annotation)} | {default} | {_allowed(f)} | {desc} |")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

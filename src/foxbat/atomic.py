@@ -216,21 +216,29 @@ def _write_manifest(folder: Path, files: dict[str, str], complete: bool) -> None
 
 def _note_in_manifest(path: Path) -> None:
     """A file written outside an active output folder (``foxbat coverage --out DIR/x.tif``) into
-    a folder foxbat owns, or into an empty one: name it in that folder's manifest so the
-    folder stays foxbat's (``foxbat run`` may write there later)."""
+    a folder foxbat owns: name it in that folder's manifest so the folder stays foxbat's
+    (``foxbat run`` may write there later)."""
     folder = path.parent
     if (folder / MANIFEST_NAME).is_file():
         files = _read_manifest(folder)
-    else:
-        try:
-            if any(not _TMP_RE.match(e) for e in os.listdir(folder)):
-                return  # the user's own folder: leave it alone
-        except OSError:
+        if path.name not in files:
+            files[path.name] = "foxbat"
+            _write_manifest(folder, files, True)
+
+
+def claim_new_folder(folder: str | os.PathLike) -> None:
+    """Give a folder that does not exist yet, or is empty, a manifest, so the files a command
+    then writes there are named in it (``foxbat coverage`` into ``foxbat-out/``, where ``foxbat
+    run`` writes later). A folder already holding files is left as it is."""
+    folder = Path(folder)
+    try:
+        if folder.exists() and any(not _TMP_RE.match(e) for e in os.listdir(folder)):
             return
-        files = {}
-    if path.name not in files:
-        files[path.name] = "foxbat"
-        _write_manifest(folder, files, True)
+    except OSError:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    if not (folder / MANIFEST_NAME).exists():
+        _write_manifest(folder, {}, True)
 
 
 class OutputFolder:

@@ -54,7 +54,7 @@ class Provenance(BaseModel):
     """A citation (``source``), or ``notional: true`` with a one-line ``reason``; and
     ``calibrated_to`` when the figure was fitted to a recorded event."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     source: str | None = Field(default=None, description="citation")
     notional: bool = Field(default=False, description="true where the figure is not sourced")

@@ -132,16 +132,63 @@ def check_bases_on_dem(sc: RunScenario, dem: Dem) -> None:
                 where=sc.where, field=f"bases[{i}] ({b.name}).lat"))
 
 
-def prepare(sc: RunScenario) -> Prepared:
-    """Load the DEM and compute every ground radar's coverage and the airspaces."""
+def check_scenario(sc: RunScenario, dem: Dem | None = None) -> Dem:
+    """Every check a run makes before it computes anything, and returns the DEM: the bases,
+    radar sites and antennas on the DEM, each site's radar type a ground radar, the aircraft
+    in the catalogue, the route (and the route at each low-level alternative) flyable on the
+    DEM. ``foxbat scenario validate`` runs exactly this, so "valid" means the run starts.
+    An error names the scenario file, the line of the field and the field."""
+    from foxbat.errors import FoxbatError
+
+    try:
+        return _check_scenario(sc, dem)
+    except FoxbatError as exc:
+        raise sc.with_line(exc) from None
+
+
+def _check_scenario(sc: RunScenario, dem: Dem | None) -> Dem:
+    from foxbat.aircraft.performance import load_aircraft
+    from foxbat.coverage.engine import antenna_msl_m
+    from foxbat.errors import FoxbatError
+    from foxbat.flight.route import compile_route
+    from foxbat.flight.terrain import ground_grid
+    from foxbat.radar.catalogue import get_radar_type
+    from foxbat.scenario.flight import parse_flight_scenario
     from foxbat.terrain import open_dem
 
     d = sc.defenders
-    try:
+    catalogues = tuple(sc.flight.catalogues)
+    if dem is None:
         dem = open_dem(sc.flight.dem, where=sc.where, field="dem")
-    except FoxbatError as exc:  # the line of dem: in the scenario file
-        raise sc.with_line(exc) from None
     check_bases_on_dem(sc, dem)
+    for i, spec in enumerate(sc.radars):
+        label = f"radars[{i}] ({spec.name})"
+        rt = get_radar_type(spec.type, where=sc.where, field=f"{label}.type", catalogues=catalogues)
+        if rt.platform != "ground":
+            raise ParameterError(f"{rt.name} is an airborne radar; a site needs a ground radar type",
+                                 where=sc.where, field=f"{label}.type")
+        try:
+            antenna_msl_m(dem, spec.to_site())
+        except FoxbatError as exc:  # name the scenario file and the radar's field, not the engine's
+            raise type(exc)(exc.detail, where=sc.where,
+                            field=f"{label}.{exc.field if exc.field != 'position' else 'lat'}") from None
+    ac = load_aircraft(sc.flight.aircraft.type, where=sc.where, catalogues=catalogues)
+    grid = ground_grid(dem)
+    compile_route(sc.flight, ac, grid, sc.where)
+    for h in d.low_level_alternatives_m:
+        if d.low_level_height_m is None:
+            raise ParameterError("low_level_alternatives_m needs low_level_height_m (the height they replace)",
+                                 where=sc.where, field="low_level_alternatives_m")
+        alt = parse_flight_scenario(_override_low_level(sc.raw, d.low_level_height_m, h), sc.where)
+        compile_route(alt, ac, grid, sc.where)
+    return dem
+
+
+def prepare(sc: RunScenario) -> Prepared:
+    """Check the scenario (:func:`check_scenario`), load the DEM and compute every ground
+    radar's coverage and the airspaces."""
+    d = sc.defenders
+    dem = check_scenario(sc)
     radars = build_ground_radars(sc, dem)
     airspaces = {s.name: airspace_from_dem(s.name, dem, s.airspace.lat_min, s.airspace.lat_max, s.airspace.lon_min,
                                            s.airspace.lon_max, s.airspace.buffer_km)

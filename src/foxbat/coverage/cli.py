@@ -313,7 +313,9 @@ def run(a: argparse.Namespace) -> int:
 
     dem = dem_result()
     out = Path(a.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    from foxbat.atomic import claim_new_folder
+
+    claim_new_folder(out.parent)  # a new folder is foxbat's: a later foxbat run may write there
 
     if len(sites) > 1 and _cells_in_range(dem, sites) > _PROGRESS_CELLS:
         from rich.progress import Progress

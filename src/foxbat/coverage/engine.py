@@ -98,10 +98,22 @@ def site_ground_m(dem: Dem, site: RadarSite) -> float:
     return max(z, SEA_SURFACE_M)
 
 
+#: how far a given antenna altitude may lie below the DEM's ground at its site: a coarse DEM
+#: averages valleys with peaks (the built-in 9 km ETOPO5 cell of the Chuguyevka radar is 351 m
+#: above its valley), but an antenna deeper than this is a mistake in the altitude
+ANTENNA_BELOW_GROUND_MAX_M = 500.0
+
+
 def antenna_msl_m(dem: Dem, site: RadarSite) -> float:
-    """The antenna altitude MSL: given, or the DEM height plus the height above ground."""
+    """The antenna altitude MSL: given, or the DEM height plus the height above ground.
+    OffMapError for a given altitude more than ANTENNA_BELOW_GROUND_MAX_M below the ground."""
     ground = site_ground_m(dem, site)
     if site.antenna_msl_m is not None:
+        if not math.isfinite(site.antenna_msl_m) or site.antenna_msl_m < ground - ANTENNA_BELOW_GROUND_MAX_M:
+            raise OffMapError(
+                f"antenna_msl_m {site.antenna_msl_m:g} m lies {ground - site.antenna_msl_m:,.0f} m below the ground "
+                f"there ({ground:,.0f} m MSL on {dem.name}); at most {ANTENNA_BELOW_GROUND_MAX_M:g} m below is "
+                "accepted (a coarse DEM's cell)", where=f"site {site.name}", field="antenna_msl_m")
         return float(site.antenna_msl_m)
     return ground + float(site.antenna_agl_m)
 
@@ -177,27 +189,43 @@ def _single_projected(dem, site, k, h0, out, idx, radar_id, floor_m):
     return r0, c0, cw, ch
 
 
+#: samples per side of the range square when finding the part of it over the DEM
+_EXTENT_SAMPLES = 129
+
+
+def _range_samples(dem: Dem, site: RadarSite, crs):
+    """Points of the range square in the AEQD plane (x, y, metres), their lat/lon, and which
+    of them lie on the DEM. Sampling the square (rather than projecting the DEM's outline)
+    works for any DEM, a whole-world one included: its outline (the poles and the
+    antimeridian) projects onto a line through the site."""
+    from rasterio.warp import transform as warp_transform
+
+    r = site.max_range_m
+    s = np.linspace(-r, r, _EXTENT_SAMPLES)
+    gx, gy = (a.ravel() for a in np.meshgrid(s, s))
+    lon, lat = (np.asarray(v) for v in warp_transform(crs, "EPSG:4326", list(gx), list(gy)))
+    inside = np.isfinite(lon) & np.isfinite(lat)
+    inside[inside] = dem.contains(lat[inside], lon[inside])
+    return gx, gy, lat, lon, inside, float(s[1] - s[0])
+
+
 def _aeqd_grid(dem: Dem, site: RadarSite):
     """An azimuthal-equidistant grid centred on the site covering the DEM within range."""
     from affine import Affine
-    from rasterio.warp import transform as warp_transform
 
     cw, ch = dem.cell_size_m(site.lat_deg)
     cell = min(cw, ch)
     crs = aeqd_crs(site.lat_deg, site.lon_deg)
-    # the DEM's outline in the AEQD plane bounds the useful part of the grid
-    nr, nc = dem.shape
-    t = np.linspace(0, 1, 65)
-    edge_c = np.concatenate([t * nc, np.full_like(t, nc), (1 - t) * nc, np.zeros_like(t)])
-    edge_r = np.concatenate([np.zeros_like(t), t * nr, np.full_like(t, nr), (1 - t) * nr])
-    ex, ey = dem.transform @ (edge_c, edge_r)
-    ax, ay = warp_transform(dem.crs, crs, list(ex), list(ey))
-    ax, ay = np.asarray(ax), np.asarray(ay)
-    ok = np.isfinite(ax) & np.isfinite(ay)
     r = site.max_range_m
-    # the radar's own cell too (0, 0), where it stands beyond the DEM's edge
-    xmin, xmax = min(0.0, max(-r, ax[ok].min())), max(0.0, min(r, ax[ok].max()))
-    ymin, ymax = min(0.0, max(-r, ay[ok].min())), max(0.0, min(r, ay[ok].max()))
+    gx, gy, _, _, inside, step = _range_samples(dem, site, crs)
+    # the part of the range square over the DEM, widened by one sample, and the radar's own
+    # cell (0, 0) too, where it stands beyond the DEM's edge
+    if inside.any():
+        xmin, xmax = min(0.0, max(-r, gx[inside].min() - step)), max(0.0, min(r, gx[inside].max() + step))
+        ymin, ymax = min(0.0, max(-r, gy[inside].min() - step)), max(0.0, min(r, gy[inside].max() + step))
+    else:  # a range smaller than the sampling step: the square around the site
+        xmin = ymin = -min(r, step)
+        xmax = ymax = min(r, step)
     # whole cells either side of the centre so the radar sits on a cell centre
     nl, nr_ = int(math.ceil(-xmin / cell)) + 1, int(math.ceil(xmax / cell)) + 1
     nb, nt = int(math.ceil(-ymin / cell)) + 1, int(math.ceil(ymax / cell)) + 1
@@ -211,9 +239,11 @@ def _single_geographic(dem, site, k, h0, floor_m, want_ceiling):
     from rasterio.warp import Resampling, reproject
 
     crs, transform, shape, r0, c0, cell = _aeqd_grid(dem, site)
+    windows = _dem_windows(dem, site, crs)
     z = np.full(shape, np.nan, np.float32)
     src_nd = dem.nodata if dem.nodata is not None else None
-    reproject(dem.heights_m, z, src_transform=dem.transform, src_crs=dem.crs, src_nodata=src_nd,
+    src, src_transform, src_crs = _source_across_antimeridian(dem, site, windows)
+    reproject(src, z, src_transform=src_transform, src_crs=src_crs, src_nodata=src_nd,
               dst_transform=transform, dst_crs=crs, dst_nodata=np.nan, resampling=Resampling.bilinear)
     if not bool(dem.contains(site.lat_deg, site.lon_deg)):
         # a site beyond the DEM's edge: the cells off the DEM (not its nodata cells) are
@@ -227,20 +257,82 @@ def _single_geographic(dem, site, k, h0, floor_m, want_ceiling):
     _run_kernel(z, None, r0, c0, h0, cell, cell, k, site, out, np.zeros((1, 1), np.int16), 0, floor_m,
                 has_nan(z))
     out[np.isinf(out)] = np.nan
-    back = np.full(dem.shape, np.nan, np.float32)
-    reproject(out, back, src_transform=transform, src_crs=crs, src_nodata=np.nan,
-              dst_transform=dem.transform, dst_crs=dem.crs, dst_nodata=np.nan,
-              resampling=Resampling.bilinear)
+    back = _back_to_dem(out, transform, crs, dem, windows)
     back[~dem.valid_mask()] = np.nan
     ceil = None
     if want_ceiling:
         ground = np.maximum(np.where(np.isfinite(z), z, 0.0), floor_m)
         c = _ceiling_grid(shape, r0, c0, h0, cell, cell, k, site, ground)
-        ceil = np.full(dem.shape, np.nan, np.float32)
-        reproject(c, ceil, src_transform=transform, src_crs=crs, src_nodata=np.nan,
-                  dst_transform=dem.transform, dst_crs=dem.crs, dst_nodata=np.nan,
-                  resampling=Resampling.bilinear)
+        ceil = _back_to_dem(c, transform, crs, dem, windows)
     return back, ceil
+
+
+def _source_across_antimeridian(dem: Dem, site: RadarSite | None, windows, crs_only: bool = False):
+    """The DEM as GDAL should read it for the AEQD grid: as it is, or, where the range
+    crosses the antimeridian of a whole-world DEM (two windows), the two windows side by
+    side (the western edge's columns continued past 180 deg) in a geographic CRS whose
+    longitudes wrap around the site's. GDAL's inverse projection gives longitudes in
+    -180..180, and reading across the DEM's edge with them mixed cells of both sides
+    (a median error of 21 m on a test terrain)."""
+    if len(windows) != 2:
+        return dem.heights_m, dem.transform, dem.crs
+    from affine import Affine
+    from rasterio.crs import CRS
+
+    (r0, r1, a0, a1), (_, _, b0, b1) = windows
+    src = None if crs_only else np.ascontiguousarray(
+        np.concatenate([dem.heights_m[r0:r1, b0:b1], dem.heights_m[r0:r1, a0:a1]], axis=1))
+    transform = dem.transform * Affine.translation(b0, r0)
+    # longitudes wrap around the middle of the joined windows (the antimeridian's side)
+    centre_lon = (transform * ((b1 - b0 + a1 - a0) / 2.0, 0))[0]
+    geog = dem.crs.to_proj4() or "+proj=longlat +datum=WGS84"
+    return src, transform, CRS.from_proj4(f"{geog} +lon_wrap={centre_lon:.9f}")
+
+
+def _dem_windows(dem: Dem, site: RadarSite, crs) -> list[tuple[int, int, int, int]]:
+    """The DEM windows (row0, row1, col0, col1) holding the radar's range: one, or two where
+    the range crosses the antimeridian at the edges of a whole-world DEM. Warping back only
+    there keeps GDAL from transforming every cell of a large DEM (and from losing the
+    cells across the antimeridian)."""
+    _, _, lat, lon, inside, step_m = _range_samples(dem, site, crs)
+    nr, nc = dem.shape
+    row, col = dem.rowcol_float(lat[inside], lon[inside])
+    if not row.size:
+        row, col = dem.rowcol_float(np.array([site.lat_deg]), np.array([site.lon_deg]))
+    pad = 2 + 2 * int(math.ceil(step_m / min(dem.cell_size_m(site.lat_deg))))  # a sample step, in cells
+    r0, r1 = max(0, int(row.min()) - pad), min(nr, int(math.ceil(row.max())) + pad + 1)
+    cols = np.sort(col)
+    gaps = np.diff(cols)
+    if cols.size > 1 and gaps.max() > nc / 2:  # two clusters: either side of the antimeridian
+        g = int(np.argmax(gaps))
+        left_end, right_start = cols[g], cols[g + 1]
+        return [(r0, r1, 0, min(nc, int(math.ceil(left_end)) + pad + 1)),
+                (r0, r1, max(0, int(right_start) - pad), nc)]
+    return [(r0, r1, max(0, int(cols.min()) - pad), min(nc, int(math.ceil(cols.max())) + pad + 1))]
+
+
+def _back_to_dem(grid: np.ndarray, transform, crs, dem: Dem, windows) -> np.ndarray:
+    """A float32 AEQD grid warped (bilinear) onto the DEM grid, NaN outside ``windows``."""
+    from affine import Affine
+    from rasterio.warp import Resampling, reproject
+
+    back = np.full(dem.shape, np.nan, np.float32)
+    if len(windows) == 2:  # across the antimeridian: both windows side by side, as the source was read
+        (r0, r1, a0, a1), (_, _, b0, b1) = windows
+        _, dst_transform, dst_crs = _source_across_antimeridian(dem, None, windows, crs_only=True)
+        part = np.full((r1 - r0, (b1 - b0) + (a1 - a0)), np.nan, np.float32)
+        reproject(grid, part, src_transform=transform, src_crs=crs, src_nodata=np.nan,
+                  dst_transform=dst_transform, dst_crs=dst_crs, dst_nodata=np.nan, resampling=Resampling.bilinear)
+        back[r0:r1, b0:b1] = part[:, :b1 - b0]
+        back[r0:r1, a0:a1] = part[:, b1 - b0:]
+        return back
+    for r0, r1, c0, c1 in windows:
+        part = np.full((r1 - r0, c1 - c0), np.nan, np.float32)
+        reproject(grid, part, src_transform=transform, src_crs=crs, src_nodata=np.nan,
+                  dst_transform=dem.transform * Affine.translation(c0, r0), dst_crs=dem.crs, dst_nodata=np.nan,
+                  resampling=Resampling.bilinear)
+        back[r0:r1, c0:c1] = part
+    return back
 
 
 def compute_coverage(

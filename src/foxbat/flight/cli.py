@@ -93,6 +93,10 @@ def run(args: argparse.Namespace) -> int:
             f"the route cannot be flown: the {traj.aircraft.name} crashes {why} at {c['lat_deg']:.4f}N "
             f"{c['lon_deg']:.4f}E, t = {c['t_s']:.0f} s, on leg {c['leg']} ({c['leg_label']}); outputs for "
             f"inspection in {out}/", where=shown)
+    if traj.outcome == "route_end" and traj.events_named("fuel_exhausted") and not traj.events_named("liftoff"):
+        raise ScenarioError(f"the {traj.aircraft.name} runs out of fuel before lift-off "
+                            f"({s['fuel_start_kg']:,.0f} kg at the start); give more aircraft.fuel_kg; outputs for "
+                            f"inspection in {out}/", where=shown, field="aircraft.fuel_kg")
     if traj.outcome == "left_dem":
         e = traj.events_named("left_dem")[0]
         raise ScenarioError(f"the aircraft leaves the DEM at {e['lat_deg']:.4f}N {e['lon_deg']:.4f}E on leg "

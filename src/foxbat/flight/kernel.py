@@ -255,13 +255,22 @@ def simulate(legs, sc, mm_alt, mm, aero, z, lat0, dlat, lon0, dlon, state0, dt, 
         engines = fuel > 0.0
         if phase == PH_AIR and not engines:
             phase = PH_GLIDE
-        on_rwy = lm == LM_TAKEOFF or (lm == LM_LAND and land_sub == 1) or phase == PH_ROLL
+        # a take-off leg without engines is a glider: it meets the terrain like any other
+        on_rwy = (lm == LM_TAKEOFF and engines) or (lm == LM_LAND and land_sub == 1) or phase == PH_ROLL
         ab_on = False
         if engines and sc[HAS_AB] > 0:
             if leg[AB] > 0 or (lm == LM_TAKEOFF and t - t0 < leg[AB_UNTIL]):
                 ab_on = True
 
         # ---------------- ground phases ----------------
+        if phase == PH_GROUND and not engines:
+            # no fuel before lift-off: the aircraft stays on the runway (it used to accelerate
+            # without thrust, lift off and sink through the ground for the rest of the run)
+            n_ev = _event(ev, n_ev, EV_FUEL_OUT, t, lat, lon, alt, 0.0, 0.0, kk)
+            _record(out, n, t, lat, lon, alt, leg[RWY_ELEV], v, 0.0, psi, 1.0, fuel, base_mass + fuel, 0.0, kk,
+                    PH_END)
+            n += 1
+            break
         if phase == PH_GROUND or phase == PH_ROLL:
             rwy_elev = leg[RWY_ELEV] if phase == PH_GROUND else legs[n_legs - 1][RWY_ELEV]
             braking = phase == PH_ROLL

@@ -24,40 +24,16 @@ def run(a: argparse.Namespace) -> int:
 def _validate(a) -> int:
     from foxbat.scenario.run import load_run_scenario
 
+    from foxbat.sim import check_scenario
+
     sc = load_run_scenario(a.file)  # a problem raises a one-line ScenarioError (exit 2)
-    _check_geography(sc)
+    check_scenario(sc)  # every check foxbat run makes before it computes: valid means it starts
     print(f"{sc.where}: valid ({len(sc.defenders.sides)} sides, {len(sc.radars)} radars, "
           f"{len(sc.defenders.interceptors)} interceptor flights, {len(sc.flight.route.legs)} route legs)")
     return 0
 
 
-def _check_geography(sc) -> None:
-    """Sites and bases on the DEM, the route inside it: what a run would reject, found now."""
-    from foxbat.coverage.engine import site_ground_m
-    from foxbat.flight.route import compile_route
-    from foxbat.sim import check_bases_on_dem
-    from foxbat.flight.terrain import ground_grid
-    from foxbat.aircraft.performance import load_aircraft
-    from foxbat.terrain import open_dem
 
-    from foxbat.errors import FoxbatError, OffMapError
-
-    try:
-        dem = open_dem(sc.flight.dem, where=sc.where, field="dem")
-    except FoxbatError as exc:  # the line of dem: in the scenario file
-        raise sc.with_line(exc) from None
-    for i, spec in enumerate(sc.radars):
-        try:
-            site_ground_m(dem, spec.to_site())
-        except OffMapError as exc:  # name the scenario's field and line, not the bare site
-            raise sc.with_line(OffMapError(exc.detail, where=sc.where, field=f"radars[{i}] ({spec.name}).lat")) \
-                from None
-    check_bases_on_dem(sc, dem)
-    ac = load_aircraft(sc.flight.aircraft.type, where=sc.where, catalogues=tuple(sc.flight.catalogues))
-    try:
-        compile_route(sc.flight, ac, ground_grid(dem), sc.where)
-    except FoxbatError as exc:
-        raise sc.with_line(exc) from None
 
 
 def _list(a) -> int:

@@ -36,7 +36,8 @@ DEFAULT_FLIGHT = "builtin:belenko-1976"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # NaN and infinities are refused everywhere: every number has finite, physical bounds
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Provenance(_Strict):
@@ -57,12 +58,12 @@ class Speed(_Strict):
     """Exactly one of Mach, true airspeed or ground speed (no wind: ground speed is the
     horizontal part of the true airspeed)."""
 
-    mach: float | None = Field(default=None, gt=0)
-    tas_kmh: float | None = Field(default=None, gt=0)
-    tas_mps: float | None = Field(default=None, gt=0)
-    tas_kt: float | None = Field(default=None, gt=0)
-    gs_kmh: float | None = Field(default=None, gt=0)
-    gs_mps: float | None = Field(default=None, gt=0)
+    mach: float | None = Field(default=None, gt=0, le=5)
+    tas_kmh: float | None = Field(default=None, gt=0, le=6000)
+    tas_mps: float | None = Field(default=None, gt=0, le=1700)
+    tas_kt: float | None = Field(default=None, gt=0, le=3300)
+    gs_kmh: float | None = Field(default=None, gt=0, le=6000)
+    gs_mps: float | None = Field(default=None, gt=0, le=1700)
 
     @model_validator(mode="after")
     def _one(self):
@@ -103,18 +104,18 @@ class Runway(Provenance):
     lat: float = Field(ge=-90, le=90, description="threshold latitude, deg")
     lon: float = Field(ge=-180, le=360, description="threshold longitude, deg")
     heading_deg: float = Field(ge=0, le=360, description="true heading of the runway direction used")
-    length_m: float = Field(gt=0)
-    elevation_m: float = Field(description="threshold elevation, m MSL")
+    length_m: float = Field(gt=0, le=10000)
+    elevation_m: float = Field(ge=-500, le=9000, description="threshold elevation, m MSL")
 
 
 class _Alt(Provenance):
     """An optional altitude MSL or height AGL (not both)."""
 
-    alt_msl_m: float | None = None
-    height_agl_m: float | None = Field(default=None, ge=0, description="height above ground, >= 0")
+    alt_msl_m: float | None = Field(default=None, ge=-500, le=30000, description="altitude, m MSL")
+    height_agl_m: float | None = Field(default=None, ge=0, le=20000, description="height above ground, >= 0")
     speed: Speed | None = None
     afterburner: bool = False
-    load_factor: float | None = Field(default=None, gt=1, description="turn and pull-up load factor")
+    load_factor: float | None = Field(default=None, gt=1, le=12, description="turn and pull-up load factor")
 
     @model_validator(mode="after")
     def _one_alt(self):
@@ -140,7 +141,7 @@ class Start(_Alt):
 
 class Takeoff(Provenance):
     runway: Runway
-    afterburner_s: float | None = Field(default=None, ge=0,
+    afterburner_s: float | None = Field(default=None, ge=0, le=3600,
                                         description="afterburner from brake release for this long; "
                                                     "default: the ground roll")
     speed: Speed | None = Field(default=None, description="climb-out speed; default the next leg's")
@@ -171,20 +172,20 @@ class FollowTerrain(_Alt):
 
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=360)
-    height_agl_m: float = Field(ge=0, description="set height above ground, >= 0")
+    height_agl_m: float = Field(ge=0, le=20000, description="set height above ground, >= 0")
 
 
 class ClimbDescend(Provenance):
     """Climb or descend to an altitude on the current heading (or toward a point)."""
 
-    to_alt_msl_m: float | None = None
-    to_height_agl_m: float | None = Field(default=None, ge=0)
+    to_alt_msl_m: float | None = Field(default=None, ge=-500, le=30000)
+    to_height_agl_m: float | None = Field(default=None, ge=0, le=20000)
     rate_mps: float | Literal["max"] = Field(default="max")
     toward: Point | None = None
     heading_deg: float | None = Field(default=None, ge=0, le=360)
     speed: Speed | None = None
     afterburner: bool = False
-    load_factor: float | None = Field(default=None, gt=1)
+    load_factor: float | None = Field(default=None, gt=1, le=12)
 
     @model_validator(mode="after")
     def _one_target(self):
@@ -208,9 +209,10 @@ class Circle(_Alt):
 
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=360)
-    radius_m: float | None = Field(default=None, gt=0, description="default: the tightest turn at the load factor")
-    turns: float | None = Field(default=None, gt=0)
-    duration_s: float | None = Field(default=None, gt=0)
+    radius_m: float | None = Field(default=None, gt=0, le=200000,
+                                   description="default: the tightest turn at the load factor")
+    turns: float | None = Field(default=None, gt=0, le=100)
+    duration_s: float | None = Field(default=None, gt=0, le=86400)
     direction: Literal["left", "right"] = "left"
 
     @model_validator(mode="after")
@@ -225,18 +227,18 @@ class Circle(_Alt):
 class Hold(Circle):
     """Hold (orbit) for a duration; a circle with duration_s."""
 
-    turns: float | None = Field(default=None, gt=0)
-    duration_s: float | None = Field(default=None, gt=0)
+    turns: float | None = Field(default=None, gt=0, le=100)
+    duration_s: float | None = Field(default=None, gt=0, le=86400)
 
 
 class Land(Provenance):
     runway: Runway
-    touchdown_from_threshold_m: float = Field(default=300.0, ge=0)
+    touchdown_from_threshold_m: float = Field(default=300.0, ge=0, le=5000)
     glide_slope_deg: float = Field(default=3.0, gt=0, lt=15)
     final_approach_km: float = Field(default=10.0, gt=0, le=50)
     drag_chute: bool | None = Field(default=None, description="default: yes where the aircraft has one")
     speed: Speed | None = Field(default=None, description="approach speed; default the aircraft's")
-    load_factor: float | None = Field(default=None, gt=1)
+    load_factor: float | None = Field(default=None, gt=1, le=12)
 
 
 LEG_KINDS = ("start", "takeoff", "fly_to", "follow_terrain", "climb", "descend", "dive", "circle", "hold", "land")
@@ -279,9 +281,9 @@ class Leg(_Strict):
 
 
 class Route(_Strict):
-    step_s: float = Field(default=1.0, gt=0, le=10, description="integration step, s")
+    step_s: float = Field(default=1.0, ge=0.05, le=10, description="integration step, s")
     max_duration_s: float = Field(default=6 * 3600.0, gt=0, le=48 * 3600.0)
-    load_factor: float | None = Field(default=None, gt=1,
+    load_factor: float | None = Field(default=None, gt=1, le=12,
                                       description="turn and pull-up load factor; default min(2.5, aircraft max)")
     look_ahead_s: float = Field(default=60.0, gt=0, le=600, description="terrain-following look-ahead, s")
     clearance_tolerance: float = Field(default=0.2, ge=0, le=1,
@@ -312,8 +314,8 @@ class Route(_Strict):
 class AircraftSection(_Strict):
     type: str = Field(description="catalogue type, e.g. MiG-25P, or the path of a type file (.yaml, relative to "
                                   "the scenario file)")
-    fuel_kg: float | None = Field(default=None, ge=0, description="fuel at start; default: full internal fuel")
-    payload_kg: float = Field(default=0.0, ge=0, description="mass besides the empty aircraft and fuel")
+    fuel_kg: float | None = Field(default=None, ge=0, le=200000, description="fuel at start; default: full internal fuel")
+    payload_kg: float = Field(default=0.0, ge=0, le=50000, description="mass besides the empty aircraft and fuel")
     callsign: str | None = None
     source: str | None = None
     notional: bool = False
@@ -324,10 +326,10 @@ class AircraftSection(_Strict):
 class FlightScenario(BaseModel):
     """The parts of a scenario file the flight stage reads; other keys are ignored."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
 
-    name: str = "flight"
-    title: str | None = None
+    name: str = Field(default="flight", max_length=100)
+    title: str | None = Field(default=None, max_length=300)
     epoch_utc: datetime | None = None
     dem: str | None = Field(default=None, description="elevation GeoTIFF, relative to the scenario file (or "
                                                       "absolute), or builtin:NAME; empty: the built-in DEM")
@@ -337,11 +339,20 @@ class FlightScenario(BaseModel):
     aircraft: AircraftSection
     route: Route
 
+    @field_validator("epoch_utc", mode="before")
+    @classmethod
+    def _not_a_number(cls, v):
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            raise ValueError(f"give a date and time, e.g. \"1976-09-06T03:50:00Z\", not the number {v!r}")
+        return v
+
     @field_validator("epoch_utc")
     @classmethod
     def _utc(cls, v):
         if v is not None and v.tzinfo is None:
             v = v.replace(tzinfo=timezone.utc)
+        if v is not None and not 1900 <= v.astimezone(timezone.utc).year <= 2100:
+            raise ValueError(f"must be within the years 1900 to 2100, got {v.isoformat()}")
         return v
 
 

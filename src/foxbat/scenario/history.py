@@ -15,11 +15,16 @@ import re
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 _ID = re.compile(r"^[a-z0-9_]+$")
-_HHMM = re.compile(r"^\d{1,2}:\d{2}(:\d{2})?$")
+_HHMM = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
+
+#: the kinds of event a run writes (events.jsonl): what a history row can compare with
+EVENT_KINDS = ("airborne_contact", "airspace_entry", "bingo", "contact_lost", "crash", "detection",
+               "fuel_exhausted", "intercept", "landing", "overrun", "return_to_base", "scramble", "takeoff",
+               "track_gap", "track_lost", "track_reacquired", "track_started", "visual")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 class _Band(_Strict):
@@ -152,7 +157,14 @@ class HistoryEvent(_Strict):
     @classmethod
     def _hhmm(cls, v):
         if v is not None and not _HHMM.match(v):
-            raise ValueError("give a local time as HH:MM or HH:MM:SS")
+            raise ValueError(f"give a local time as HH:MM or HH:MM:SS (00:00 to 23:59:59), got {v!r}")
+        return v
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, v):
+        if v not in EVENT_KINDS:
+            raise ValueError(f"unknown event kind {v!r}; allowed: {', '.join(EVENT_KINDS)}")
         return v
 
     @model_validator(mode="after")

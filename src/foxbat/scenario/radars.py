@@ -25,15 +25,16 @@ BUILTIN_PREFIX = "builtin:"
 class RadarSpec(BaseModel):
     """One radar site of a scenario. Angles in degrees, heights in metres, range in km."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    name: str = Field(description="unique name of the site")
+    name: str = Field(min_length=1, max_length=64, description="unique name of the site")
     lat: float = Field(ge=-90, le=90, description="latitude, degrees north (WGS84)")
     lon: float = Field(ge=-180, le=360, description="longitude, degrees east (WGS84)")
-    antenna_agl_m: float | None = Field(default=None, ge=0, description="antenna height above the DEM, m")
-    antenna_msl_m: float | None = Field(default=None, description="antenna altitude above mean sea level, m "
-                                                                  "(needed for a site beyond the DEM's edge)")
-    max_range_km: float = Field(default=DEFAULT_MAX_RANGE_M / 1000, gt=0, description="instrumented range, km")
+    antenna_agl_m: float | None = Field(default=None, ge=0, le=1000, description="antenna height above the DEM, m")
+    antenna_msl_m: float | None = Field(default=None, ge=-500, le=9000,
+                                        description="antenna altitude above mean sea level, m (needed for a site "
+                                                    "beyond the DEM's edge; not far below the ground)")
+    max_range_km: float = Field(default=DEFAULT_MAX_RANGE_M / 1000, gt=0, le=3000, description="instrumented range, km")
     min_elev_deg: float | None = Field(default=None, gt=-90, lt=90, description="lowest beam elevation, deg")
     max_elev_deg: float | None = Field(default=None, gt=-90, lt=90, description="highest beam elevation, deg")
     side: str | None = Field(default=None, description="the side that operates it")

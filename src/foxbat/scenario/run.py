@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from foxbat.errors import InputFileError, ScenarioError
+from foxbat.errors import FoxbatError, InputFileError, ScenarioError
 from foxbat.provenance import CALIBRATED_TO_HELP, CalibratedTo, Figure, Provenance
 from foxbat.scenario.flight import FlightScenario, parse_flight_scenario
 from foxbat.scenario.history import HistoryEvent
@@ -31,7 +31,8 @@ def _utc_offset_name(hours: float) -> str:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # NaN and infinities are refused everywhere: every number has finite, physical bounds
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 # a figure with its provenance (the same model as the catalogues')
@@ -41,12 +42,12 @@ Sourced = Figure
 class TrackerSpec(_Strict):
     """Stone Soup tracker settings of a side (see foxbat.tracking.TrackerConfig)."""
 
-    m: int = Field(default=3, ge=1, description="hits needed among the first n scans to confirm")
-    n: int = Field(default=4, ge=1, description="scans of the M-of-N confirmation")
-    max_coast_s: float = Field(default=60.0, gt=0, description="a track with no detection this long is lost")
+    m: int = Field(default=3, ge=1, le=20, description="hits needed among the first n scans to confirm")
+    n: int = Field(default=4, ge=1, le=20, description="scans of the M-of-N confirmation")
+    max_coast_s: float = Field(default=60.0, gt=0, le=3600, description="a track with no detection this long is lost")
     gate_probability: float = Field(default=0.9999, gt=0, lt=1)
-    q_horizontal_m2_s3: float = Field(default=50.0, gt=0, description="process noise, east/north")
-    q_vertical_m2_s3: float = Field(default=10.0, gt=0, description="process noise, up")
+    q_horizontal_m2_s3: float = Field(default=50.0, gt=0, le=1e5, description="process noise, east/north")
+    q_vertical_m2_s3: float = Field(default=10.0, gt=0, le=1e5, description="process noise, up")
 
     @model_validator(mode="after")
     def _mn(self):
@@ -62,11 +63,20 @@ class AirspaceSpec(_Strict):
     lat_max: float = Field(ge=-90, le=90, description="north edge, deg")
     lon_min: float = Field(ge=-180, le=360, description="west edge, deg")
     lon_max: float = Field(ge=-180, le=360, description="east edge, deg")
-    buffer_km: float = Field(default=22.224, ge=0, description="territorial sea, 12 nmi = 22.224 km")
+    buffer_km: float = Field(default=22.224, ge=0, le=500, description="territorial sea, 12 nmi = 22.224 km")
     source: str | None = Field(default=None, description="citation")
     notional: bool = Field(default=False, description="true where not sourced")
     reason: str | None = Field(default=None, description="why")
     calibrated_to: CalibratedTo = Field(default=None, description=CALIBRATED_TO_HELP)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        # swapped edges make an empty box: the side would silently have no airspace
+        if self.lat_min >= self.lat_max:
+            raise ValueError(f"lat_min ({self.lat_min:g}) must be below lat_max ({self.lat_max:g})")
+        if self.lon_min >= self.lon_max:
+            raise ValueError(f"lon_min ({self.lon_min:g}) must be below lon_max ({self.lon_max:g})")
+        return self
 
 
 class GciSpec(_Strict):
@@ -84,24 +94,31 @@ class GciSpec(_Strict):
 class SideSpec(_Strict):
     """A side: its name, its tracker, its airspace, its controllers, its clock."""
 
-    name: str = Field(description="unique name, used by radars, bases, interceptors")
+    name: str = Field(min_length=1, max_length=64, description="unique name, used by radars, bases, interceptors")
     color: str = Field(default="#555555", description="colour in maps and the replay")
     tracker: TrackerSpec = Field(default=TrackerSpec(), description="how the side fuses its radars")
     airspace: AirspaceSpec | None = Field(default=None, description="for airspace_entry events and the zone")
-    zone_km: float = Field(default=400.0, ge=0, description="a track this close to the airspace is 'in the zone'")
+    zone_km: float = Field(default=400.0, ge=0, le=5000, description="a track this close to the airspace is 'in the zone'")
     gci: GciSpec = Field(default=GciSpec(), description="track latency and vector interval of its controllers")
     local_tz_hours: float | None = Field(default=None, ge=-14, le=14,
                                          description="the side's clock, hours from UTC; default the scenario's")
-    local_tz_name: str | None = Field(default=None, description="its name (MSK, VLAT); default the scenario's")
+    local_tz_name: str | None = Field(default=None, max_length=40, description="its name (MSK, VLAT); default the scenario's")
 
 
 class IntruderSpec(_Strict):
     """Who flies the scenario's route, and how radars see it."""
 
-    id: str = Field(description="label in events (e.g. a call sign)")
+    id: str = Field(min_length=1, max_length=64, description="label in events (e.g. a call sign)")
     side: str = Field(description="the side the aircraft belongs to")
     rcs_m2: Sourced = Field(description="radar cross section, m2")
     swerling: int = Field(default=1, description="fluctuation case: 0, 1 or 3")
+
+    @field_validator("rcs_m2")
+    @classmethod
+    def _rcs(cls, v):
+        if not 1e-4 <= v.value <= 1e4:
+            raise ValueError(f"value must be an RCS within 0.0001 to 10000 m2, got {v.value:g}")
+        return v
 
     @field_validator("swerling")
     @classmethod
@@ -115,17 +132,17 @@ class RunwaySpec(_Strict):
     """A base's runway."""
 
     heading_deg: float = Field(ge=0, lt=360, description="true heading, deg")
-    length_m: float = Field(gt=0, description="length, m")
+    length_m: float = Field(gt=0, le=10000, description="length, m")
 
 
 class BaseSpec(_Strict):
     """An airfield interceptors fly from."""
 
-    name: str = Field(description="unique name, used by interceptors")
+    name: str = Field(min_length=1, max_length=64, description="unique name, used by interceptors")
     side: str = Field(description="the side it belongs to")
     lat: float = Field(ge=-90, le=90, description="latitude, deg N")
     lon: float = Field(ge=-180, le=360, description="longitude, deg E")
-    elevation_m: float = Field(default=0.0, description="field elevation, m MSL")
+    elevation_m: float = Field(default=0.0, ge=-500, le=9000, description="field elevation, m MSL")
     runway: RunwaySpec | None = Field(default=None, description=(
         "main runway: interceptors come home to it (without one: straight in to the base point)"))
     alert_aircraft: int = Field(default=0, ge=0, description="interceptors on alert, for 'base: nearest'")
@@ -191,7 +208,7 @@ class ScrambleSpec(_Strict):
     the reports then give as an input, not a prediction."""
 
     at_utc: datetime | None = Field(default=None, description="scripted scramble time, UTC (an input)")
-    delay_s: float | None = Field(default=None, ge=0, description="fixed delay after the side's track meets the rule, s")
+    delay_s: float | None = Field(default=None, ge=0, le=86400, description="fixed delay after the side's track meets the rule, s")
     delay: DelaySpec | None = Field(default=None, description="delay after the track meets the rule, drawn per run")
     rule: ScrambleRuleSpec = Field(default=ScrambleRuleSpec(), description="zone, inbound, dwell")
     source: str | None = Field(default=None, description="citation")
@@ -219,18 +236,20 @@ class InterceptorSpec(_Strict):
     base: str = Field(description="a base name from bases, or 'nearest': the side's base nearest the "
                                   "triggering track with enough aircraft on alert (reactive scramble only)")
     count: int = Field(default=2, ge=1, le=8, description="aircraft in the flight")
-    fuel_kg: float | None = Field(default=None, gt=0, description="fuel at take-off; default full internal fuel")
+    fuel_kg: float | None = Field(default=None, gt=0, le=100000, description="fuel at take-off; default full internal fuel")
     radar: str | None = Field(default=None, description="airborne radar catalogue type, or the path of a type file")
     rcs_m2: Sourced | None = Field(default=None, description="its own RCS, m2")
     scramble: ScrambleSpec = Field(description="when it is launched")
-    takeoff_s: float = Field(default=120.0, ge=0, description="from scramble to airborne, s")
-    cruise_mach: float = Field(default=0.9, gt=0, description="speed while vectored")
-    search_alt_msl_m: float = Field(default=6000.0, gt=0, description="altitude while vectored without own contact, m MSL")
-    visual_range_m: float = Field(default=5000.0, gt=0, description="range at which the crew sees the target in clear air, m")
-    weapons_range_m: float = Field(default=1500.0, gt=0, description="range for an intercept, m")
-    intercept_hold_s: float = Field(default=10.0, ge=0, description="time within weapons range for an intercept, s")
+    takeoff_s: float = Field(default=120.0, ge=0, le=3600, description="from scramble to airborne, s")
+    cruise_mach: float = Field(default=0.9, ge=0.2, le=3.5, description="speed while vectored")
+    search_alt_msl_m: float = Field(default=6000.0, ge=100, le=25000,
+                                    description="altitude while vectored without own contact, m MSL")
+    visual_range_m: float = Field(default=5000.0, gt=0, le=50000,
+                                  description="range at which the crew sees the target in clear air, m")
+    weapons_range_m: float = Field(default=1500.0, gt=0, le=200000, description="range for an intercept, m")
+    intercept_hold_s: float = Field(default=10.0, ge=0, le=3600, description="time within weapons range for an intercept, s")
     weapons_need_visual: bool = Field(default=False, description="guns: the target must have been seen")
-    bingo_fuel_kg: float = Field(default=1500.0, ge=0, description="fuel at which it turns home, kg")
+    bingo_fuel_kg: float = Field(default=1500.0, ge=0, le=100000, description="fuel at which it turns home, kg")
     source: str | None = Field(default=None, description="citation")
     notional: bool = Field(default=False, description="true where a figure is not sourced")
     reason: str | None = Field(default=None, description="why")
@@ -240,14 +259,22 @@ class InterceptorSpec(_Strict):
 class WeatherSpec(_Strict):
     """A cloud layer: eyes see through clear air only (radar is not affected)."""
 
-    cloud_base_m: float | None = Field(default=None, ge=0, description="MSL")
-    cloud_top_m: float | None = Field(default=None, ge=0, description="MSL")
+    cloud_base_m: float | None = Field(default=None, ge=0, le=20000, description="MSL")
+    cloud_top_m: float | None = Field(default=None, ge=0, le=25000, description="MSL")
     clear: bool = Field(default=False, description="true: no cloud at all, the layer is ignored (a Monte Carlo "
                                                    "study draws it with a probability)")
     source: str | None = Field(default=None, description="citation")
     notional: bool = Field(default=False, description="true where not sourced")
     reason: str | None = Field(default=None, description="why")
     calibrated_to: CalibratedTo = Field(default=None, description=CALIBRATED_TO_HELP)
+
+    @model_validator(mode="after")
+    def _layer(self):
+        if self.cloud_top_m is not None and self.cloud_base_m is None:
+            raise ValueError("cloud_top_m needs cloud_base_m")
+        if self.cloud_top_m is not None and self.cloud_top_m <= self.cloud_base_m:
+            raise ValueError(f"cloud_top_m ({self.cloud_top_m:g}) must be above cloud_base_m ({self.cloud_base_m:g})")
+        return self
 
     def clear_between(self, alt1_msl_m: float, alt2_msl_m: float) -> bool:
         """True when a line between the two altitudes does not cross the cloud layer."""
@@ -342,20 +369,22 @@ def land_types() -> list[str]:
 
 
 class DefendersSpec(_Strict):
-    name: str | None = Field(default=None, description="the scenario's name")
-    title: str | None = Field(default=None, description="a one-line title for reports")
-    epoch_utc: datetime = Field(description="t_s = 0: the start of the flight, UTC")
-    local_tz_hours: float = Field(default=0.0, description="local time zone for reports, hours from UTC")
-    local_tz_name: str = Field(default="UTC", description="its name (JST)")
-    seed: int = Field(default=0, description="default random seed of a run")
-    low_level_height_m: float | None = Field(default=None, description="the route's low-level height AGL (what --low-level-m replaces)")
-    sides: list[SideSpec] = Field(description="the sides, each with radars in radars")
+    name: str | None = Field(default=None, max_length=100, description="the scenario's name")
+    title: str | None = Field(default=None, max_length=300, description="a one-line title for reports")
+    epoch_utc: datetime = Field(description="t_s = 0: the start of the flight, UTC (years 1900 to 2100)")
+    local_tz_hours: float = Field(default=0.0, ge=-14, le=14, description="local time zone for reports, hours from UTC")
+    local_tz_name: str = Field(default="UTC", min_length=1, max_length=40, description="its name (JST)")
+    seed: int = Field(default=0, ge=0, le=2**63 - 1, description="default random seed of a run")
+    low_level_height_m: float | None = Field(default=None, ge=0, le=5000,
+                                             description="the route's low-level height AGL (what --low-level-m replaces)")
+    sides: list[SideSpec] = Field(min_length=1, max_length=10, description="the sides, each with radars in radars")
     intruder: IntruderSpec = Field(description="who flies the route")
-    bases: list[BaseSpec] = Field(default=[], description="airfields")
-    interceptors: list[InterceptorSpec] = Field(default=[], description="interceptor flights")
-    history: list[HistoryEvent] = Field(default=[], description="recorded events to set beside the simulation")
-    low_level_alternatives_m: list[float] = Field(default=[], description="other low-level heights to compare")
-    false_alarms_per_scan: float = Field(default=0.0, ge=0, description="mean false alarms per ground radar scan")
+    bases: list[BaseSpec] = Field(default=[], max_length=100, description="airfields")
+    interceptors: list[InterceptorSpec] = Field(default=[], max_length=50, description="interceptor flights")
+    history: list[HistoryEvent] = Field(default=[], max_length=500, description="recorded events to set beside the simulation")
+    low_level_alternatives_m: list[Annotated[float, Field(ge=0, le=5000)]] = Field(
+        default=[], max_length=10, description="other low-level heights to compare, m AGL (each 0 to 5000)")
+    false_alarms_per_scan: float = Field(default=0.0, ge=0, le=100, description="mean false alarms per ground radar scan")
     weather: WeatherSpec = Field(default=WeatherSpec(), description="cloud layer for the crews' eyes")
     environment: EnvironmentSpec = Field(default=EnvironmentSpec(),
                                          description="sea state, refraction (k) and land type for propagation and clutter")
@@ -383,10 +412,20 @@ class DefendersSpec(_Strict):
         """The land's clutter class (radar.clutter), ``environment.land_clutter``."""
         return self.environment.land_clutter.value
 
+    @field_validator("epoch_utc", mode="before")
+    @classmethod
+    def _not_a_number(cls, v):
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            raise ValueError(f"give a date and time, e.g. \"1976-09-06T03:50:00Z\", not the number {v!r}")
+        return v
+
     @field_validator("epoch_utc")
     @classmethod
     def _utc(cls, v):
-        return v if v.tzinfo is not None else v.replace(tzinfo=timezone.utc)
+        v = v if v.tzinfo is not None else v.replace(tzinfo=timezone.utc)
+        if not 1900 <= v.astimezone(timezone.utc).year <= 2100:
+            raise ValueError(f"must be within the years 1900 to 2100, got {v.isoformat()}")
+        return v.astimezone(timezone.utc)
 
 
 FLIGHT_KEYS = {"aircraft", "route", "dem", "catalogues", "name", "title", "epoch_utc"}
@@ -523,6 +562,14 @@ def _check_references(d: DefendersSpec, radars: list[RadarSpec], where: str, cat
         raise ScenarioError(f"side {d.intruder.side!r} is not one of the sides ({', '.join(sides)})",
                             where=where, field="intruder.side")
     bases = {b.name: b for b in d.bases}
+    _unique([b.name for b in d.bases], "bases", "base names", where)
+    _unique([f.name for f in d.interceptors], "interceptors", "interceptor flight names", where)
+    aircraft = [d.intruder.id] + [f"{f.name} {n}" for f in d.interceptors for n in range(1, f.count + 1)]
+    _unique(aircraft, "interceptors", "aircraft ids (the intruder's id and 'FLIGHT N' of each interceptor)", where)
+    for i, h in enumerate(d.history):
+        if h.side is not None and h.side not in sides:
+            raise ScenarioError(f"side {h.side!r} is not one of the sides ({', '.join(sides)})", where=where,
+                                field=f"history[{i}].side")
     for i, b in enumerate(d.bases):
         if b.side not in sides:
             raise ScenarioError(f"side {b.side!r} is not one of the sides", where=where, field=f"bases[{i}].side")
@@ -554,6 +601,13 @@ def _check_references(d: DefendersSpec, radars: list[RadarSpec], where: str, cat
                                 field=f"{label}.scramble.at_utc")
 
 
+def _unique(names: list[str], field: str, what: str, where: str) -> None:
+    """ScenarioError when a name repeats: two bases or aircraft of one name would be merged."""
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ScenarioError(f"{what} must be unique; repeated: {', '.join(dup)}", where=where, field=field)
+
+
 def resolve_scenario_path(name_or_path: str | None) -> tuple[Path, str]:
     text = DEFAULT_SCENARIO if name_or_path is None else str(name_or_path)
     name = text.removeprefix("builtin:")
@@ -583,7 +637,9 @@ def load_run_scenario(name_or_path: str | None = None) -> RunScenario:
     try:
         data = resolve_scenario_files(data, p.parent, shown, text)
         return parse_run_scenario(data, shown, text)
-    except ScenarioError as exc:
+    except FoxbatError as exc:
+        if exc.where is None and exc.field:  # a check deeper down (a catalogue look-up) named no file
+            exc = type(exc)(exc.detail, where=shown, field=exc.field)
         raise _with_line(exc, text) from None
 
 

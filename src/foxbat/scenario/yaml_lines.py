@@ -37,7 +37,7 @@ def line_of(text: str, field: str | None, legs_from_one: bool = False) -> int | 
                 break
             line = next(k for k, v in node.value if v is nxt).start_mark.line + 1
             node = nxt
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
             node = node.value[key]
             line = node.start_mark.line + 1
         else:

@@ -198,6 +198,27 @@ def as_dem(obj, band: int | None = None) -> Dem:
     return open_dem(obj, band)
 
 
+def _check_complete(ds, band: int, path: Path, error) -> None:
+    """``error(message)`` (an InputFileError) for a GeoTIFF whose last block of ``band`` lies beyond the end of the
+    file (a truncated download or copy). GDAL's direct I/O, which foxbat uses for speed,
+    reads the missing part as zeros without an error; a DEM of zeros is silently wrong."""
+    if ds.driver != "GTiff":
+        return
+    import math
+
+    bh, bw = ds.block_shapes[band - 1]
+    last = f"{math.ceil(ds.width / bw) - 1}_{math.ceil(ds.height / bh) - 1}"
+    try:
+        offset = int(ds.get_tag_item(f"BLOCK_OFFSET_{last}", "TIFF", bidx=band) or 0)
+        size = int(ds.get_tag_item(f"BLOCK_SIZE_{last}", "TIFF", bidx=band) or 0)
+    except (ValueError, TypeError):
+        return
+    have = path.stat().st_size
+    if offset + size > have:
+        raise error(f"the GeoTIFF is truncated: its data runs to byte {offset + size:,} but the file "
+                    f"has {have:,}; download or copy it again")
+
+
 def open_dem(path: str | os.PathLike | None = None, band: int | None = None, *,
              where: str | None = None, field: str | None = None) -> Dem:
     """Read a single-band raster (GeoTIFF or anything GDAL reads) as a Dem.
@@ -246,6 +267,7 @@ def open_dem(path: str | os.PathLike | None = None, band: int | None = None, *,
             dtype = np.dtype(ds.dtypes[band - 1])
             if dtype.kind == "c":
                 raise err(f"band {band} is complex ({dtype}); elevations must be real numbers")
+            _check_complete(ds, band, p, err)
             z = np.empty((ds.height, ds.width), dtype=dtype)
             ds.read(band, out=z)
             nodata = ds.nodatavals[band - 1]
