@@ -97,6 +97,8 @@ def explain(err: dict, root: Any = None, legs_one_based: bool = False) -> tuple[
             fields = ", ".join(model.model_fields) if model is not None else ""
             form = f"a mapping of fields ({fields})" if fields else "a mapping of fields"
         msg = f"expected {form}; got {got!r}"
+    elif typ == "finite_number":  # allow_inf_nan=False: every number has finite bounds
+        msg = f"must be a finite number (.nan and .inf are not allowed; see the scenario reference); got {got!r}"
     elif typ in _NUMBER_ERRORS:
         msg = f"expected a number, e.g. 1200 or 1.2e3; got {got!r}"
     elif typ in ("bool_type", "bool_parsing"):
