@@ -66,6 +66,11 @@ def test_scenario_with_user_types_runs_from_another_folder(tmp_path, monkeypatch
     monkeypatch.chdir(elsewhere)
     rel = os.path.relpath(scen, elsewhere)
     assert main(["scenario", "validate", rel]) == 0
+    assert main(["scenario", "show", rel]) == 0
+    shown = capsys.readouterr().out
+    assert "intruder Sabre 1 (Red): Example Trainer (trainer-jet.yaml), 1,200 kg fuel" in shown
+    assert any(line.startswith("Red coast") and "Example Gap Filler (gap-filler.yaml)" in line
+               for line in shown.splitlines())
     assert main(["run", rel, "--out", "out", "--no-reports"]) == 0
     out = capsys.readouterr().out
     # in a pipe every message is one line and no table cell is cut

@@ -54,6 +54,7 @@ def _show(a) -> int:
 
     sc = load_run_scenario(a.name)
     d = sc.defenders
+    cats = tuple(sc.flight.catalogues)
     from foxbat.tables import print_table
 
     c = Console() if sys.stdout.isatty() else Console(width=1000, soft_wrap=True)  # pipes: no cut lines
@@ -66,10 +67,10 @@ def _show(a) -> int:
     for r in sc.radars:
         ant = f"{r.antenna_msl_m:g} m MSL" if r.antenna_msl_m is not None else f"{r.antenna_agl_m:g} m AGL"
         prov = "notional" if r.notional else "sourced"
-        t.add_row(r.name, r.side or "", r.type or "", f"{r.lat:.4f}", f"{r.lon:.4f}", ant, f"{r.max_range_km:g}",
+        t.add_row(r.name, r.side or "", _type_label("radar", r.type, cats), f"{r.lat:.4f}", f"{r.lon:.4f}", ant, f"{r.max_range_km:g}",
                   prov + ("" if r.operating else " (off)"))
     print_table(t, c)
-    c.print(f"intruder {d.intruder.id} ({d.intruder.side}): {sc.flight.aircraft.type}, "
+    c.print(f"intruder {d.intruder.id} ({d.intruder.side}): {_type_label('aircraft', sc.flight.aircraft.type, cats)}, "
             f"{_fuel_text(sc.flight.aircraft.fuel_kg)}, RCS {d.intruder.rcs_m2.value:g} m2, "
             f"{len(sc.flight.route.legs)} route legs")
     for f in d.interceptors:
@@ -77,7 +78,8 @@ def _show(a) -> int:
         when = (f"at {s.at_utc:%H:%M:%S} UTC (scripted)" if s.scripted else
                 f"{s.delay_s:g} s after a track meets the rule" if s.delay_s is not None else
                 f"a {s.delay.dist} delay after a track meets the rule")
-        c.print(f"interceptors: {f.count} x {f.type} from {f.base} ({f.side}), scramble {when}, radar {f.radar}")
+        c.print(f"interceptors: {f.count} x {_type_label('aircraft', f.type, cats)} from {f.base} ({f.side}), "
+                f"scramble {when}, radar {_type_label('radar', f.radar, cats)}")
     c.print(f"history: {len(d.history)} recorded events to compare")
     from foxbat.calibration import calibrations_by_row
 
@@ -94,6 +96,20 @@ def _show(a) -> int:
         c.print("no figure is fitted to the record (calibrated_to): every recorded figure the scenario "
                 "does not set is a prediction")
     return 0
+
+
+def _type_label(kind: str, ref: str | None, catalogues: tuple) -> str:
+    """A type as people read it: its name, with the file it comes from where the scenario
+    names a file (the scenario is valid, so the type resolves)."""
+    from foxbat.catalogues import is_type_path, resolve
+
+    if not ref:
+        return ""
+    if not is_type_path(ref):
+        return ref
+    from pathlib import Path
+
+    return f"{resolve(kind, ref, catalogues=catalogues).name} ({Path(ref).name})"
 
 
 def _fuel_text(fuel_kg: float | None) -> str:
