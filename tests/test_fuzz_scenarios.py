@@ -106,7 +106,7 @@ NUMERIC_PATHS = [t for t in PATHS if isinstance(dict(_leaves(RAW[t[0]]))[t[1]], 
 
 
 @pytest.mark.slow
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(target=st.sampled_from(NUMERIC_PATHS),
        factor=st.sampled_from([0.0, -1.0, 0.5, 2.0, 10.0, 1000.0]))
 def test_fly_mutant_flies_sanely_or_refuses_in_one_line(tmp_path, capsys, target, factor):

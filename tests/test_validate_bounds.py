@@ -166,3 +166,14 @@ def test_no_fuel_stays_on_the_runway_instead_of_sinking_84_km(flagship_raw, tmp_
     rows = list(csv.DictReader((tmp_path / "fly" / "trajectory.csv").open()))
     runway = raw["route"]["legs"][0]["takeoff"]["runway"]["elevation_m"]
     assert {float(r["alt_msl_m"]) for r in rows} == {float(runway)}
+
+
+def test_effective_earth_factor_and_cli_step_bounded(flagship_raw, tmp_path, capsys):
+    raw = copy.deepcopy(flagship_raw)
+    raw["environment"] = {"k": {"value": 1e9, "notional": True, "reason": "test"}}
+    err = _refused(["scenario", "validate", str(_write(raw, tmp_path / "k.yaml"))], capsys)
+    assert "environment.k" in err and "0 < k <= 100" in err
+    # a time step of 1e-6 s exhausted the memory; --step has the schema's bounds
+    err = _refused(["fly", "--step", "1e-6", "--out", str(tmp_path / "f")], capsys)
+    assert "--step" in err and "0.05 <= S <= 10" in err
+    assert not (tmp_path / "f").exists()

@@ -50,8 +50,9 @@ def run(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     check_outputs([("--out", args.out, "folder")])
-    if args.step is not None and not (math.isfinite(args.step) and 0 < args.step <= 10):
-        raise ParameterError(f"must be a step in seconds, 0 < S <= 10, got {args.step:g}", where="--step")
+    if args.step is not None and not (math.isfinite(args.step) and 0.05 <= args.step <= 10):
+        # the scenario's route.step_s has the same bounds: 1e-6 s exhausted the memory
+        raise ParameterError(f"must be a step in seconds, 0.05 <= S <= 10, got {args.step:g}", where="--step")
     sc, shown = load_flight_scenario(args.scenario)
     dem_path = args.dem if args.dem is not None else sc.dem
     inputs = [("--dem" if args.dem is not None else f"{shown}: dem {dem_path}", dem_path)]

@@ -333,8 +333,8 @@ class EnvironmentSpec(_Strict):
     def _k(cls, v):
         import math
 
-        if not (math.isfinite(v.value) and v.value > 0):
-            raise ValueError(f"k.value must be > 0, got {v.value:g}")
+        if not (math.isfinite(v.value) and 0 < v.value <= 100):
+            raise ValueError(f"k.value must be within 0 < k <= 100 (4/3 standard, above ~4 ducting), got {v.value:g}")
         return v
 
     @field_validator("land_type")
