@@ -286,7 +286,18 @@ def test_default_run_writes_every_report(tmp_path, monkeypatch, capsys):
     assert "who saw whom" in printed and "the simulation beside the record" in printed
     rows = (out / "low_level.csv").read_text().splitlines()
     assert rows[1].startswith("250") and rows[2].startswith("30")  # the disputed height, both ways
+    # each height's predicted figures against the record, "k of n" (the default height's is the
+    # count history.csv gives)
+    assert rows[0].endswith(",record_predicted_agree")
+    import re as _re
+    assert all(_re.search(r",\d+ of \d+$", r) for r in rows[1:3])
     _check_flagship_history(out / "history.csv", printed)
+    import csv as _csv
+
+    from foxbat.history_compare import summary_line
+
+    line = summary_line(list(_csv.DictReader(open(out / "history.csv", encoding="utf-8"))))
+    assert line.startswith("predicted: " + rows[1].rsplit(",", 1)[1] + " within tolerance"), (line, rows[1])
     # no temporary files left: the only hidden file is the manifest of what foxbat wrote
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [".foxbat-manifest.json"]
 

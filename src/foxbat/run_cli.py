@@ -118,6 +118,12 @@ def _variant_row(res) -> dict:
     row["fuel_at_end_kg"] = round(s["intruder"]["fuel_end_kg"], 1)
     row["outcome"] = s["intruder"]["outcome"]
     row["intercepted"] = s["intruder"]["intercepted"]
+    if res.scenario.defenders.history:
+        from foxbat.history import compare
+        from foxbat.history_compare import AGREES, judgements
+
+        judged = judgements(compare(res))
+        row["record_predicted_agree"] = f"{sum(1 for *_, a in judged if a == AGREES)} of {len(judged)}"
     return row
 
 
