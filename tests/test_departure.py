@@ -3,6 +3,7 @@ and the route then starts low, instead of a full-rate climb to 150 m that oversh
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from foxbat.cli import main
@@ -43,11 +44,13 @@ def test_a_set_climb_out_levels_there_and_the_route_starts_low(tmp_path):
     # levelled at the set 30 m (within the terrain follower's 20 % tolerance), no overshoot
     assert agl.max() < 36.0, agl.max()
     end = next(e for e in tr.events if e["kind"] == "leg_end" and e["leg"] == 1)
-    assert 25.0 - 1.0 <= end["alt_msl_m"] - 34.0 <= 30.0 + 1.0  # within 5 m below the set height
-    # the default climb-out overshoots: a full-rate climb to 150 m carried on to over 200 m
+    agl_end = float(np.interp(end["t_s"], tr["t_s"], tr["height_agl_m"]))  # the ground rises past the runway
+    assert 25.0 - 1.0 <= agl_end <= 30.0 + 1.0  # within 5 m below the set height
+    # the default climb-out: a full-rate climb to 150 m that carries on beyond it before the
+    # next leg levels off (175 m for the F-86F with the thrust/drag model; 227 m before it)
     tr0 = _fly(tmp_path, SCENARIO.replace("        climb_out_agl_m: 30\n", ""))
     _, agl0 = _after_liftoff(tr0, 120)
-    assert agl0.max() > 200.0
+    assert agl0.max() > 150.0
 
 
 def test_climb_out_below_the_types_lowest_is_refused_with_its_line(tmp_path, capsys):
