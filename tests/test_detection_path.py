@@ -97,7 +97,9 @@ def test_blocked_path_takes_the_deygout_loss():
     loss = deygout_loss_db(dist, np.maximum(np.nan_to_num(zp), 0.0), np.full(2, 30.0), alt, rt.frequency_hz.value,
                            4 / 3)
     assert np.all(loss > 6.0)  # the ridge blocks the ray: more than J(0) = 6.0 dB
-    np.testing.assert_allclose(f, -loss, atol=1e-9)
+    # foxbat.sensing.path samples the geodesic exactly at 9 points and between them
+    # linearly: the same loss as the exact profile to within 0.05 dB here
+    np.testing.assert_allclose(f, -loss, atol=0.05)
     free, _, _ = path_factors_db(rt, 0.0, 0.2, 30.0, lat, lon, alt, dem=dem, env=env)
     assert np.all(free > f)
 

@@ -38,10 +38,13 @@ PD_MAX = 1.0 - 1e-9
 
 
 PD_NEGLIGIBLE = 1e-7
-"""A look behind terrain whose Pd stays below this even with the least diffraction loss
-an obstructed path can have (J(0) = 6.0 dB one way) is counted as Pd 0, skipping its
-terrain profile: the hazard it leaves out is below 1e-7 per scan."""
+"""A look whose Pd stays below this even with the most the path can add (+12.04 dB), or,
+behind terrain, with the least diffraction loss a blocked path can have (J(0) = 6.0 dB
+one way), is counted as Pd 0, skipping its reflection point or terrain profile: the
+hazard it leaves out is below 1e-7 per scan."""
 MIN_OBSTRUCTED_LOSS_DB = 6.0
+MAX_PATH_GAIN_DB = 40.0 * np.log10(2.0)
+"""The most the path can add to the SNR, 2·pattern + 2·f_db <= 2·20·log10 2 dB."""
 
 
 def pd_per_scan(radar, lat_deg, lon_deg, height_agl_m, ground_m, rcs_m2: float, swerling: int,
@@ -82,16 +85,22 @@ def pd_per_scan(radar, lat_deg, lon_deg, height_agl_m, ground_m, rcs_m2: float, 
     if hard_window(rt):
         ok &= np.asarray(rt.covers(0.0, np.radians(elev)), bool)
     idx, slant, hh, gg, alt = idx[ok], slant[ok], agl[idx][ok], ground[idx][ok], alt[ok]
+    # the path can add at most 2·20·log10 2 = 12.04 dB (direct and reflected rays in phase,
+    # each at most the beam's peak gain): where even that leaves Pd negligible, Pd = 0
+    # without the path's reflection point and profile
+    is_land = gg > 0.0
+    free = np.empty(idx.size)
+    for surf, m in ((env.land_clutter, is_land), (env.sea_clutter, ~is_land)):
+        if m.any():
+            free[m] = signal_snr_db(rt, slant[m], rcs_m2, 0.0, 0.0, radar_height_m=radar.antenna_agl_m,
+                                    target_height_m=hh[m], surface=surf)
+    ok = np.asarray(rt.pd_from_snr(free + MAX_PATH_GAIN_DB, swerling), float) >= PD_NEGLIGIBLE
+    idx, slant, hh, gg, alt, is_land = idx[ok], slant[ok], hh[ok], gg[ok], alt[ok], is_land[ok]
     if idx.size == 0:
         return out.reshape(shape)
     f_db, pattern_db, _sea = path_factors_db(rt, radar.lat_deg, radar.lon_deg, radar.antenna_msl_m, lat[idx],
                                              lon[idx], alt, dem=radar.terrain, env=env)
-    snr = np.empty(idx.size)
-    is_land = gg > 0.0
-    for surf, m in ((env.land_clutter, is_land), (env.sea_clutter, ~is_land)):
-        if m.any():
-            snr[m] = signal_snr_db(rt, slant[m], rcs_m2, f_db[m], pattern_db[m], radar_height_m=radar.antenna_agl_m,
-                                   target_height_m=hh[m], surface=surf)
+    snr = free[ok] + 2.0 * pattern_db + 2.0 * f_db
     pd = np.asarray(rt.pd_from_snr(snr, swerling), float)
     # below the line of sight: the terrain's diffraction loss caps F (as in a run), its
     # profile only where the look could matter at all
