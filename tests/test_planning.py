@@ -153,3 +153,106 @@ def test_flagship_plan_flies_and_compares(tmp_path):
     assert float(by["planned"]["USSR_time_tracked_min"]) < float(by["historical"]["USSR_time_tracked_min"])
     assert (cmp_dir / "compare.png").stat().st_size > 10_000
     assert math.isfinite(float(by["planned"]["fuel_left_kg"]))
+
+
+# --------------------------------------------------------------------- the check flight and re-plans
+
+WALL_SCENARIO = """name: wall-crossing
+title: "a one-cell wall across the way"
+epoch_utc: "1980-06-01T01:00:00Z"
+sides:
+  - {name: Red, color: "#c0392b"}
+  - {name: Blue, color: "#2c6fbb"}
+intruder:
+  id: "X"
+  side: Red
+  rcs_m2: {value: 5.0, notional: true, reason: "test target"}
+radars:
+  - {name: North, side: Blue, type: AN/FPS-20, lat: 43.35, lon: 140.3, antenna_agl_m: 20, max_range_km: 300,
+     notional: true, reason: "test: low flight south of it is below its horizon"}
+  - {name: Home, side: Red, type: AN/FPS-20, lat: 42.65, lon: 139.55, antenna_agl_m: 20, max_range_km: 10,
+     notional: true, reason: "test: every side needs a radar"}
+aircraft:
+  type: MiG-25P
+  fuel_kg: 14000
+dem: terrain.tif
+route:
+  legs:
+    - start: {lat: 42.8, lon: 139.7, height_agl_m: 30, heading_deg: 90, speed: {mach: 0.8}}
+    - follow_terrain: {lat: 42.8, lon: 140.9, height_agl_m: 30}
+"""
+WALL_COL, WALL_LON = 80, 140.305  # the wall's column and the longitude of its centre
+
+
+def _wall_case(root, wall_m: float = 500.0):
+    """Flat land at 50 m MSL (0.01 deg cells, 80 x 160) with a wall one cell wide and
+    ``wall_m`` high from north to south edge, across the way of a low route west to east.
+    The grid's knight's moves jump a one-cell wall (only their ends' climb is tested),
+    so the unconstrained search crosses it at 100 m AGL, which the flight model cannot."""
+    import rasterio
+
+    z = np.full((80, 160), 50.0, np.float32)
+    z[:, WALL_COL] = wall_m
+    with rasterio.open(root / "terrain.tif", "w", driver="GTiff", height=80, width=160, count=1, dtype="float32",
+                       crs="EPSG:4326", transform=Affine(0.01, 0, 139.5, 0, -0.01, 43.4)) as f:
+        f.write(z, 1)
+    (root / "wall.yaml").write_text(WALL_SCENARIO)
+    return root / "wall.yaml"
+
+
+def test_replan_after_a_crash_flies_clear_of_the_wall(tmp_path, capsys):
+    from foxbat import sim
+    from foxbat.cli import main
+    from foxbat.flight import fly
+    from foxbat.planning.workflow import plan_scenario
+    from foxbat.scenario.run import load_run_scenario
+
+    scen = _wall_case(tmp_path)
+    sc = load_run_scenario(str(scen))
+    prepared = sim.prepare(sc)
+    # the unconstrained plan, flown with the flight model, hits the wall
+    first = plan_scenario(sc, prepared, max_checks=6)
+    assert first.failures and first.failures[0] == "terrain"
+    # the route handed back flies to the goal over the wall, clear of the ground all the way
+    out = tmp_path / "route.yaml"
+    assert main(["plan", str(scen), "--out", str(out), "--compare", str(tmp_path / "cmp")]) == 0
+    text = capsys.readouterr().out
+    assert "re-planned" in text and "check flight: route_end" in text
+    # the comparison: the scenario's own route (30 m AGL into the wall) is marked failed, no fuel shown
+    import csv
+
+    rows = {r["route"].split()[0]: r for r in csv.DictReader((tmp_path / "cmp" / "compare.csv").open())}
+    hist = rows["historical"]
+    assert hist["failed"] == "yes" and hist["fuel_left_kg"] == "" and hist["failure"].startswith("crashed at ")
+    assert abs(float(hist["failure"].split()[3].rstrip("E,")) - WALL_LON) < 0.02
+    assert rows["planned"]["failed"] == "no" and float(rows["planned"]["fuel_left_kg"]) > 700.0
+    assert "historical (scenario): FAILED (crashed at" in text
+    planned = load_run_scenario(str(out))
+    tr = fly(planned.flight, prepared.dem)
+    assert tr.outcome == "route_end" and not tr.events_named("crash")
+    lon = tr["lon_deg"]
+    assert lon[-1] > 140.85  # reached the goal side
+    over = np.abs(lon - WALL_LON) < 0.005
+    assert over.any()
+    assert np.min(tr["alt_msl_m"][over]) > 500.0  # above the wall's top where it crosses
+
+
+def test_unflyable_route_exits_2_with_one_line(tmp_path, capsys):
+    """With layers up to 100 m only, nothing crosses a 500 m wall: exit 2, one line saying
+    why and where (the crash on the wall: lat/lon, time), and no route written."""
+    import re
+
+    from foxbat.cli import main
+
+    scen = _wall_case(tmp_path)
+    out = tmp_path / "route.yaml"
+    rc = main(["plan", str(scen), "--layers", "30,100", "--out", str(out)])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2
+    assert len(err.splitlines()) == 1, err
+    m = re.search(r"crashes into terrain at (\d+\.\d+)N (\d+\.\d+)E, t = (\d+) s", err)
+    assert m, err
+    lat, lon, t = float(m.group(1)), float(m.group(2)), float(m.group(3))
+    assert 42.6 <= lat <= 43.4 and abs(lon - WALL_LON) < 0.02  # on the wall
+    assert 60 < t < 1200
+    assert not out.exists()

@@ -81,6 +81,14 @@ def run(args: argparse.Namespace) -> int:
     print(f"planned {plan.distance_m / 1000:,.0f} km in {plan.duration_s / 60:.0f} min "
           f"({len(sp.doc['route']['legs'])} legs) in {plan.seconds['total']:.1f} s; "
           f"model cumulative Pd: {pd_txt}")
+    if sp.failures:
+        print(f"re-planned {len(sp.failures)} time(s) after check flights that failed ("
+              f"{', '.join(k.replace('_', ' ') for k in sp.failures)}); constraints: "
+              + "; ".join([f"within {f.radius_m / 1000:.0f} km of {f.lat:.3f}N {f.lon:.3f}E "
+                           + ("closed" if f.min_height_agl_m == float('inf')
+                              else f"at least {f.min_height_agl_m:g} m AGL") for f in sp.floors]
+                          + ([f"moves clear the cells they cross by {sp.clear_between_m:g} m"]
+                             if sp.clear_between_m >= 0 else [])))
     print(f"check flight: {tr.outcome}, fuel left {float(tr['fuel_kg'][-1]):,.0f} kg "
           f"(reserve {sp.reserve_kg:,.0f} kg); wrote {out}")
     if args.compare is not None:
@@ -97,7 +105,9 @@ def run(args: argparse.Namespace) -> int:
             sides_txt = "; ".join(
                 f"{s.name}: Pd {r[f'{s.name}_cum_pd_model']:.3f}, tracked {r[f'{s.name}_time_tracked_min']:.1f} min"
                 for s in sc.defenders.sides)
-            print(f"  {r['route']}: {r['outcome']}, fuel left {r['fuel_left_kg']:,.0f} kg; {sides_txt}")
+            state = (f"FAILED ({r['failure']})" if r["failed"]
+                     else f"{r['outcome']}, fuel left {r['fuel_left_kg']:,.0f} kg")
+            print(f"  {r['route']}: {state}; {sides_txt}")
         print(f"wrote {d / 'compare.csv'} and {d / 'compare.png'}")
     print(f"done in {time.perf_counter() - t0:.1f} s")
     return 0

@@ -39,8 +39,12 @@ def evaluate(sc_doc_or_sc, prepared, label: str, seed: int | None = None) -> dic
     t, lat, lon = tr["t_s"], tr["lat_deg"], tr["lon_deg"]
     agl, alt = tr["height_agl_m"], tr["alt_msl_m"]
     ground = alt - agl
-    row: dict = {"route": label, "outcome": tr.outcome, "duration_min": float(t[-1] - t[0]) / 60.0,
-                 "distance_km": total_distance_m(lat, lon) / 1000.0, "fuel_left_kg": float(tr["fuel_kg"][-1])}
+    fail = route_failure(tr)
+    # a route that does not arrive has no fuel left at the goal: never show its fuel as if it had
+    row: dict = {"route": label, "outcome": tr.outcome, "failed": fail is not None,
+                 "failure": "" if fail is None else fail,
+                 "duration_min": float(t[-1] - t[0]) / 60.0, "distance_km": total_distance_m(lat, lon) / 1000.0,
+                 "fuel_left_kg": None if fail is not None else float(tr["fuel_kg"][-1])}
     summ = summary(res)
     for side in [s.name for s in d.sides]:
         radars = [r for r in prepared.radars if r.side == side]
@@ -61,6 +65,18 @@ def evaluate(sc_doc_or_sc, prepared, label: str, seed: int | None = None) -> dic
     return {"row": row, "result": res}
 
 
+def route_failure(traj) -> str | None:
+    """None when a flown route arrives (landed, or flew its route to the end); else what
+    happened and where, in a few words."""
+    for kind, what in (("fuel_exhausted", "out of fuel"), ("crash", "crashed"), ("left_dem", "left the DEM"),
+                       ("max_duration", "time limit")):
+        got = traj.events_named(kind)
+        if got:
+            e = got[0]
+            return f"{what} at {e['lat_deg']:.4f}N {e['lon_deg']:.4f}E, t = {e['t_s']:.0f} s"
+    return None
+
+
 def compare(sc, prepared, planned_doc: dict, start, goal, seed: int | None = None) -> list[dict]:
     """The three routes of a scenario: direct, historical (the scenario's own) and planned."""
     direct = scenario_with_route(sc.raw, direct_legs(start, goal, DIRECT_ALT_MSL_M, DIRECT_MACH),
@@ -75,6 +91,8 @@ def compare(sc, prepared, planned_doc: dict, start, goal, seed: int | None = Non
 def _fmt(v):
     if v is None:
         return ""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
     if isinstance(v, float):
         return f"{v:.4g}" if abs(v) < 10 else f"{v:.1f}"
     return str(v)
@@ -134,8 +152,13 @@ def render_map(evals: list[dict], prepared, path: Path, title: str = "") -> Path
         tr = ev["result"].intruder
         key = next((k for k in COLOURS if ev["row"]["route"].startswith(k)), "planned")
         row = ev["row"]
-        ax.plot(tr["lon_deg"], tr["lat_deg"], color=COLOURS[key], lw=2.0,
-                label=f"{row['route']}: fuel left {row['fuel_left_kg']:,.0f} kg")
+        if row["failed"]:
+            ax.plot(tr["lon_deg"], tr["lat_deg"], color=COLOURS[key], lw=2.0, ls="--",
+                    label=f"{row['route']}: FAILED, {row['failure']}")
+            ax.plot(tr["lon_deg"][-1], tr["lat_deg"][-1], marker="X", color=COLOURS[key], markersize=11, mec="k")
+        else:
+            ax.plot(tr["lon_deg"], tr["lat_deg"], color=COLOURS[key], lw=2.0,
+                    label=f"{row['route']}: fuel left {row['fuel_left_kg']:,.0f} kg")
     ax.set_xlim(ext[0], ext[1])
     ax.set_ylim(ext[2], ext[3])
     ax.set_aspect(1.0 / np.cos(np.radians(0.5 * (s + n))))

@@ -41,6 +41,17 @@ def knight_mids(dr: int, dc: int) -> tuple[tuple[int, int], tuple[int, int]]:
 MIDS = np.array([knight_mids(int(dr), int(dc)) for dr, dc in MOVES], dtype=np.int64)  # [16, 2, 2]
 
 
+def between_cells(dr: int, dc: int) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The two cells a move passes over besides its ends: a knight's move's two middle
+    cells, a diagonal move's two corner cells (an orthogonal move: its ends)."""
+    if abs(dr) == 1 and abs(dc) == 1:
+        return (dr, 0), (0, dc)
+    return knight_mids(dr, dc)
+
+
+BETWEEN = np.array([between_cells(int(dr), int(dc)) for dr, dc in MOVES], dtype=np.int64)  # [16, 2, 2]
+
+
 @dataclass
 class PlanGrid:
     """Cells of the planning grid: centres, ground (m MSL, sea 0, NaN nodata), and per

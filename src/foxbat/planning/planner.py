@@ -18,7 +18,7 @@ from foxbat.aircraft.performance import Aircraft
 from foxbat.errors import FoxbatError, ParameterError
 from foxbat.geo import wgs84_geod
 from foxbat.planning import costs
-from foxbat.planning.graph import DEFAULT_LAYERS_M, MIDS, MOVES, build_grid, window
+from foxbat.planning.graph import BETWEEN, DEFAULT_LAYERS_M, MIDS, MOVES, build_grid, window
 from foxbat.planning.search import astar, decode, path_states
 
 
@@ -40,6 +40,17 @@ class Waypoint:
     heading: int
     t_s: float  # model time since the start node
     fuel_used_kg: float  # model fuel since the start node
+
+
+@dataclass(frozen=True)
+class Floor:
+    """A re-plan's constraint: within ``radius_m`` of (lat, lon) the route flies no lower
+    than ``min_height_agl_m`` above ground (``math.inf``: keeps out of the circle)."""
+
+    lat: float
+    lon: float
+    radius_m: float
+    min_height_agl_m: float
 
 
 @dataclass
@@ -93,7 +104,8 @@ def plan_route(dem, radars, aircraft: Aircraft, start: tuple[float, float], goal
                mach: float | None = None, load_factor: float | None = None, margin_km: float | None = 200.0,
                stride: int = 1, sea: str = "sea_state_3", land: str = "wooded_hills", k: float = 4.0 / 3.0,
                airborne_start: bool = False, max_iterations: int = 8, max_turn_deg: float = 90.0,
-               max_layer_step: int = 2, where: str = "plan") -> Plan:
+               max_layer_step: int = 2, floors: tuple[Floor, ...] = (), clear_between_m: float = -1.0,
+               where: str = "plan") -> Plan:
     """The least visible route from ``start`` to ``goal`` (lat, lon) that keeps
     ``reserve_kg`` of ``fuel_kg``.
 
@@ -102,7 +114,10 @@ def plan_route(dem, radars, aircraft: Aircraft, start: tuple[float, float], goal
     sides whose radars count (default all). ``allowance_kg``: fuel set aside for what
     the grid does not model (take-off, approach and landing). ``mach``: one Mach for
     every layer; default each move chooses the economy Mach (least fuel per distance
-    at the layer) or a dash at Mach 0.9. Raises :class:`InfeasibleRouteError` when even
+    at the layer) or a dash at Mach 0.9. ``floors``: :class:`Floor` constraints (a
+    re-plan after a failed check flight); the start and goal cells are exempt.
+    ``clear_between_m`` >= 0: each move also clears the cells it crosses between its
+    ends by this much (see :func:`foxbat.planning.search.astar`). Raises :class:`InfeasibleRouteError` when even
     the least-fuel route runs short, saying how far the fuel reaches.
     """
     t0 = time.perf_counter()
@@ -139,6 +154,8 @@ def plan_route(dem, radars, aircraft: Aircraft, start: tuple[float, float], goal
     mass = ac.empty_mass_kg + payload_kg + 0.5 * fuel_kg
     tas, ff, climb = costs.node_tables(grid.ground_m, heights, machs, ac.scalars, ac.max_mach_alt_m, ac.max_mach,
                                        ac.aero, float(mass))
+    if floors:
+        _apply_floors(tas, grid, heights, floors, ((sr, sc_), (gr, gc)))
     k_climb, idle, max_desc = costs.fuel_constants(ac, mass)
     n_load = min(2.5, ac.max_load_factor) if load_factor is None else float(load_factor)
     if n_load <= 1.0:
@@ -178,7 +195,8 @@ def plan_route(dem, radars, aircraft: Aircraft, start: tuple[float, float], goal
     def search(w_haz: float, w_fuel: float, to_goal: bool = True):
         return astar(heights, grid.ground_m, rho_t, tas_t, ff_t, climb_t, grid.move_len_m, bear_rad, MOVES, MIDS,
                      dist_goal, k_climb, idle, max_desc, turn_g, math.radians(max_turn_deg), fpm, w_haz, w_fuel,
-                     sr, sc_, start_layers, gr if to_goal else -1, gc, max_ring, max_layer_step)
+                     sr, sc_, start_layers, gr if to_goal else -1, gc, max_ring, max_layer_step, BETWEEN,
+                     float(clear_between_m))
 
     t2 = time.perf_counter()
     cands: list[Candidate] = []
@@ -265,6 +283,23 @@ def plan_route(dem, radars, aircraft: Aircraft, start: tuple[float, float], goal
     secs["total"] = time.perf_counter() - t0
     return Plan(wps, start, goal, fuel_kg, reserve_kg, allowance_kg, float(fuel_used), float(hazard), cum, dist,
                 t_acc, float(lam), cands, grid.shape, tuple(heights), heights.size * nr * nc * 16, secs, counted)
+
+
+def _apply_floors(tas: np.ndarray, grid, heights: np.ndarray, floors, exempt) -> None:
+    """Close the nodes below each floor to the search (TAS NaN: no move reaches them)."""
+    g = wgs84_geod()
+    n = grid.lat.size
+    keep = {(int(r), int(c)) for r, c in exempt}
+    saved = {rc: tas[:, rc[0], rc[1], :].copy() for rc in keep}
+    for f in floors:
+        _, _, d = g.inv(np.full(n, f.lon), np.full(n, f.lat), grid.lon.ravel(), grid.lat.ravel())
+        near = (np.asarray(d, float) <= f.radius_m).reshape(grid.shape)
+        low = heights < f.min_height_agl_m
+        rr, cc = np.nonzero(near)
+        for li in np.nonzero(low)[0]:
+            tas[li, rr, cc, :] = np.nan
+    for (r, c), v in saved.items():
+        tas[:, r, c, :] = v
 
 
 def _reach_error(search, fuel_min, budget, fuel_kg, reserve_kg, allowance_kg, dist_goal, sr, sc_, grid, heights,

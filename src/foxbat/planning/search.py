@@ -83,9 +83,15 @@ def _pop(keys, vals, size):
 @njit(cache=True)
 def astar(heights, ground, rho, tas, ff, climb, mlen, mbear_rad, moves, mids, dist_goal,
           k_climb, idle_kg_s, max_desc_mps, turn_g, max_turn_rad, fuel_per_m_min,
-          w_haz, w_fuel, start_r, start_c, start_layers, goal_r, goal_c, max_ring, max_layer_step):
+          w_haz, w_fuel, start_r, start_c, start_layers, goal_r, goal_c, max_ring, max_layer_step,
+          between, clear_between_m):
     """One weighted search. Returns (goal state or -1, g, fuel, hazard, pred, speed) per
-    state; state = ((layer·nr + row)·nc + col)·16 + heading."""
+    state; state = ((layer·nr + row)·nc + col)·16 + heading.
+
+    ``clear_between_m`` >= 0 (a re-plan after a crash): a move must also pass at least
+    this high above the cells it crosses between its ends (``between``: a knight's
+    move's middle cells, a diagonal's corners), its height there taken as the mean of
+    its ends' altitudes; < 0: not checked (the ends' climb test only)."""
     nl = heights.shape[0]
     nr, nc = ground.shape
     ns = tas.shape[3]
@@ -165,6 +171,16 @@ def astar(heights, ground, rho, tas, ff, climb, mlen, mbear_rad, moves, mids, di
                 while 0 <= l2 < nl and abs(l2 - layer) <= max_layer_step:
                     v_id = ((r2 * nc + c2) * nl + l2) * 16 + h2
                     dz = g2 + heights[l2] - z0
+                    if not (tas[r2, c2, l2, 0] > 0.0):
+                        # a node closed to the search (above the ceiling, or below a re-plan's
+                        # floor): look at the next layer without judging the climb by it
+                        l2 = l2 + 1 if direction == 0 else l2 - 1
+                        continue
+                    if clear_between_m >= 0.0 and abs(moves[h2, 0]) + abs(moves[h2, 1]) > 1 and 0.5 * (z0 + g2 + heights[l2]) < clear_between_m + max(
+                            ground[r + between[h2, 0, 0], c + between[h2, 0, 1]],
+                            ground[r + between[h2, 1, 0], c + between[h2, 1, 1]]):
+                        l2 = l2 + 1 if direction == 0 else l2 - 1
+                        continue
                     if done[v_id]:
                         # settled already: only the climb test matters, to know when to stop
                         if (direction == 0 and dz > 0.0) or (direction == 1 and dz < 0.0):
