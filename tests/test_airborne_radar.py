@@ -13,6 +13,7 @@ from foxbat.radar.catalogue import get_radar_type
 from foxbat.radar.terrain_clutter import cells_at_range, clutter_rcs_m2, view_profile
 from foxbat.sensing.airborne import BarScan, MofN
 from foxbat.sensing.geometry import destination
+from foxbat.sensing.path import PathEnvironment
 from foxbat.terrain import from_array
 from foxbat.terrain.point import point_sampler
 
@@ -94,8 +95,8 @@ def test_no_look_outside_the_bars_or_beyond_range(alt_msl_m, dist_m, seen):
     target = straight_intruder(tlat, tlon, alt_msl_m, heading_deg=180.0, speed_mps=1.0, rcs_m2=1e6)
     gam = (float(clutter.surface_gamma_db("sea_state_3", APQ.frequency_hz.value)),
            float(clutter.surface_gamma_db("wooded_hills", APQ.frequency_hz.value)))
-    t_look, visible, snr, pd, geom = _search_look(APQ, BarScan.of(APQ), target, 10.0, lat0, lon0, 6000.0, 0.0, 0.0,
-                                                  dem, K, (1e6, 1, gam))
+    t_look, visible, snr, pd, geom, *_ = _search_look(APQ, BarScan.of(APQ), target, 10.0, lat0, lon0, 6000.0, 0.0, 0.0,
+                                                      dem, K, (1e6, 1, gam, PathEnvironment(k=K)))
     assert visible is seen
     assert (pd > 0.99) is seen and (pd == 0.0) is (not seen)
     assert 10.0 <= t_look <= 12.0
