@@ -129,7 +129,8 @@ MEANINGS = {
     "doppler_processing": "clutter rejection: none, mti or pulse_doppler",
     "improvement_factor_db": "clutter improvement factor of the Doppler processing, dB (0 for none)",
     "sigma_range_m": "range measurement noise (1 sigma), m", "sigma_bearing_deg": "bearing noise (1 sigma), deg",
-    "sigma_elevation_deg": "elevation noise (1 sigma), deg (height finders need it)",
+    "sigma_elevation_deg": "elevation noise (1 sigma), deg: a ground radar that gives it (height finder, 3-D) "
+                           "measures elevation, one without it (2-D) reports no height",
     "range_m": "reference range, m", "pd": "detection probability at the reference",
     "swerling": "Swerling case of the reference target: 0, 1 or 3",
 }

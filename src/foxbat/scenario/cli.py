@@ -78,7 +78,8 @@ def _show(a) -> int:
         when = (f"at {s.at_utc:%H:%M:%S} UTC (scripted)" if s.scripted else
                 f"{s.delay_s:g} s after a track meets the rule" if s.delay_s is not None else
                 f"a {s.delay.dist} delay after a track meets the rule")
-        c.print(f"interceptors: {f.count} x {_type_label('aircraft', f.type, cats)} from {f.base} ({f.side}), "
+        base = "the nearest base with aircraft on alert" if f.base == "nearest" else f.base
+        c.print(f"interceptors: {f.count} x {_type_label('aircraft', f.type, cats)} from {base} ({f.side}), "
                 f"scramble {when}, radar {_type_label('radar', f.radar, cats)}")
     c.print(f"history: {len(d.history)} recorded events to compare")
     from foxbat.calibration import calibrations_by_row

@@ -80,6 +80,13 @@ def surface_under(dem: Dem, lat, lon, sea: str, land: str) -> np.ndarray:
     return np.where(np.nan_to_num(z, nan=0.0) > 0.0, land, sea)
 
 
+def measures_elevation(rt: RadarType) -> bool:
+    """Whether a ground radar measures its targets' elevation (and so their height): the
+    catalogue says so by giving its elevation noise (a height finder, a 3-D radar). A 2-D
+    search radar has none and reports range and bearing only."""
+    return rt.platform == "ground" and rt.sigma_elevation_deg is not None
+
+
 def ground_looks(radar: GroundRadar, target: str, traj_t: np.ndarray, lat: np.ndarray, lon: np.ndarray,
                  alt_msl_m: np.ndarray, agl_m: np.ndarray, rcs_m2: float, swerling: int,
                  rng: np.random.Generator, dem: Dem, sea: str, land: str, k: float,
@@ -126,7 +133,13 @@ def ground_looks(radar: GroundRadar, target: str, traj_t: np.ndarray, lat: np.nd
     noise_e = rng.standard_normal(n) * (rt.sigma_elevation_deg.value if rt.sigma_elevation_deg else 0.0)
     rng_m = np.where(detected, slant + noise_r, np.nan)
     az_m = np.where(detected, np.mod(az + noise_a, 360.0), np.nan)
-    el_m = np.where(detected & (rt.role == "height_finder"), elev + noise_e, np.nan)
+    if measures_elevation(rt):
+        # the radar's processor corrects the refracted angle with its standard refraction
+        # model: the tracker receives the geometric elevation (RadarMeasurement's contract)
+        elev_geo = look_angles(radar.lat_deg, radar.lon_deg, radar.antenna_msl_m, la, lo, alt, 1.0)[3]
+        el_m = np.where(detected, elev_geo + noise_e, np.nan)
+    else:
+        el_m = np.full(t.shape, np.nan)
     return Looks(radar.name, radar.side, target, t, visible, snr, pd, detected, rng_m, az_m, el_m, la, lo, alt,
                  f_db, pattern_db)
 
@@ -144,7 +157,7 @@ def to_measurements(looks: Looks, radar: GroundRadar):
             radar_lon_deg=radar.lon_deg, radar_alt_msl_m=radar.antenna_msl_m, range_m=float(looks.range_m[i]),
             azimuth_deg=float(looks.azimuth_deg[i]), elevation_deg=None if math.isnan(el) else float(el),
             sigma_range_m=rt.sigma_range_m.value, sigma_azimuth_deg=rt.sigma_bearing_deg.value,
-            sigma_elevation_deg=rt.sigma_elevation_deg.value if rt.sigma_elevation_deg else None,
+            sigma_elevation_deg=rt.sigma_elevation_deg.value if not math.isnan(el) else None,
             target=looks.target))
     return out
 
