@@ -73,7 +73,8 @@ def render_history_png(history_csv: str | Path, path: str | Path, title: str = "
             filled = r["basis"] == "predicted"
             ax.plot(sim, y, "D", color=c, markerfacecolor=c if filled else "white", markersize=6, zorder=3)
         label = r["what"] if len(r["what"]) < 70 else r["what"][:67] + "..."
-        judged = r["agreement"] or "not judged"
+        # a row without a recorded time is judged on its where figures (the line below it)
+        judged = r["agreement"] or ("not judged" if r["recorded_local"] else "see below")
         diff = f", {r['difference_min']} min (tol {r['tolerance_min']})" if r["difference_min"] else ""
         ax.annotate(f"{label}  [{r['basis']}: {judged}{diff}]", (0, y), xycoords=("axes fraction", "data"),
                     xytext=(4, 8), textcoords="offset points", fontsize=7.5, color=label_c)
