@@ -72,6 +72,17 @@ def _no_cloud_sessions() -> None:
     sys.modules.setdefault("boto3", None)  # type: ignore[arg-type]  # import boto3 -> ImportError
 
 
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    """True when a KeyboardInterrupt lies in the cause/context chain of ``exc``."""
+    seen = 0
+    while exc is not None and seen < 100:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
     from foxbat.errors import FoxbatError
 
@@ -96,6 +107,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"foxbat {args.command}: interrupted", file=sys.stderr)
         return 130
+    except SystemError as exc:
+        # Ctrl-C inside a compiled kernel (numba: the planner's search) surfaces as a chain of
+        # "returned a result with an exception set", a KeyboardInterrupt at its root
+        if _caused_by_interrupt(exc):
+            print(f"foxbat {args.command}: interrupted", file=sys.stderr)
+            return 130
+        raise
 
 
 # commands whose process may skip the interpreter's clean-up once they are done: they
