@@ -32,8 +32,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "default OUT with .ceiling.tif when a maximum elevation is set")
     p.add_argument("--png", metavar="MAP.png", help="write a map for people to look at")
     p.add_argument("--geojson", metavar="OUT.geojson", help="covered areas at --alts as GeoJSON polygons")
-    p.add_argument("--alts", default="30,100,1000", help="altitudes for --geojson, m (default 30,100,1000)")
-    p.add_argument("--alt-ref", choices=("agl", "msl"), default="agl", help="altitudes above ground or sea level")
+    p.add_argument("--rings-json", metavar="upintheair.json", help="ADS-B receiver range rings for tar1090 / "
+                   "dump1090-fa: for one --site, the outermost visible point per bearing at each of --alts")
+    p.add_argument("--alts", help="altitudes for --geojson and --rings-json, m (--geojson default 30,100,1000; "
+                   "--rings-json needs them)")
+    p.add_argument("--alt-ref", choices=("agl", "msl"), help="altitudes above ground or sea level "
+                   "(default: agl for --geojson, msl for --rings-json, as aircraft report theirs)")
     g = p.add_argument_group("detectable height (an extra band detectable_agl_m)")
     g.add_argument("--rcs", type=float, metavar="M2", help="target RCS (m2): also compute the lowest height above "
                    "ground at which the target is detected, with the radar equation, pattern and propagation")
@@ -65,6 +69,9 @@ def _check_args(a: argparse.Namespace) -> None:
     from foxbat.geo import check_k
 
     check_k(a.k)
+    if a.rings_json is not None and a.alts is None:
+        raise ParameterError("--rings-json needs the ring altitudes: --alts M,M,... (m, e.g. 1000,3000,10000)",
+                             where="--alts")
     if a.max_range_km is not None and not (math.isfinite(a.max_range_km) and a.max_range_km > 0):
         raise ParameterError(f"must be a range in km > 0, got {a.max_range_km:g}", where="--max-range-km")
     if a.antenna_agl is not None and not (math.isfinite(a.antenna_agl) and a.antenna_agl >= 0):
@@ -89,7 +96,8 @@ def _check_args(a: argparse.Namespace) -> None:
     sites_file = a.sites if a.sites and not a.sites.startswith("builtin:") and Path(a.sites).exists() else None
     check_outputs([("--out", a.out, "file"), ("--ceiling-out" if a.ceiling_out else "--out (its ceiling)",
                                                 _ceiling_path(a), "file"),
-                   ("--png", a.png, "file"), ("--geojson", a.geojson, "file")],
+                   ("--png", a.png, "file"), ("--geojson", a.geojson, "file"),
+                   ("--rings-json", a.rings_json, "file")],
                   [("--dem", a.dem), ("--sites", sites_file)])
 
 
@@ -296,8 +304,15 @@ def run(a: argparse.Namespace) -> int:
     from foxbat.coverage import los
 
     _check_args(a)
-    alts = _parse_alts(a.alts) if a.geojson else []
+    alts = _parse_alts(a.alts if a.alts is not None else "30,100,1000") if a.geojson or a.rings_json else []
+    if a.rings_json is not None:
+        from foxbat.coverage.rings import check_ring_alts
+
+        check_ring_alts(alts)
     sites, site_types = _sites(a)
+    if a.rings_json is not None and len(sites) != 1:
+        raise ParameterError(f"range rings are drawn around one receiver: give one --site, got {len(sites)} sites",
+                             where="--rings-json")
     detect = _detect_setup(a, sites, site_types) if a.rcs is not None else None
     dem_result = _read_dem_in_background(a.dem, a.band)
     # while the DEM is read (GDAL lets go of the GIL): pyproj for the sites' positions,
@@ -341,8 +356,11 @@ def run(a: argparse.Namespace) -> int:
     if a.geojson:
         from foxbat.coverage.polygons import coverage_geojson, write_geojson
 
-        write_geojson(coverage_geojson(cov, alts, a.alt_ref), a.geojson)
+        write_geojson(coverage_geojson(cov, alts, a.alt_ref or "agl"), a.geojson)
         written.append(a.geojson)
+    if a.rings_json:
+        _write_rings(a, cov, alts)
+        written.append(a.rings_json)
     if a.png:
         from foxbat.report.coverage_map import render_coverage_png
 
@@ -351,3 +369,16 @@ def run(a: argparse.Namespace) -> int:
     print(f"foxbat coverage: {len(sites)} radar(s) on {dem.name} ({dem.shape[1]} x {dem.shape[0]}); "
           f"wrote {', '.join(written)}")
     return 0
+
+
+def _write_rings(a: argparse.Namespace, cov, alts: list[float]) -> None:
+    """Write --rings-json; say which rings the instrumented range cuts (not the horizon)."""
+    from foxbat.coverage.rings import upintheair, write_upintheair
+
+    ref = a.alt_ref or "msl"
+    obj = upintheair(cov, alts, ref)
+    for alt, n_cut in zip(alts, obj["_at_limit"]):
+        if n_cut:
+            print(f"foxbat coverage: the {alt:g} m {ref.upper()} ring reaches the {cov.sites[0].max_range_m / 1000:g} km "
+                  f"range limit on {n_cut} of {len(obj['rings'][0]['points'])} bearings; raise --max-range-km")
+    write_upintheair(obj, a.rings_json)
