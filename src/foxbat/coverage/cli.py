@@ -379,6 +379,7 @@ def _write_rings(a: argparse.Namespace, cov, alts: list[float]) -> None:
     obj = upintheair(cov, alts, ref)
     for alt, n_cut in zip(alts, obj["_at_limit"]):
         if n_cut:
-            print(f"foxbat coverage: the {alt:g} m {ref.upper()} ring reaches the {cov.sites[0].max_range_m / 1000:g} km "
+            limit_km = cov.sites[0].max_range_m / 1000
+            print(f"foxbat coverage: the {alt:g} m {ref.upper()} ring reaches the {limit_km:g} km "
                   f"range limit on {n_cut} of {len(obj['rings'][0]['points'])} bearings; raise --max-range-km")
     write_upintheair(obj, a.rings_json)

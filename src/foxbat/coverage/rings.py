@@ -1,12 +1,13 @@
 """ADS-B receiver range rings: the ``upintheair.json`` file that tar1090 and dump1090-fa draw.
 
-tar1090 (``html/script.js``, ``drawUpintheair``) reads ``{"rings": [{"alt": ..., "points":
-[[lat, lon], ...]}, ...]}``: one ring per altitude, ``alt`` in metres (its comment: "NB:
-altitudes are in _meters_"; it colours a ring as ``3.28084 * alt`` feet), each point
-``[lat, lon]`` in decimal degrees, the ring closed by the reader (the first point is not
-repeated). Other keys are ignored by it; this file adds ``alt_ref``, ``lat``/``lon`` of the
-receiver, ``k`` and ``refraction`` (the refraction coefficient 1 - 1/k, the ``refraction``
-HeyWhatsThat's API takes: 0.25 for k = 4/3).
+tar1090 (``drawUpintheair`` in ``html/script.js`` of github.com/wiedehopf/tar1090) reads
+``{"rings": [{"alt": ..., "points": [[lat, lon], ...]}, ...]}``: one ring per altitude,
+``alt`` in metres (its comment: "NB: altitudes are in _meters_"; it colours a ring as
+``3.28084 * alt`` feet), each point ``[lat, lon]`` in decimal degrees, the ring closed by
+the reader (the first point is not repeated). Other keys are ignored by it; this file adds
+``alt_ref``, ``lat``/``lon`` of the receiver, ``k`` and ``refraction`` (the refraction
+coefficient 1 - 1/k: 0.25 for k = 4/3, the value tar1090's ``getupintheair.sh`` passes to
+HeyWhatsThat).
 
 A ring is the outermost visible point per bearing: along each of ``n`` geodesics from the
 receiver, the farthest sample whose coverage cell sees a target at that altitude
