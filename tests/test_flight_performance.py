@@ -102,3 +102,64 @@ def test_stall_and_reference_speeds_follow_mass_and_clmax():
     assert ac.approach_tas_mps(0, m) == pytest.approx(1.3 * vs)
     assert ac.touchdown_tas_mps(0, m) == pytest.approx(1.15 * vs)
     assert ac.liftoff_tas_mps(0, 4 * m) == pytest.approx(2 * 1.1 * vs)  # V ∝ √m
+
+
+# ---- speed schedules ------------------------------------------------------------------
+
+@pytest.mark.parametrize("name,alt", [("MiG-25P", 250.0), ("MiG-25P", 11000.0), ("MiG-15bis", 5000.0)])
+def test_speed_schedules_are_the_optima_they_claim(name, alt):
+    ac = load_aircraft(name)
+    m = ac.empty_mass_kg + 0.5 * ac.internal_fuel_kg
+    v_r = ac.schedule_tas_mps("best_range", alt, m)
+    v_e = ac.schedule_tas_mps("best_endurance", alt, m)
+    v_x = ac.schedule_tas_mps("max_dry", alt, m)
+    assert v_e < v_r < v_x
+
+    def per_m(v):
+        return ac.fuel_flow_kg_s(alt, v, m) / v
+    for dv in (-0.05, 0.05):  # 5 % either side costs more fuel per metre / per second
+        if ac.thrust_n(alt, v_r * (1 + dv)) >= ac.drag_n(alt, v_r * (1 + dv), m):
+            assert per_m(v_r * (1 + dv)) > per_m(v_r)
+        assert ac.fuel_flow_kg_s(alt, v_e * (1 + dv), m) >= ac.fuel_flow_kg_s(alt, v_e, m) or v_e * (1 + dv) < (
+            ac.min_tas_mps(alt))
+    # max_dry: dry thrust holds it, 1 % faster it does not (or the envelope stops it)
+    assert ac.thrust_n(alt, v_x) >= ac.drag_n(alt, v_x, m)
+    assert (ac.thrust_n(alt, 1.01 * v_x) < ac.drag_n(alt, 1.01 * v_x, m)
+            or v_x > 0.99 * ac.max_tas_mps(alt))
+
+
+def test_a_leg_flies_its_schedule_speed():
+    from foxbat.flight import fly
+    from foxbat.scenario.flight import parse_flight_scenario
+
+    doc = {"aircraft": {"type": "MiG-25P", "fuel_kg": 8000},
+           "route": {"legs": [
+               {"start": {"lat": 42.0, "lon": 136.0, "alt_msl_m": 6000, "heading_deg": 90,
+                          "speed": {"schedule": "best_range"}}},
+               {"fly_to": {"lat": 42.0, "lon": 137.5, "alt_msl_m": 6000}}]}}
+    traj = fly(parse_flight_scenario(doc, "test"))
+    ac = load_aircraft("MiG-25P")
+    want = ac.schedule_tas_mps("best_range", 6000.0, ac.empty_mass_kg + 4000.0)
+    assert np.median(traj["tas_mps"]) == pytest.approx(want, rel=1e-6)
+
+
+def test_an_unknown_schedule_is_a_scenario_error():
+    from foxbat.scenario.flight import parse_flight_scenario
+
+    doc = {"aircraft": {"type": "MiG-25P"},
+           "route": {"legs": [{"start": {"lat": 42.0, "lon": 136.0, "alt_msl_m": 6000, "heading_deg": 90,
+                                         "speed": {"schedule": "fastest"}}}]}}
+    with pytest.raises(ScenarioError, match="schedule"):
+        parse_flight_scenario(doc, "test")
+
+
+def test_the_flagship_low_level_speed_is_the_best_range_schedule():
+    """belenko-1976 writes the low-level leg's speed out (so the Monte Carlo can vary it):
+    it must stay the flight model's best-range speed at 250 m for the scenario's mass."""
+    from foxbat.scenario.flight import load_flight_scenario
+
+    sc, _ = load_flight_scenario("builtin:belenko-1976")
+    leg = next(leg for leg in sc.route.legs if leg.kind == "follow_terrain")
+    ac = load_aircraft(sc.aircraft.type)
+    m = ac.empty_mass_kg + sc.aircraft.payload_kg + 0.5 * sc.aircraft.fuel_kg
+    assert leg.body.speed.tas_kmh == pytest.approx(ac.schedule_tas_mps("best_range", 250.0, m) * 3.6, rel=0.01)

@@ -181,6 +181,29 @@ class Aircraft:
         down = (d + q_s * self.scalars[BRAKE_DCD0] - idle_thrust_nb(self.scalars, float(alt_msl_m))) / mass_kg
         return max(up, 0.0), max(down, 0.3)
 
+    def schedule_tas_mps(self, schedule: str, alt_msl_m: float, mass_kg: float) -> float:
+        """The TAS (m/s) of a speed schedule in level 1 g flight at an altitude and mass:
+        ``best_range`` maximises V/ff, ``best_endurance`` minimises ff, ``max_dry`` is the
+        fastest speed where full dry thrust still matches the drag; searched on 400 speeds
+        between 1.2 V_s (clean, landing CLmax) or the minimum EAS and the envelope's maximum,
+        among those dry thrust can hold level."""
+        alt = float(alt_msl_m)
+        lo = max(self.min_tas_mps(alt), 1.2 * self.stall_tas_mps(alt, mass_kg, True))
+        hi = self.max_tas_mps(alt)
+        v = np.linspace(lo, hi, 400)
+        ok = np.array([self.thrust_n(alt, x) >= self.drag_n(alt, x, mass_kg) for x in v])
+        if not ok.any():
+            return float(lo)
+        if schedule == "max_dry":
+            return float(v[np.nonzero(ok)[0].max()])
+        v = v[ok]  # only speeds that full dry thrust can hold level
+        ff = np.array([self.fuel_flow_kg_s(alt, x, mass_kg) for x in v])
+        if schedule == "best_range":
+            return float(v[int(np.argmax(v / ff))])
+        if schedule == "best_endurance":
+            return float(v[int(np.argmin(ff))])
+        raise ValueError(f"unknown speed schedule {schedule!r}")
+
     def stall_tas_mps(self, alt_msl_m: float, mass_kg: float, landing: bool) -> float:
         return stall_tas_nb(self.scalars, float(alt_msl_m), float(mass_kg), bool(landing))
 

@@ -69,8 +69,18 @@ class _Compiler:
                               where=self.where, field=self.field(i, kind))
         return float(g)
 
+    def resolve(self, speed: Speed | None, alt_m: float) -> Speed | None:
+        """A schedule speed as the TAS the flight model gives at this altitude and the mass
+        with half the scenario's fuel burnt; other speeds unchanged."""
+        if speed is None or speed.schedule is None:
+            return speed
+        ac, a = self.ac, self.sc.aircraft
+        fuel = ac.internal_fuel_kg if a.fuel_kg is None else a.fuel_kg
+        mass = ac.empty_mass_kg + a.payload_kg + 0.5 * fuel
+        return Speed(tas_mps=ac.schedule_tas_mps(speed.schedule, max(float(alt_m), 0.0), mass))
+
     def tas(self, speed: Speed, alt_m: float) -> float:
-        mode, val = speed.mode_value()
+        mode, val = self.resolve(speed, alt_m).mode_value()
         return val * speed_of_sound_mps(alt_m) if mode == "mach" else val
 
     def check_speed(self, i: int, kind: str, speed: Speed, alts_m: list[float]) -> None:
@@ -184,7 +194,7 @@ class _Compiler:
                     row[L.AB_UNTIL] = v_lof / a0 + 1.0
                 v_lof_to = ac.liftoff_tas_mps(rw.elevation_m, ac.takeoff_mass_kg)
                 sp_t = nxt if nxt is not None else Speed(tas_mps=1.3 * v_lof_to)
-                self._set_speed(row, sp_t)
+                self._set_speed(row, self.resolve(sp_t, rw.elevation_m + 150.0))
                 speed = sp_t
                 prev_alt = rw.elevation_m + 150.0
                 if b.climb_out_agl_m is not None:
@@ -215,8 +225,8 @@ class _Compiler:
                 row[L.RATE] = self.check_rate(i, kind, "climb_rate_mps", getattr(b, "climb_rate_mps", None),
                                               min(prev_alt, new_alt), bool(row[L.AB]))
                 self._need_speed(i, kind, speed)
-                self.check_speed(i, kind, speed, [prev_alt, new_alt])
-                self._set_speed(row, speed)
+                self.check_speed(i, kind, self.resolve(speed, new_alt), [prev_alt, new_alt])
+                self._set_speed(row, self.resolve(speed, new_alt))
                 prev_alt = new_alt
             elif kind in ("climb", "descend", "dive"):
                 row[L.LAT_MODE] = L.LM_HEADING
@@ -243,8 +253,8 @@ class _Compiler:
                 if kind == "dive":
                     row[L.DIVE_ANGLE] = math.radians(b.angle_deg)
                 self._need_speed(i, kind, speed)
-                self.check_speed(i, kind, speed, [prev_alt, new_alt])
-                self._set_speed(row, speed)
+                self.check_speed(i, kind, self.resolve(speed, new_alt), [prev_alt, new_alt])
+                self._set_speed(row, self.resolve(speed, new_alt))
                 prev_alt = new_alt
             elif kind in ("circle", "hold"):
                 row[L.LAT_MODE] = L.LM_CIRCLE
@@ -264,8 +274,8 @@ class _Compiler:
                     new_alt = b.alt_msl_m if b.alt_msl_m is not None else prev_alt
                 self.check_alt(i, kind, "alt_msl_m", new_alt)
                 self._need_speed(i, kind, speed)
-                self.check_speed(i, kind, speed, [prev_alt, new_alt])
-                self._set_speed(row, speed)
+                self.check_speed(i, kind, self.resolve(speed, new_alt), [prev_alt, new_alt])
+                self._set_speed(row, self.resolve(speed, new_alt))
                 v = max(self.tas(speed, a) for a in (prev_alt, new_alt))
                 n = row[L.NLOAD]
                 r_min = v * v / (G0_MPS2 * math.sqrt(n * n - 1))

@@ -55,8 +55,11 @@ class Provenance(_Strict):
 
 
 class Speed(_Strict):
-    """Exactly one of Mach, true airspeed or ground speed (no wind: ground speed is the
-    horizontal part of the true airspeed)."""
+    """Exactly one of Mach, true airspeed, ground speed (no wind: ground speed is the
+    horizontal part of the true airspeed) or a schedule of the aircraft's flight model:
+    ``best_range`` (most distance per kg of fuel), ``best_endurance`` (least fuel per
+    second) or ``max_dry`` (the fastest level speed at full dry thrust), each at the leg's
+    altitude and the mass with half the fuel burnt (foxbat.aircraft.performance)."""
 
     mach: float | None = Field(default=None, gt=0, le=5)
     tas_kmh: float | None = Field(default=None, gt=0, le=6000)
@@ -64,16 +67,20 @@ class Speed(_Strict):
     tas_kt: float | None = Field(default=None, gt=0, le=3300)
     gs_kmh: float | None = Field(default=None, gt=0, le=6000)
     gs_mps: float | None = Field(default=None, gt=0, le=1700)
+    schedule: Literal["best_range", "best_endurance", "max_dry"] | None = None
 
     @model_validator(mode="after")
     def _one(self):
         given = [k for k in type(self).model_fields if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("give exactly one of mach, tas_kmh, tas_mps, tas_kt, gs_kmh, gs_mps")
+            raise ValueError("give exactly one of mach, tas_kmh, tas_mps, tas_kt, gs_kmh, gs_mps, schedule")
         return self
 
     def mode_value(self) -> tuple[str, float]:
-        """('mach'|'tas'|'gs', value in Mach or m/s)."""
+        """('mach'|'tas'|'gs', value in Mach or m/s); a schedule must be resolved first
+        (foxbat.flight.route resolves it for the aircraft and the leg)."""
+        if self.schedule is not None:
+            raise ValueError(f"speed schedule {self.schedule!r} needs an aircraft to resolve it")
         if self.mach is not None:
             return "mach", self.mach
         if self.tas_kmh is not None:
@@ -87,6 +94,8 @@ class Speed(_Strict):
         return "gs", float(self.gs_mps)
 
     def describe(self) -> str:
+        if self.schedule is not None:
+            return f"the {self.schedule} schedule"
         mode, val = self.mode_value()
         return f"Mach {val:g}" if mode == "mach" else f"{val * 3.6:,.0f} km/h {mode.upper()}"
 
