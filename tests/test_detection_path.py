@@ -179,7 +179,7 @@ def test_environment_defaults_and_legacy_keys():
     (lambda r: r.update(environment={"land_clutter": {"value": "sea_state_2", "source": "x"}}),
      "environment.land_clutter", "farmland"),
     (lambda r: r.update(environment={"k": {"value": 1.3}}), "environment.k", "source"),
-    (lambda r: r.update(environment={"k": {"value": 0, "source": "x"}}), "environment.k", "> 0"),
+    (lambda r: r.update(environment={"k": {"value": 0, "source": "x"}}), "environment.k", "0 < k <= 100"),
 ])
 def test_environment_errors_name_the_field(edit, field, words):
     raw = copy.deepcopy(_raw())
