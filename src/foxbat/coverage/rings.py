@@ -56,15 +56,17 @@ def ring_bearings(max_range_m: float, cell_m: float) -> int:
     return int(min(MAX_BEARINGS, max(MIN_BEARINGS, n)))
 
 
-def ring_ranges_m(cov, alt_m: float, ref: str = "msl", n_bearings: int | None = None,
+def ring_ranges_m(cov, alts_m: Sequence[float], ref: str = "msl", n_bearings: int | None = None,
                   step_m: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Outermost visible distance per bearing for the single site of ``cov``.
+    """Outermost visible distance per bearing, per altitude, for the single site of ``cov``.
 
-    Returns (bearing_deg, range_m, at_limit): bearings clockwise from true north starting at
-    0, the geodesic distance (m) of the farthest sample along each whose cell is covered
-    (0 where none is), and True where that sample is within one step of the site's
-    instrumented range (the ring is cut by --max-range-km there, not by the horizon).
-    Samples every ``step_m`` (default half a DEM cell) out to the site's ``max_range_m``.
+    Returns (bearing_deg, range_m, at_limit): n bearings clockwise from true north starting
+    at 0; range_m (len(alts_m), n), the geodesic distance (m) of the farthest sample along
+    each bearing whose cell is covered at that altitude (0 where none is); at_limit, True
+    where that sample is within one step of the site's instrumented range (the ring is cut
+    by --max-range-km there, not by the horizon). Samples every ``step_m`` (default half a
+    DEM cell) out to the site's ``max_range_m``; the sample positions are computed once for
+    all altitudes.
     """
     from foxbat.geo import wgs84_geod
 
@@ -73,15 +75,16 @@ def ring_ranges_m(cov, alt_m: float, ref: str = "msl", n_bearings: int | None = 
                              where="--rings-json")
     site = cov.sites[0]
     dem = cov.dem
-    mask = np.asarray(cov.covered(float(alt_m), _check_ref(ref)), dtype=bool)
+    ref = _check_ref(ref)
+    masks = [np.asarray(cov.covered(float(a), ref), dtype=bool) for a in alts_m]
     cell_m = _nominal_cell_m(dem)
     step = float(step_m) if step_m is not None else cell_m / 2
     n = int(n_bearings) if n_bearings is not None else ring_bearings(site.max_range_m, cell_m)
     dist = np.arange(1, int(site.max_range_m // step) + 1) * step
     bearings = np.arange(n) * (360.0 / n)
-    rng = np.zeros(n)
+    rng = np.zeros((len(masks), n))
     geod = wgs84_geod()
-    nr, nc = mask.shape
+    nr, nc = dem.shape
     for b0 in range(0, n, _BEARING_CHUNK):
         az = bearings[b0:b0 + _BEARING_CHUNK]
         az2, d2 = np.meshgrid(az, dist, indexing="ij")
@@ -90,10 +93,12 @@ def ring_ranges_m(cov, alt_m: float, ref: str = "msl", n_bearings: int | None = 
         r = np.rint(row).astype(np.int64)
         c = np.rint(col).astype(np.int64)
         inside = (r >= 0) & (r < nr) & (c >= 0) & (c < nc)
-        seen = np.zeros(az2.shape, bool)
-        seen[inside] = mask[r[inside], c[inside]]
-        last = seen.shape[1] - 1 - np.argmax(seen[:, ::-1], axis=1)  # farthest True
-        rng[b0:b0 + len(az)] = np.where(seen.any(axis=1), dist[last], 0.0)
+        r_in, c_in = r[inside], c[inside]
+        for i, mask in enumerate(masks):
+            seen = np.zeros(az2.shape, bool)
+            seen[inside] = mask[r_in, c_in]
+            last = seen.shape[1] - 1 - np.argmax(seen[:, ::-1], axis=1)  # farthest True
+            rng[i, b0:b0 + len(az)] = np.where(seen.any(axis=1), dist[last], 0.0)
     at_limit = rng > site.max_range_m - step
     return bearings, rng, at_limit
 
@@ -111,13 +116,13 @@ def upintheair(cov, alts_m: Sequence[float], ref: str = "msl", n_bearings: int |
 
     geod = wgs84_geod()
     site = cov.sites[0]
+    az, ranges, at_limit = ring_ranges_m(cov, alts, ref, n_bearings)
     rings, cut = [], []
-    for alt in alts:
-        az, rng, at_limit = ring_ranges_m(cov, alt, ref, n_bearings)
+    for alt, rng, lim in zip(alts, ranges, at_limit):
         lon, lat, _ = geod.fwd(np.full(az.shape, site.lon_deg), np.full(az.shape, site.lat_deg), az, rng)
         pts = np.round(np.column_stack([lat, lon]), COORD_DECIMALS)
         rings.append({"alt": float(alt), "alt_ref": ref, "points": pts.tolist()})
-        cut.append(int(at_limit.sum()))
+        cut.append(int(lim.sum()))
     k = float(cov.k)
     return {"lat": round(site.lat_deg, COORD_DECIMALS), "lon": round(site.lon_deg, COORD_DECIMALS),
             "k": k, "refraction": round(1.0 - 1.0 / k, 6), "rings": rings, "_at_limit": cut}
