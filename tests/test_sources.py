@@ -37,13 +37,13 @@ def _s_tags(text: str) -> set[str]:
 
 def _named_tags(text: str) -> set[str]:
     """[AWM], [Air&Space] ...: one bracketed word not following a name (radars[Okushiri] is a path)."""
-    return {t for t in re.findall(r"(?<![\w\]])\[([A-Za-z][\w&.-]*)\]", text) if not re.fullmatch(r"S\w+", t)}
+    return {t for t in re.findall(r"(?<![\w\]])\[([A-Za-z][\w&.-]*)\]", text) if not re.match(r"S(\d|xx\b)", t)}
 
 
 def test_the_lists_are_complete():
     assert {f"S{i}" for i in range(1, 60)} <= BELENKO
     assert {"S1", "S18", "S20", "S23", "S27", "S44"} <= RADARS_ENGINES
-    assert {"AWM", "Air&Space", "avstop", "weasyl", "theasialive"} <= NAMED
+    assert {"AWM", "Air&Space", "avstop", "weasyl", "theasialive", "FG-F4E"} <= NAMED
 
 
 def test_every_tag_of_the_builtin_scenarios_resolves():
@@ -59,6 +59,9 @@ def test_every_tag_of_the_catalogues_resolves():
     for p in CATALOGUES:
         text = p.read_text(encoding="utf-8")
         missing = _s_tags(text) - (BELENKO | RADARS_ENGINES)
+        assert not missing, (p.name, sorted(missing))
+        calibration_ids = set(re.findall(r"^\s*- id: (\S+)", text, flags=re.M))  # calibrated_on: [id]
+        missing = _named_tags(text) - NAMED - calibration_ids
         assert not missing, (p.name, sorted(missing))
         r_only = {m for m in re.findall(r"R-[A-E]\d?\s*\[(S\d+[a-z]?)\]", text)} - RADARS_ENGINES
         assert not r_only, (p.name, sorted(r_only))
