@@ -30,7 +30,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mach", type=float, default=None,
                    help="one Mach on every layer (default: each move picks economy or a Mach 0.9 dash)")
     p.add_argument("--max-turn-deg", type=float, default=90.0, help="largest heading change per move (deg)")
-    p.add_argument("--stride", type=int, default=1, help="use every N-th DEM cell (default 1)")
+    p.add_argument("--stride", type=int, default=None,
+                   help="use every N-th DEM cell (default: the least N that keeps the grid within 40,000 cells; "
+                        "1 for every cell)")
     p.add_argument("--margin-km", type=float, default=200.0,
                    help="the grid is the box around start and goal widened by this (default 200 km)")
     p.add_argument("--seed", type=int, default=None, help="seed of the comparison runs (default the scenario's)")
@@ -73,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     plan = sp.plan
     header = (f"written by foxbat plan from {sc.where}: the least visible route for {sp.aircraft.name}\n"
               f"from {sp.start.label} to {sp.goal.label}; fuel {sp.fuel_kg:,.0f} kg, reserve {sp.reserve_kg:,.0f} kg; "
-              f"grid {plan.grid_shape[0]} x {plan.grid_shape[1]} cells x {len(plan.layers_m)} layers; "
+              f"grid {plan.grid_shape[0]} x {plan.grid_shape[1]} cells (stride {plan.stride}) x {len(plan.layers_m)} layers; "
               f"lambda {plan.lam:.3g} per kg\nfly it: foxbat run {out}")
     write_scenario(sp.doc, out, header)
     tr = sp.trajectory

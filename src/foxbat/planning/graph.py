@@ -97,11 +97,28 @@ def _cell_lonlat(dem: Dem, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarr
     return np.asarray(lon, float), np.asarray(lat, float)
 
 
-def window(dem: Dem, points: list[tuple[float, float]], margin_km: float | None, stride: int):
+MAX_AUTO_CELLS = 40_000
+"""With no stride given, the planning grid takes every N-th DEM cell, N the least that
+keeps it within this many cells (a 1 km DEM of 600 x 400 cells: every 3rd): the
+search's states (cells x layers x 16 headings) and the hazard rasters grow with the
+cells, and a finer grid than this costs minutes and gigabytes for little gain; the
+check flight (the flight model on the full DEM) catches what the coarser grid misses."""
+
+
+def auto_stride(n_rows: int, n_cols: int, max_cells: int = MAX_AUTO_CELLS) -> int:
+    """The least stride whose grid of a ``n_rows`` x ``n_cols`` window has at most ``max_cells`` cells."""
+    s = 1
+    while math.ceil(n_rows / s) * math.ceil(n_cols / s) > max_cells:
+        s += 1
+    return s
+
+
+def window(dem: Dem, points: list[tuple[float, float]], margin_km: float | None, stride: int | None):
     """DEM rows and cols of the planning grid: the box around ``points`` widened by
-    ``margin_km`` (None: the whole DEM), every ``stride``-th cell."""
+    ``margin_km`` (None: the whole DEM), every ``stride``-th cell (None:
+    :func:`auto_stride`). Returns (rows, cols, stride)."""
     nr, nc = dem.shape
-    if stride < 1:
+    if stride is not None and stride < 1:
         raise ParameterError(f"must be an integer >= 1, got {stride}", where="--stride")
     if margin_km is None:
         r0, r1, c0, c1 = 0, nr - 1, 0, nc - 1
@@ -122,12 +139,14 @@ def window(dem: Dem, points: list[tuple[float, float]], margin_km: float | None,
         r1 = int(min(nr - 1, math.ceil(np.max(rr))))
         c0 = int(max(0, math.floor(np.min(cc))))
         c1 = int(min(nc - 1, math.ceil(np.max(cc))))
+    if stride is None:
+        stride = auto_stride(r1 - r0 + 1, c1 - c0 + 1)
     rows = np.arange(r0, r1 + 1, stride)
     cols = np.arange(c0, c1 + 1, stride)
     if rows.size < 3 or cols.size < 3:
         raise ParameterError(f"the planning grid would be only {rows.size} x {cols.size} cells; "
                              "lower --stride or widen --margin-km", where="--stride")
-    return rows, cols
+    return rows, cols, stride
 
 
 def build_grid(dem: Dem, rows: np.ndarray, cols: np.ndarray, stride: int) -> PlanGrid:

@@ -84,6 +84,7 @@ class Plan:
     n_states: int
     seconds: dict[str, float] = field(default_factory=dict)
     sides: tuple[str, ...] = ()
+    stride: int = 1  # every N-th DEM cell
 
     @property
     def fuel_left_kg(self) -> float:
@@ -102,22 +103,26 @@ def plan_route(dem, radars, aircraft: Aircraft, start: tuple[float, float], goal
                fuel_kg: float, reserve_kg: float = 0.0, allowance_kg: float = 0.0, payload_kg: float = 0.0,
                rcs_m2: float = 10.0, swerling: int = 1, layers_m=DEFAULT_LAYERS_M, sides=None,
                mach: float | None = None, load_factor: float | None = None, margin_km: float | None = 200.0,
-               stride: int = 1, sea: str = "sea_state_3", land: str = "wooded_hills", k: float = 4.0 / 3.0,
+               stride: int | None = None, sea: str = "sea_state_3", land: str = "wooded_hills", k: float = 4.0 / 3.0,
                airborne_start: bool = False, max_iterations: int = 8, max_turn_deg: float = 90.0,
                max_layer_step: int = 2, floors: tuple[Floor, ...] = (), clear_between_m: float = -1.0,
-               where: str = "plan") -> Plan:
+               cache: dict | None = None, where: str = "plan") -> Plan:
     """The least visible route from ``start`` to ``goal`` (lat, lon) that keeps
     ``reserve_kg`` of ``fuel_kg``.
 
     radars: :class:`foxbat.sensing.ground.GroundRadar` objects whose coverage rasters
     lie on ``dem``'s grid (as :func:`foxbat.sim.prepare` builds them); ``sides`` the
-    sides whose radars count (default all). ``allowance_kg``: fuel set aside for what
+    sides whose radars count (default all). ``stride``: every N-th DEM cell (None: the
+    least that keeps the grid within :data:`foxbat.planning.graph.MAX_AUTO_CELLS`
+    cells). ``allowance_kg``: fuel set aside for what
     the grid does not model (take-off, approach and landing). ``mach``: one Mach for
     every layer; default each move chooses the economy Mach (least fuel per distance
     at the layer) or a dash at Mach 0.9. ``floors``: :class:`Floor` constraints (a
     re-plan after a failed check flight); the start and goal cells are exempt.
     ``clear_between_m`` >= 0: each move also clears the cells it crosses between its
-    ends by this much (see :func:`foxbat.planning.search.astar`). Raises :class:`InfeasibleRouteError` when even
+    ends by this much (see :func:`foxbat.planning.search.astar`). ``cache``: a dict
+    kept between calls on the same DEM and radars (re-plans) that holds the grid and
+    the hazard rasters, which do not change with the constraints or the fuel. Raises :class:`InfeasibleRouteError` when even
     the least-fuel route runs short, saying how far the fuel reaches.
     """
     t0 = time.perf_counter()
@@ -134,8 +139,13 @@ def plan_route(dem, radars, aircraft: Aircraft, start: tuple[float, float], goal
         raise ParameterError(f"no radars of side {unknown[0]!r}; sides with radars: {', '.join(sides_all)}",
                              where="--avoid")
 
-    rows, cols = window(dem, [start, goal], margin_km, stride)
-    grid = build_grid(dem, rows, cols, stride)
+    cache = {} if cache is None else cache
+    rows, cols, stride = window(dem, [start, goal], margin_km, stride)
+    gkey = ("grid", id(dem), rows[0], rows[-1], cols[0], cols[-1], stride)
+    if gkey not in cache:
+        cache.clear()  # another grid: the hazard rasters go with it
+        cache[gkey] = build_grid(dem, rows, cols, stride)
+    grid = cache[gkey]
     nr, nc = grid.shape
     sr, sc_ = grid.nearest(*start)
     gr, gc = grid.nearest(*goal)
@@ -166,12 +176,16 @@ def plan_route(dem, radars, aircraft: Aircraft, start: tuple[float, float], goal
 
     # hazard rate per side on the grid
     t1 = time.perf_counter()
-    lowest = [grid.sample(r.lowest_agl.heights_m) for r in radars]
-    rho_side = {}
-    for s in sides_all:
-        idx = [i for i, r in enumerate(radars) if r.side == s]
-        rho_side[s] = costs.hazard_rate_grid([radars[i] for i in idx], grid.lat, grid.lon, grid.ground_m,
-                                             [lowest[i] for i in idx], heights, rcs_m2, swerling, sea, land, k)
+    hkey = ("hazard", tuple(id(r) for r in radars), tuple(heights), rcs_m2, swerling, sea, land, k)
+    if hkey not in cache:
+        lowest = [grid.sample(r.lowest_agl.heights_m) for r in radars]
+        rho_side = {}
+        for s in sides_all:
+            idx = [i for i, r in enumerate(radars) if r.side == s]
+            rho_side[s] = costs.hazard_rate_grid([radars[i] for i in idx], grid.lat, grid.lon, grid.ground_m,
+                                                 [lowest[i] for i in idx], heights, rcs_m2, swerling, sea, land, k)
+        cache[hkey] = rho_side
+    rho_side = cache[hkey]
     rho = np.zeros((heights.size, nr, nc))
     for s in counted:
         rho += rho_side[s]
@@ -192,42 +206,53 @@ def plan_route(dem, radars, aircraft: Aircraft, start: tuple[float, float], goal
     climb_t = np.ascontiguousarray(np.moveaxis(climb, 0, 2))
     rho_t = np.ascontiguousarray(np.moveaxis(rho, 0, 2))
 
-    def search(w_haz: float, w_fuel: float, to_goal: bool = True):
+    def raw_search(w_haz: float, w_fuel: float, to_goal: bool = True):
         return astar(heights, grid.ground_m, rho_t, tas_t, ff_t, climb_t, grid.move_len_m, bear_rad, MOVES, MIDS,
                      dist_goal, k_climb, idle, max_desc, turn_g, math.radians(max_turn_deg), fpm, w_haz, w_fuel,
                      sr, sc_, start_layers, gr if to_goal else -1, gc, max_ring, max_layer_step, BETWEEN,
                      float(clear_between_m))
 
+    def search(w_haz: float, w_fuel: float):
+        """One search, kept small: (goal, fuel, hazard, path states, speed and fuel along
+        the path). The per-state arrays (tens of bytes per state, a GB on a large grid)
+        are dropped here, so only one search's arrays live at a time."""
+        goal_, _g, fuel_, haz_, pred_, spd_, _done = raw_search(w_haz, w_fuel)
+        del _g, _done
+        if goal_ < 0:
+            return goal_, math.inf, math.inf, [], [], []
+        st = path_states(int(goal_), pred_)
+        return (goal_, float(fuel_[goal_]), float(haz_[goal_]), st, [int(spd_[x]) for x in st],
+                [float(fuel_[x]) for x in st])
+
     t2 = time.perf_counter()
     cands: list[Candidate] = []
     # 1. the least-fuel route: if it runs short, nothing reaches the goal
-    goal_f, _g, fuel_f, haz_f, pred_f, spd_f, _done = search(1e-9, 1.0)
+    goal_f, f_f, h_f, st_f, spd_f, fp_f = search(1e-9, 1.0)
     if goal_f < 0:
         raise InfeasibleRouteError("no route reaches the goal on the planning grid (cut off by missing terrain "
                                    "data, the ceiling or the climb limits); widen --margin-km or lower --stride",
                                    where=where)
-    best = (goal_f, fuel_f[goal_f], haz_f[goal_f], pred_f, spd_f, math.inf, fuel_f)
-    cands.append(Candidate(math.inf, float(fuel_f[goal_f]), float(haz_f[goal_f]), fuel_f[goal_f] <= budget))
-    if fuel_f[goal_f] > budget:
-        _reach_error(search, fuel_f[goal_f], budget, fuel_kg, reserve_kg, allowance_kg, dist_goal, sr, sc_, grid,
+    best = (goal_f, f_f, h_f, st_f, spd_f, math.inf, fp_f)
+    cands.append(Candidate(math.inf, f_f, h_f, f_f <= budget))
+    if f_f > budget:
+        _reach_error(raw_search, f_f, budget, fuel_kg, reserve_kg, allowance_kg, dist_goal, sr, sc_, grid,
                      heights, where)
     # 2. the least visible route: fuel breaks ties only
     eps = 1e-7
-    goal_0, _g, fuel_0, haz_0, pred_0, spd_0, _done = search(1.0, eps)
+    goal_0, f_0, h_0, st_0, spd_0, fp_0 = search(1.0, eps)
     lam = 0.0
-    cands.append(Candidate(0.0, float(fuel_0[goal_0]), float(haz_0[goal_0]), fuel_0[goal_0] <= budget))
-    if fuel_0[goal_0] <= budget:
-        best = (goal_0, fuel_0[goal_0], haz_0[goal_0], pred_0, spd_0, 0.0, fuel_0)
+    cands.append(Candidate(0.0, f_0, h_0, f_0 <= budget))
+    if f_0 <= budget:
+        best = (goal_0, f_0, h_0, st_0, spd_0, 0.0, fp_0)
     else:
         # 3. Handler-Zang: λ from the two bracketing routes until the hull stops moving
-        lo = (float(fuel_0[goal_0]), float(haz_0[goal_0]))
-        hi = (float(fuel_f[goal_f]), float(haz_f[goal_f]))
+        lo = (f_0, h_0)
+        hi = (f_f, h_f)
         for _ in range(max_iterations):
             if lo[0] - hi[0] <= 1e-9:
                 break
             lam = max((hi[1] - lo[1]) / (lo[0] - hi[0]), 1e-12)
-            goal_l, _g, fuel_l, haz_l, pred_l, spd_l, _done = search(1.0, lam + eps)
-            f_l, h_l = float(fuel_l[goal_l]), float(haz_l[goal_l])
+            goal_l, f_l, h_l, st_l, spd_l, fp_l = search(1.0, lam + eps)
             cands.append(Candidate(lam, f_l, h_l, f_l <= budget))
             # no new point below the line through lo and hi: the hull is complete
             line = lo[1] + lam * lo[0]
@@ -236,24 +261,23 @@ def plan_route(dem, radars, aircraft: Aircraft, start: tuple[float, float], goal
             if f_l <= budget:
                 hi = (f_l, h_l)
                 if h_l < best[2]:
-                    best = (goal_l, f_l, h_l, pred_l, spd_l, lam, fuel_l)
+                    best = (goal_l, f_l, h_l, st_l, spd_l, lam, fp_l)
             else:
                 lo = (f_l, h_l)
     secs["search"] = time.perf_counter() - t2
-    goal_s, fuel_used, hazard, pred, spd, lam, fuel_arr = best
+    goal_s, fuel_used, hazard, states, spd, lam, fuel_path = best
 
     # the route's nodes
-    states = path_states(int(goal_s), pred)
     wps: list[Waypoint] = []
     t_acc = 0.0
     dist = 0.0
     fuel_acc = 0.0
     prev = None
-    for st in states:
+    for i_st, st in enumerate(states):
         layer, r, c, h = decode(st, heights.size, nc)
         if prev is not None:
             pl, pr, pc, _ = prev
-            s = int(spd[st])
+            s = int(spd[i_st])
             L = float(grid.move_len_m[pr, pc, h])
             v = 0.5 * (tas[pl, pr, pc, s] + tas[layer, r, c, s])
             t_acc += L / v
@@ -278,11 +302,12 @@ def plan_route(dem, radars, aircraft: Aircraft, start: tuple[float, float], goal
                                 + 0.5 * (q[a.layer, ra, ca] + q[b.layer, ra, ca])
                                 + 0.5 * (q[a.layer, rb, cb] + q[b.layer, rb, cb]))
         cum[s] = 1.0 - math.exp(-tot)
-    for i, st in enumerate(states):
-        wps[i].fuel_used_kg = float(fuel_arr[st])
+    for i, f in enumerate(fuel_path):
+        wps[i].fuel_used_kg = float(f)
     secs["total"] = time.perf_counter() - t0
     return Plan(wps, start, goal, fuel_kg, reserve_kg, allowance_kg, float(fuel_used), float(hazard), cum, dist,
-                t_acc, float(lam), cands, grid.shape, tuple(heights), heights.size * nr * nc * 16, secs, counted)
+                t_acc, float(lam), cands, grid.shape, tuple(heights), heights.size * nr * nc * 16, secs, counted,
+                stride)
 
 
 def _apply_floors(tas: np.ndarray, grid, heights: np.ndarray, floors, exempt) -> None:

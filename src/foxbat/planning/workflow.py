@@ -204,16 +204,21 @@ def plan_scenario(sc, prepared, *, aircraft: str | None = None, from_: str | Non
     payload = sc.flight.aircraft.payload_kg
     floors: list[Floor] = list(plan_kw.pop("floors", ()))
     clear_m = float(plan_kw.pop("clear_between_m", -1.0))
-    cell_m = _cell_m(prepared.dem) * max(1, int(plan_kw.get("stride", 1)))
+    cell_m = _cell_m(prepared.dem)
     history: list[str] = []
+    from foxbat.planning.graph import DEFAULT_LAYERS_M
+
+    all_layers = sorted(float(x) for x in plan_kw.pop("layers_m", DEFAULT_LAYERS_M))
+    lowest = 0  # index of the lowest layer allowed (raised by repeated crashes)
     fail = None
+    cache: dict = {}  # the grid and hazard rasters, the same for every re-plan
     for check in range(1, max_checks + 1):
         try:
             plan = plan_route(prepared.dem, prepared.radars, ac, (start.lat, start.lon), (goal.lat, goal.lon),
                               fuel_kg=fuel_kg, reserve_kg=reserve_kg, allowance_kg=allowance, payload_kg=payload,
                               rcs_m2=d.intruder.rcs_m2.value, swerling=d.intruder.swerling, sea=d.sea_surface,
                               land=d.land_surface, k=d.k, airborne_start=start.leg is None, floors=tuple(floors),
-                              clear_between_m=clear_m, **plan_kw)
+                              clear_between_m=clear_m, cache=cache, layers_m=all_layers[lowest:], **plan_kw)
         except InfeasibleRouteError as exc:
             if fail is None:
                 raise
@@ -236,7 +241,11 @@ def plan_scenario(sc, prepared, *, aircraft: str | None = None, from_: str | Non
                 # the grid let a move cut a corner or jump a ridge between its cells: from
                 # now on every move clears the cells it crosses by the lowest layer
                 clear_m = float(plan.layers_m[0])
-            fl = next_floor(fail, plan, floors, cell_m)
+            if fail.kind == "terrain" and history.count("terrain") >= 2 and lowest + 1 < len(all_layers):
+                # crashes in more than one place: the grid is too coarse for the lowest
+                # layer here; a larger clearance everywhere (the lowest layer dropped)
+                lowest += 1
+            fl = next_floor(fail, plan, floors, cell_m * plan.stride)
             if fl is None:
                 raise RouteNotFlyableError(_why(fail, check, floors), where=where_of(sc))
             floors.append(fl)
