@@ -52,9 +52,9 @@ class PathEnvironment:
 
 
 def polarization(rt) -> str:
-    """The radar type's polarisation ('h' or 'v'). The catalogue has no such field yet:
-    horizontal, the polarisation of every F plot in this project's references, unless a
-    type gains a ``polarization`` figure."""
+    """The radar type's polarisation ('h' or 'v') from its catalogue ``polarization`` figure;
+    horizontal where the type gives none (the polarisation of every F plot in this
+    project's references)."""
     p = getattr(rt, "polarization", None)
     p = getattr(p, "value", p)
     return str(p).lower()[:1] if p else "h"
