@@ -351,18 +351,28 @@ class FlightScenario(BaseModel):
     @field_validator("epoch_utc", mode="before")
     @classmethod
     def _not_a_number(cls, v):
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            raise ValueError(f"give a date and time, e.g. \"1976-09-06T03:50:00Z\", not the number {v!r}")
-        return v
+        return epoch_not_a_number(v)
 
     @field_validator("epoch_utc")
     @classmethod
     def _utc(cls, v):
-        if v is not None and v.tzinfo is None:
-            v = v.replace(tzinfo=timezone.utc)
-        if v is not None and not 1900 <= v.astimezone(timezone.utc).year <= 2100:
-            raise ValueError(f"must be within the years 1900 to 2100, got {v.isoformat()}")
-        return v
+        return None if v is None else epoch_utc(v)
+
+
+def epoch_not_a_number(v):
+    """Refuse an epoch given as a number (YAML would hand it over as Unix time)."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        raise ValueError(f"give a date and time, e.g. \"1976-09-06T03:50:00Z\", not the number {v!r}")
+    return v
+
+
+def epoch_utc(v: datetime) -> datetime:
+    """A scenario epoch: naive means UTC; only the years 1900 to 2100."""
+    if v.tzinfo is None:
+        v = v.replace(tzinfo=timezone.utc)
+    if not 1900 <= v.astimezone(timezone.utc).year <= 2100:
+        raise ValueError(f"must be within the years 1900 to 2100, got {v.isoformat()}")
+    return v
 
 
 def builtin_flight_path(name: str) -> Path:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from foxbat.errors import FoxbatError, InputFileError, ScenarioError
 from foxbat.provenance import CALIBRATED_TO_HELP, CalibratedTo, Figure, Provenance
-from foxbat.scenario.flight import FlightScenario, parse_flight_scenario
+from foxbat.scenario.flight import FlightScenario, epoch_not_a_number, epoch_utc, parse_flight_scenario
 from foxbat.scenario.history import HistoryEvent
 from foxbat.scenario.radars import RadarSpec, builtin_scenario_names, builtin_scenario_path, parse_radars
 
@@ -415,17 +415,12 @@ class DefendersSpec(_Strict):
     @field_validator("epoch_utc", mode="before")
     @classmethod
     def _not_a_number(cls, v):
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            raise ValueError(f"give a date and time, e.g. \"1976-09-06T03:50:00Z\", not the number {v!r}")
-        return v
+        return epoch_not_a_number(v)
 
     @field_validator("epoch_utc")
     @classmethod
     def _utc(cls, v):
-        v = v if v.tzinfo is not None else v.replace(tzinfo=timezone.utc)
-        if not 1900 <= v.astimezone(timezone.utc).year <= 2100:
-            raise ValueError(f"must be within the years 1900 to 2100, got {v.isoformat()}")
-        return v.astimezone(timezone.utc)
+        return epoch_utc(v).astimezone(timezone.utc)
 
 
 FLIGHT_KEYS = {"aircraft", "route", "dem", "catalogues", "name", "title", "epoch_utc"}
