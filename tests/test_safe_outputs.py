@@ -136,6 +136,20 @@ def test_rerun_removes_its_own_previous_files_and_keeps_others(tmp_path):
     assert _ours(d)["files"] == {"a.csv": "run", "coverage.tif": "foxbat"}
 
 
+def test_old_folder_without_manifest_is_refused_with_the_reason(tmp_path):
+    # what the README's `foxbat run` left in foxbat-out before output manifests existed
+    d = tmp_path / "foxbat-out"
+    d.mkdir()
+    (d / "run.json").write_text('{"scenario": "belenko-1976"}')
+    with pytest.raises(ParameterError, match=rf"older foxbat has no {MANIFEST_NAME}: remove it by hand"):
+        OutputFolder(d, "run").check()
+    (d / MANIFEST_NAME).write_text('{"files": {}, "complete": true}')
+    with pytest.raises(ParameterError) as exc:  # a foxbat folder with a foreign file: no such hint
+        OutputFolder(d, "run").check()
+    assert "older foxbat" not in str(exc.value)
+    assert (d / "run.json").read_text() == '{"scenario": "belenko-1976"}'
+
+
 def test_folder_with_foreign_files_is_refused(tmp_path):
     d = tmp_path / "out"
     d.mkdir()

@@ -282,8 +282,11 @@ class OutputFolder:
         foreign = self.foreign_entries()
         if foreign:
             shown = ", ".join(repr(e) for e in foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+            # a folder from a foxbat without manifests looks foreign too: say so rather than guess and delete
+            older = "" if (self.path / MANIFEST_NAME).exists() else (
+                f" (a folder written by an older foxbat has no {MANIFEST_NAME}: remove it by hand)")
             raise ParameterError(f"{str(self.path)!r} holds files foxbat did not write ({shown}); give a new or "
-                                 "empty folder, or one foxbat wrote", where=self.where)
+                                 f"empty folder, or one foxbat wrote{older}", where=self.where)
 
     def record(self, name: str) -> None:
         if name not in self._files or self._files[name] != self.command:
