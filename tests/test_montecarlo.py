@@ -261,12 +261,13 @@ def test_wilson_and_prcc():
 def test_stream_resume_and_shared_coverage(client, light_files, tmp_path):
     st = R.load_study(str(light_files["plain"]), seed=11)
     out = tmp_path / "r.parquet"
-    before = R.PREPARE_CALLS
+    before, on_workers = R.PREPARE_CALLS, sum(_worker_prepare_calls(client).values())
     res = R.run_study(st, client, 6, out, batch=2, progress=False)
     assert res.new_rows == 6 and not res.failed
     keys = {st.coverage_key(st.values(i)) for i in range(6)}
-    assert R.PREPARE_CALLS - before == len(keys) == res.prepared_on_driver <= 2  # once per distinct antenna
-    assert set(_worker_prepare_calls(client).values()) == {0}  # shipped, never recomputed on a worker
+    assert R.PREPARE_CALLS == before  # computed on the workers, not here
+    assert sum(_worker_prepare_calls(client).values()) - on_workers == len(keys) == res.coverage_sets <= 2
+    assert set(client.run(R.run_prepare_calls).values()) == {0}  # shipped to every worker: no run computed one
     first = pq.read_table(out).to_pylist()
     assert [r["run"] for r in first] == list(range(6))
     for r in first:
@@ -308,7 +309,7 @@ def test_killed_worker_loses_no_run(client, light_files, tmp_path):
     runs = pq.read_table(out).column("run").to_pylist()
     assert sorted(runs) == list(range(8)) and len(set(runs)) == 8
     client.wait_for_workers(2, timeout=60)  # the nanny restarted it, and the plugin re-installed the coverage
-    assert set(_worker_prepare_calls(client).values()) == {0}
+    assert set(client.run(R.run_prepare_calls).values()) == {0}
     # a row computed on a worker (maybe retried) equals the same run in this process
     row = next(r for r in pq.read_table(out).to_pylist() if r["run"] == 3)
     here = R.run_row(st, 3)
@@ -442,3 +443,54 @@ def test_sigint_ends_the_wait_for_results(tmp_path):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+
+
+# ---------------------------------------------------------------- issue 14: a cluster started with the dask CLIs
+def test_cli_cluster_survives_a_killed_worker(light_files, tmp_path):
+    """`dask scheduler` + two `dask worker ADDR --nworkers 1 --nthreads 1` processes, the study
+    through --scheduler ADDR; one worker (with its nanny) is SIGKILLed while it runs: every
+    index is in the table exactly once and each row is what an undisturbed run in this process
+    gives. The coverage is computed once per distinct set, on the workers, never by a run."""
+    from distributed import Client
+
+    from foxbat.montecarlo.cluster import CliCluster
+
+    st = R.load_study(str(light_files["plain"]), seed=7)
+    n = 12
+    out = tmp_path / "k.parquet"
+    killed = []
+    with CliCluster(2, tmp_path / "cluster", timeout_s=60) as cl:
+        client = R.remote_client(cl.address, 30)
+        try:
+            cl.wait_for_workers(client, 2)
+            pids = client.run(os.getpid)
+
+            def kill_a_busy_worker(row, n_done):
+                if killed:
+                    return
+                busy = [w for w, keys in client.processing().items() if keys and w in pids]
+                if busy:  # a worker with a run in flight: the run must move to the other one
+                    cl.kill_worker_of_pid(pids[busy[0]])
+                    killed.append(busy[0])
+
+            on_driver = R.PREPARE_CALLS
+            res = R.run_study(st, client, n, out, batch=4, progress=False, on_result=kill_a_busy_worker)
+            assert R.PREPARE_CALLS == on_driver  # the coverage was computed on the workers
+            left = client.run(R.prepare_calls), client.run(R.run_prepare_calls)
+        finally:
+            client.close()
+        # the command on the same cluster (one worker left) resumes the table with two more runs
+        argv = ["montecarlo", str(light_files["plain"]), "--runs", str(n + 2), "--scheduler", cl.address,
+                "--out", str(out), "--seed", "7", "--quiet", "--no-summary"]
+        assert main(argv) == 0
+    assert killed and killed[0] not in left[0] and len(left[0]) == 1  # one worker left, the other gone for good
+    assert not res.failed and res.new_rows == n
+    rows = pq.read_table(out).to_pylist()
+    assert [r["run"] for r in rows] == list(range(n + 2))  # every index once
+    keys = {st.coverage_key(st.values(i)) for i in range(n)}
+    assert res.coverage_sets == len(keys) == 2  # the two Okushiri antennas
+    assert set(left[1].values()) == {0}  # no run on the surviving worker computed coverage
+    before = R.PREPARE_CALLS
+    here = [R.run_row(st, i) for i in range(n + 2)]  # undisturbed, in this process
+    assert R.PREPARE_CALLS - before == len(keys | {st.coverage_key(st.values(i)) for i in (n, n + 1)})
+    assert [_nan_free(r) for r in rows] == [_nan_free(r) for r in here]

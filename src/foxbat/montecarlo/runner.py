@@ -4,9 +4,11 @@ The driver (this process) samples nothing it has to send: a run is ``(study id, 
 index)``. Everything else travels once per worker in a :class:`StudyPlugin` (a Dask
 worker plugin, so a worker that joins or is restarted after a crash gets it too): the
 scenario, its uncertain parameters, the base seed, and the coverage computed by
-:func:`foxbat.sim.prepare` on the driver for every distinct set of coverage-affecting
-values (up to ``MAX_PRECOMPUTED``; beyond that a worker computes a missing one once and
-keeps it in a small cache). Runs are futures consumed with ``as_completed``; the rows are
+:func:`foxbat.sim.prepare` for every distinct set of coverage-affecting values (up to
+``MAX_PRECOMPUTED``; beyond that a worker computes a missing one once and keeps it in a
+small cache). Those coverage sets are computed once each, as Dask tasks spread over the
+workers (so they too go W times faster on W workers), gathered, and shipped in the plugin:
+no run computes coverage, and a worker that restarts gets them again without recomputing. Runs are futures consumed with ``as_completed``; the rows are
 rewritten into the Parquet file atomically every ``batch`` results (or every
 ``flush_s`` seconds), so a crash or Ctrl-C loses at most one batch, and re-running the
 same command skips the run indices already in the file.
@@ -36,8 +38,10 @@ FORMAT_VERSION = 2  # 2: history.<row>.<figure> verdict columns
 MAX_PRECOMPUTED = 16  # distinct coverage sets computed on the driver and shipped to workers
 WORKER_CACHE = 4  # further coverage sets a worker keeps (least recently used dropped)
 
-# per process: how many times this process ran sim.prepare (tests read it on workers)
+# per process: how many times this process ran sim.prepare, and how many of those a run had
+# to make itself because its coverage was not shipped (tests read them on workers)
 PREPARE_CALLS = 0
+RUN_PREPARE_CALLS = 0
 _STUDIES: dict[str, "Study"] = {}
 _PINNED: dict[str, dict[str, Any]] = {}  # study id -> coverage key -> Prepared, shipped by the driver
 _LRU: "OrderedDict[str, Any]" = OrderedDict()  # coverage key -> Prepared, computed here
@@ -178,6 +182,8 @@ def get_prepared(key: str, sc, study_id: str = ""):
     if key in _LRU:
         _LRU.move_to_end(key)
         return _LRU[key]
+    global RUN_PREPARE_CALLS
+    RUN_PREPARE_CALLS += 1
     p = prepare_counted(sc)
     _LRU[key] = p
     while len(_LRU) > WORKER_CACHE:
@@ -187,6 +193,16 @@ def get_prepared(key: str, sc, study_id: str = ""):
 
 def prepare_calls() -> int:
     return PREPARE_CALLS
+
+
+def run_prepare_calls() -> int:
+    return RUN_PREPARE_CALLS
+
+
+def prepare_run(study: Study, run_index: int):
+    """The coverage (:func:`foxbat.sim.prepare`) of run ``run_index``'s values: a Dask task."""
+    sc, _ = study.scenario(study.values(run_index))
+    return prepare_counted(sc)
 
 
 class StudyPlugin(WorkerPlugin):
@@ -383,11 +399,28 @@ class Outcome:
     skipped: int
     failed: dict[int, str]
     wall_s: float
-    prepared_on_driver: int
+    coverage_sets: int  # coverage sets computed (once each, on the workers) and shipped to every worker
 
 
-def _precompute(study: Study, todo: list[int], say: Callable[[str], None]) -> dict[str, Any]:
-    """Coverage for each distinct set of coverage-affecting values among the runs to do."""
+def _precompute(study: Study, todo: list[int], say: Callable[[str], None], client=None,
+                retries: int = 2) -> dict[str, Any]:
+    """Coverage for each distinct set of coverage-affecting values among the runs to do:
+    computed as Dask tasks on ``client``'s workers (each set once, spread over them), or in
+    this process without a client."""
+    first = _distinct_coverage(study, todo, say)
+    if client is None:
+        return {key: prepare_run(study, i) for key, i in first.items()}
+    futs = [client.submit(prepare_run, study, i, key=f"foxbat-mc-prepare-{study.id}-{i}", pure=False,
+                          retries=retries) for i in first.values()]
+    try:
+        return dict(zip(first, client.gather(futs)))
+    finally:
+        for f in futs:
+            f.release()
+
+
+def _distinct_coverage(study: Study, todo: list[int], say: Callable[[str], None]) -> dict[str, int]:
+    """Coverage key -> the first run index that has it, for up to MAX_PRECOMPUTED keys."""
     first: dict[str, int] = {}
     if study.uncertain.coverage_params():
         for i in todo:
@@ -399,11 +432,7 @@ def _precompute(study: Study, todo: list[int], say: Callable[[str], None]) -> di
                     break
     elif todo:
         first[study.coverage_key(study.values(todo[0]))] = todo[0]
-    out = {}
-    for key, i in first.items():
-        sc, _ = study.scenario(study.values(i))
-        out[key] = prepare_counted(sc)
-    return out
+    return first
 
 
 def run_study(study: Study, client, n_runs: int, out: str | os.PathLike, *, batch: int = 64, flush_s: float = 15.0,
@@ -429,7 +458,7 @@ def run_study(study: Study, client, n_runs: int, out: str | os.PathLike, *, batc
     if not todo:
         return Outcome(path, len(rows), 0, skipped, {}, time.perf_counter() - t0, 0)
     say("coverage (shared by the runs)")
-    prepared = _precompute(study, todo, say)
+    prepared = _precompute(study, todo, say, client, retries)
     plugin = StudyPlugin(study, prepared)
     client.register_plugin(plugin, name=plugin.name)
     n_workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
@@ -503,17 +532,22 @@ def _completed(ac, client, no_workers_s: float, out: Path):
     from foxbat.errors import ClusterError
 
     alone_since: float | None = None
+    next_check = 0.0
     while not ac.is_empty():
         batch = ac.next_batch(block=False) if ac.has_ready() else []
         if batch:
             alone_since = None
             yield from batch
             continue
+        now = time.monotonic()
+        if now < next_check:  # asking the scheduler costs it and this process CPU the workers need
+            time.sleep(0.02)
+            continue
+        next_check = now + 0.5
         try:
             n = len(client.scheduler_info(n_workers=-1).get("workers", {}))
         except Exception:  # noqa: BLE001 - a scheduler that is gone has no workers
             n = 0
-        now = time.monotonic()
         if n:
             alone_since = None
         elif alone_since is None:
@@ -522,7 +556,7 @@ def _completed(ac, client, no_workers_s: float, out: Path):
             raise ClusterError(f"the Dask cluster has had no worker for {no_workers_s:g} s (they keep dying or "
                                f"were stopped); the finished runs are saved in {out}: run the same command again "
                                "to resume", where="montecarlo")
-        time.sleep(0.05)
+        time.sleep(0.02)
 
 
 class _Progress:
