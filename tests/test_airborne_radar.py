@@ -279,3 +279,52 @@ def test_sea_or_land_from_the_dem():
     l_rock, _ = _look(APQ, land, 300.0, gamma_land_db=0.0)
     assert l_rock < l_wood - 5.0
     assert _look(APQ, land, 300.0, gamma_sea_db=-25.0, gamma_land_db=-15.0)[0] == l_wood  # sea class: no effect
+
+
+def test_the_bar_screen_changes_no_search_look():
+    """_search_look rules out, from the target's direction at the frame's start, frames in
+    which no bar can hold it; the looks are those of the full computation (screen=False),
+    also for targets just outside the sector or the bars that move in during the frame."""
+    from foxbat.command.intercept import _outside_every_bar
+    from foxbat.sensing.geometry import look_angles_point
+
+    rng = np.random.default_rng(11)
+    dem = sea_dem(lat0=38.0, lon0=136.0, n=500)
+    gam = (float(clutter.surface_gamma_db("sea_state_3", APQ.frequency_hz.value)),
+           float(clutter.surface_gamma_db("wooded_hills", APQ.frequency_hz.value)))
+    tgt = (5.0, 1, gam, PathEnvironment(k=K))
+    scan = BarScan.of(APQ)
+    screened = looked = 0
+    for i in range(300):
+        # a fast, climbing target; the fighter 2-60 km away, aimed near the sector's edge
+        # and tilted near the target's elevation, so that it moves in and out of the bars
+        t = np.arange(0.0, 61.0)
+        pts = [destination(40.0, 139.0, 30.0, 700.0 * s) for s in t]
+        alt = 3000.0 + 150.0 * t
+        target = Intruder("X", t, np.array([p[0] for p in pts]), np.array([p[1] for p in pts]), alt, alt.copy(),
+                          5.0, 1)
+        t0 = float(rng.uniform(0.0, 55.0))
+        tr = target.at(t0)
+        lat, lon = destination(tr[0], tr[1], rng.uniform(0, 360), rng.uniform(2_000.0, 60_000.0))
+        own_alt = float(rng.uniform(500.0, 15_000.0))
+        ground0, brg0, slant0, el0 = look_angles_point(lat, lon, own_alt, tr[0], tr[1], tr[2], K)
+        heading = brg0 + rng.choice([-1, 1]) * (60.0 + rng.normal(0.0, 3.0)) if i % 2 else rng.uniform(0, 360)
+        tilt = math.radians(el0) + rng.normal(0.0, 0.06)
+        args = (APQ, scan, target, t0, lat, lon, own_alt, heading, tilt, dem, K, tgt)
+        fast, slow = _search_look(*args), _search_look(*args, screen=False)
+        assert repr(fast) == repr(slow)
+        screened += _outside_every_bar(scan, target.max_speed_mps, math.radians((brg0 - heading + 180) % 360 - 180),
+                                       ground0, slant0, el0, tilt)
+        looked += slow[4] is not None
+    assert screened > 60 and looked > 60  # both branches met many times
+
+
+def test_look_angles_point_gives_look_angles_bits():
+    from foxbat.sensing.geometry import look_angles, look_angles_point
+
+    rng = np.random.default_rng(5)
+    for _ in range(500):
+        a = (float(rng.uniform(30, 50)), float(rng.uniform(125, 150)), float(rng.uniform(0, 20_000)),
+             float(rng.uniform(30, 50)), float(rng.uniform(125, 150)), float(rng.uniform(-50, 25_000)))
+        k = float(rng.choice([1.0, 4.0 / 3.0]))
+        assert look_angles_point(*a, k) == tuple(float(v) for v in look_angles(*a, k))

@@ -101,3 +101,58 @@ def test_api_accepts_rasterio_dataset_path_and_array(tmp_path):
     np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(a, c)
     assert np.isfinite(a).sum() > 500
+
+
+def _elevation_numpy(dem, lat_deg, lon_deg):
+    """The vectorised numpy sampler Dem.elevation_m used before its compiled kernel (kept
+    as the oracle: the kernel must give the same bits)."""
+    row, col = dem.rowcol_float(lat_deg, lon_deg)
+    row = np.atleast_1d(np.asarray(row, float))
+    col = np.atleast_1d(np.asarray(col, float))
+    nr, nc = dem.shape
+    inside = (row >= -0.5) & (row <= nr - 0.5) & (col >= -0.5) & (col <= nc - 0.5)
+    r = np.clip(row, 0, nr - 1)
+    c = np.clip(col, 0, nc - 1)
+    r0 = np.minimum(np.floor(r).astype(np.int64), max(nr - 2, 0))
+    c0 = np.minimum(np.floor(c).astype(np.int64), max(nc - 2, 0))
+    r1 = np.minimum(r0 + 1, nr - 1)
+    c1 = np.minimum(c0 + 1, nc - 1)
+    fr = r - r0
+    fc = c - c0
+    vals = []
+    for rr, cc in ((r0, c0), (r0, c1), (r1, c0), (r1, c1)):
+        v = dem.heights_m[rr, cc].astype(float)
+        if dem.nodata is not None:
+            v[v == dem.nodata] = np.nan
+        vals.append(v)
+    z00, z01, z10, z11 = vals
+    out = (z00 * (1 - fr) * (1 - fc) + z01 * (1 - fr) * fc + z10 * fr * (1 - fc) + z11 * fr * fc)
+    out[~inside] = np.nan
+    return out
+
+
+@pytest.mark.parametrize("dtype,nodata,crs", [(np.float32, None, "EPSG:4326"), (np.int16, -32768, "EPSG:4326"),
+                                              (np.float64, np.nan, "EPSG:4326"), (np.float32, -9999.0, "EPSG:32654")])
+def test_compiled_sampler_gives_the_numpy_samplers_bits(dtype, nodata, crs):
+    rng = np.random.default_rng(7)
+    z = (rng.random((37, 53)) * 3000 - 200).astype(dtype)
+    if nodata is not None:
+        z[rng.integers(0, 37, 20), rng.integers(0, 53, 20)] = nodata
+    if crs == "EPSG:4326":
+        tr = Affine(0.0371, 0.0003, 130.0, -0.0002, -0.0293, 45.0)  # a slight shear: every term counts
+        lat = rng.uniform(43.7, 45.3, 5000)
+        lon = rng.uniform(129.8, 132.2, 5000)
+    else:
+        from pyproj import Transformer
+
+        tr = Affine(1000.0, 0, 300_000.0, 0, -1000.0, 4_990_000.0)
+        lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(
+            rng.uniform(295_000, 358_000, 5000), rng.uniform(4_948_000, 4_995_000, 5000))
+    dem = from_array(z, tr, crs, nodata=nodata)
+    got = dem.elevation_m(lat, lon)
+    want = _elevation_numpy(dem, lat, lon)
+    assert np.isnan(got).sum() > 50 and np.isfinite(got).sum() > 2000  # off-grid, nodata and inside all met
+    np.testing.assert_array_equal(got, want)  # bit for bit, NaN where NaN
+    np.testing.assert_array_equal(dem.elevation_m(lat.reshape(50, 100), lon.reshape(50, 100)), want.reshape(50, 100))
+    one = dem.elevation_m(float(lat[3]), float(lon[3]))
+    assert np.ndim(one) == 0 and (one == want[3] or (np.isnan(one) and np.isnan(want[3])))

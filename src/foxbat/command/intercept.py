@@ -27,9 +27,11 @@ from foxbat.aircraft.atmosphere import G0_MPS2, speed_of_sound_mps
 from foxbat.aircraft.performance import Aircraft
 from foxbat.command.recovery import (FAF_DISTANCE_M, FINAL_CAPTURE_M, FLARE_M, GLIDE_SLOPE_RAD, LOOKAHEAD_M,
                                      plan_approach, touchdown)
+from foxbat.geo import wgs84_geod
 from foxbat.radar.catalogue import RadarType
 from foxbat.sensing.airborne import BarScan, MofN, TrackFilter, look_through_terrain
-from foxbat.sensing.geometry import bearing_to, destination, line_of_sight_clear, look_angles, wrap180
+from foxbat.sensing.geometry import (bearing_to, destination, line_of_sight_clear, look_angles, look_angles_point,
+                                     wrap180)
 from foxbat.sensing.path import PathEnvironment, path_factors_db
 from foxbat.terrain.dem import Dem
 from foxbat.terrain.point import point_sampler
@@ -101,6 +103,7 @@ class Intruder:
         # plain lists: one interpolation per 1 s step, without numpy's per-call overhead
         self._t = self.t_s.tolist()
         self._cols = [c.tolist() for c in (self.lat, self.lon, self.alt_msl_m, self.agl_m)]
+        self.max_speed_mps = _max_speed_mps(self.t_s, self.lat, self.lon, self.alt_msl_m)
 
     def at(self, t_s: float):
         """(lat, lon, alt MSL, height AGL) at t_s, linear between samples; None outside the flight."""
@@ -116,6 +119,16 @@ class Intruder:
     def at_many(self, t_s: np.ndarray):
         """(lat, lon, alt MSL) arrays at times within the flight (held at its ends)."""
         return tuple(np.interp(t_s, self.t_s, c) for c in (self.lat, self.lon, self.alt_msl_m))
+
+
+def _max_speed_mps(t_s, lat, lon, alt_msl_m) -> float:
+    """The largest 3-D speed between samples of a flight, m/s (0 for one sample): a bound
+    on how far it can move in a given time."""
+    if t_s.size < 2:
+        return 0.0
+    _, _, d = wgs84_geod().inv(lon[:-1], lat[:-1], lon[1:], lat[1:])
+    dt = np.maximum(np.diff(t_s), 1e-9)
+    return float(np.max(np.hypot(np.asarray(d, float), np.diff(alt_msl_m)) / dt))
 
 
 @dataclass
@@ -379,7 +392,7 @@ def fly_interceptor(
                 abs(tlon - lon) * _M_PER_DEG * math.cos(math.radians(lat)) > reach_m:
             in_weapons_since = None
             continue
-        _, _, slant, _ = (float(v) for v in look_angles(lat, lon, alt, tlat, tlon, talt, k))
+        slant = look_angles_point(lat, lon, alt, tlat, tlon, talt, k)[2]
         # --- eyes and guns
         if slant <= visual_range_m and clear_air(alt, talt):
             if not seen_visual and line_of_sight_clear(dem.elevation_m, lat, lon, alt, tlat, tlon, talt, k):
@@ -402,20 +415,27 @@ def _expected_elevation(est, lat, lon, alt, k) -> float | None:
     or without an estimated height (the antenna then looks level)."""
     if est is None or not math.isfinite(est[2]):
         return None
-    return math.radians(float(look_angles(lat, lon, alt, est[0], est[1], est[2], k)[3]))
+    return math.radians(look_angles_point(lat, lon, alt, est[0], est[1], est[2], k)[3])
 
 
 _NO_LOOK = (False, -math.inf, 0.0, None, math.nan, math.nan)
 
 
-def _search_look(radar, scan, intruder, t0, lat, lon, alt, heading, tilt, dem, k, tgt):
+def _search_look(radar, scan, intruder, t0, lat, lon, alt, heading, tilt, dem, k, tgt, screen: bool = True):
     """One search frame from t0: the bar whose beam holds the target at its dwell (the
-    target's position at that bar's dwell time), and the look there."""
+    target's position at that bar's dwell time), and the look there.
+
+    ``screen``: first rule out, from the target's direction at t0 alone, a target that
+    no bar can hold (:func:`_outside_every_bar`); the result is the same either way
+    (``screen=False`` is the oracle of the tests), most frames just end sooner."""
     tr = intruder.at(t0)
     if tr is None:
         return (t0, *_NO_LOOK)
-    brg0 = float(look_angles(lat, lon, alt, tr[0], tr[1], tr[2], k)[1])
-    tb = t0 + scan.dwell_offsets_s(math.radians(wrap180(brg0 - heading)))
+    ground0, brg0, slant0, el0 = look_angles_point(lat, lon, alt, tr[0], tr[1], tr[2], k)
+    az0 = math.radians(wrap180(brg0 - heading))
+    tb = t0 + scan.dwell_offsets_s(az0)
+    if screen and _outside_every_bar(scan, intruder.max_speed_mps, az0, ground0, slant0, el0, tilt):
+        return (float(tb[0]), *_NO_LOOK)
     la, lo, al = intruder.at_many(tb)
     ground, brg, slant, el = look_angles(lat, lon, alt, la, lo, al, k)
     az = np.radians((brg - heading + 180.0) % 360.0 - 180.0)
@@ -427,13 +447,29 @@ def _search_look(radar, scan, intruder, t0, lat, lon, alt, heading, tilt, dem, k
     return (float(tb[b]), *_look(radar, dem, lat, lon, alt, float(ground[b]), geom, target, k, tgt))
 
 
+def _outside_every_bar(scan, max_speed_mps, az0_rad, ground0_m, slant0_m, el0_deg, tilt_rad) -> bool:
+    """True when a target seen at (az0, el0) at the frame's start cannot be inside any bar at
+    its dwell in that frame: over the frame it moves at most ``max_speed_mps`` · frame
+    (counted twice over, and 100 m more, for the geodesic and effective-Earth mappings), so
+    its direction turns by less than atan(d/(D − d)) at distance D. False (no verdict)
+    when it is too near for that bound to be tight."""
+    reach = 2.0 * max_speed_mps * scan.frame_s + 100.0
+    if ground0_m < 3.0 * reach or slant0_m < 3.0 * reach:
+        return False
+    if abs(az0_rad) > scan.half_width_rad + math.atan(reach / (ground0_m - reach)):
+        return True
+    m_el = scan.half_bar_rad + math.atan(reach / (slant0_m - reach))
+    el = math.radians(el0_deg)
+    return all(abs(el - (tilt_rad + off)) > m_el for off in scan.bar_offsets_rad.tolist())
+
+
 def _track_look(radar, scan, intruder, t, lat, lon, alt, heading, dem, k, tgt):
     """One look in track mode: the antenna on the target while it stays inside the
     antenna's limits and the instrumented range."""
     tr = intruder.at(t)
     if tr is None:
         return (t, *_NO_LOOK)
-    ground, brg, slant, el = (float(v) for v in look_angles(lat, lon, alt, tr[0], tr[1], tr[2], k))
+    ground, brg, slant, el = look_angles_point(lat, lon, alt, tr[0], tr[1], tr[2], k)
     if abs(math.radians(wrap180(brg - heading))) > scan.half_width_rad or slant > radar.instrumented_range_m.value \
             or not scan.tilt_min_rad <= math.radians(el) <= scan.tilt_max_rad:
         return (t, *_NO_LOOK)
