@@ -51,6 +51,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "(default: the --sites scenario's environment, else medium)")
     g.add_argument("--ceiling-m", type=float, default=20000.0, metavar="M",
                    help="highest height above ground searched (m, default 20000)")
+    from foxbat.coverage import tiled_cli
+
+    tiled_cli.add_arguments(p)
 
 
 def _parse_alts(text: str) -> list[float]:
@@ -88,6 +91,9 @@ def _check_args(a: argparse.Namespace) -> None:
         raise ParameterError("--site needs the antenna height: --antenna-agl M or --antenna-msl M",
                              where="--antenna-agl")
     _check_detect_args(a)
+    from foxbat.coverage import tiled_cli
+
+    tiled_cli.check_args(a)
     out = Path(a.out)
     if a.out.strip() and out.suffix.lower() not in (".tif", ".tiff"):
         raise ParameterError(f"{a.out!r} must end in .tif", where="--out")
@@ -313,6 +319,10 @@ def run(a: argparse.Namespace) -> int:
     if a.rings_json is not None and len(sites) != 1:
         raise ParameterError(f"range rings are drawn around one receiver: give one --site, got {len(sites)} sites",
                              where="--rings-json")
+    from foxbat.coverage import tiled_cli
+
+    if tiled_cli.wanted(a):
+        return _run_tiled(a, sites)
     detect = _detect_setup(a, sites, site_types) if a.rcs is not None else None
     dem_result = _read_dem_in_background(a.dem, a.band)
     # while the DEM is read (GDAL lets go of the GIL): pyproj for the sites' positions,
@@ -369,6 +379,19 @@ def run(a: argparse.Namespace) -> int:
     print(f"foxbat coverage: {len(sites)} radar(s) on {dem.name} ({dem.shape[1]} x {dem.shape[0]}); "
           f"wrote {', '.join(written)}")
     return 0
+
+
+def _run_tiled(a: argparse.Namespace, sites) -> int:
+    """The network on Dask, written as a COG (foxbat.coverage.tiled)."""
+    from foxbat.atomic import claim_new_folder
+    from foxbat.coverage import tiled_cli
+
+    claim_new_folder(Path(a.out).parent)
+    want_ceiling = any(s.max_elev_deg is not None for s in sites)
+    rc = tiled_cli.run(a, sites, _ceiling_path(a) if want_ceiling else None)
+    if not want_ceiling and _remove_stale_ceiling(_ceiling_path(a)):
+        print(f"foxbat coverage: removed {_ceiling_path(a)} of an earlier coverage (this one has no ceiling)")
+    return rc
 
 
 def _write_rings(a: argparse.Namespace, cov, alts: list[float]) -> None:
