@@ -16,6 +16,8 @@ Modules, one job each (each imports only modules listed above it, so no cycle):
 - :mod:`~foxbat.tracking.motion`: the nearly-constant-velocity motion model;
 - :mod:`~foxbat.tracking.sites`: each radar's geometry, models and detections;
 - :mod:`~foxbat.tracking.gating`: the pre-gate and the hypothesiser;
+- :mod:`~foxbat.tracking.fastpath`: a lone track's association and EKF step, as Stone Soup
+  computes them, without its per-call objects;
 - :mod:`~foxbat.tracking.initiation`: a new track's state from one detection;
 - :mod:`~foxbat.tracking.records`: confirmed tracks as :class:`TrackRecord` objects;
 - :mod:`~foxbat.tracking.events`: started / reacquired / lost events, held spans;

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+import numpy as np
+
+from foxbat.errors import ParameterError
 
 
 @dataclass(frozen=True)
@@ -33,4 +38,36 @@ class RadarMeasurement:
     false_alarm: bool = False
 
 
-__all__ = ["RadarMeasurement"]
+def check_measurement(m: RadarMeasurement, side: str, where: str) -> None:
+    """Raise ParameterError (at ``where``) unless ``m`` is a valid detection of ``side``."""
+    if m.side != side:
+        raise ParameterError(
+            f"belongs to side {m.side!r}, this tracker is for {side!r}", where=where, field="side"
+        )
+    checks = [
+        ("t_s", m.t_s, False),
+        ("radar_lat_deg", m.radar_lat_deg, False),
+        ("radar_lon_deg", m.radar_lon_deg, False),
+        ("radar_alt_msl_m", m.radar_alt_msl_m, False),
+        ("azimuth_deg", m.azimuth_deg, False),
+        ("range_m", m.range_m, True),
+        ("sigma_range_m", m.sigma_range_m, True),
+        ("sigma_azimuth_deg", m.sigma_azimuth_deg, True),
+    ]
+    if m.elevation_deg is not None:
+        checks += [("elevation_deg", m.elevation_deg, False), ("sigma_elevation_deg", m.sigma_elevation_deg, True)]
+    for name, v, positive in checks:
+        ok = isinstance(v, (int, float, np.floating, np.integer)) and math.isfinite(v) and (not positive or v > 0)
+        if not ok:
+            raise ParameterError(
+                f"must be a finite number{' > 0' if positive else ''}, got {v!r}", where=where, field=name
+            )
+    if m.elevation_deg is not None and not -90.0 <= m.elevation_deg <= 90.0:
+        raise ParameterError(
+            f"must be in [-90, 90] degrees, got {m.elevation_deg!r}", where=where, field="elevation_deg"
+        )
+    if not isinstance(m.radar, str) or not m.radar:
+        raise ParameterError(f"must be a non-empty radar name, got {m.radar!r}", where=where, field="radar")
+
+
+__all__ = ["RadarMeasurement", "check_measurement"]

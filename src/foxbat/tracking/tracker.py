@@ -48,6 +48,11 @@ scan times makes miss counting and loss times exact; without them, a loss is
 declared at the next scan of any radar of the side that arrives more than
 ``max_coast_s`` after the last detection.
 
+Speed. Scans with neither a detection nor a track are skipped; only tracks already
+past ``max_coast_s`` are handed to the deleter; and a lone track's association and
+filter step go through :mod:`foxbat.tracking.fastpath` (Stone Soup's arithmetic without
+its per-call objects; ``fast=False`` for the plain Stone Soup path: identical output).
+
 Determinism. No random numbers are drawn; tracks and detections are always handed
 to Stone Soup in a fixed order, and track ids are numbered in order of
 confirmation (``"<side>-001"``...), not Stone Soup's random UUIDs. The same input
@@ -85,10 +90,11 @@ from stonesoup.updater.kalman import ExtendedKalmanUpdater, UnscentedKalmanUpdat
 from foxbat.errors import ParameterError
 from foxbat.tracking.config import TrackerConfig
 from foxbat.tracking.events import extract_events
+from foxbat.tracking.fastpath import FastHypothesis, SingleTrackEkf
 from foxbat.tracking.frames import LocalFrame
 from foxbat.tracking.gating import PreGatedDistanceHypothesiser, ScanPreGate
 from foxbat.tracking.initiation import initial_state
-from foxbat.tracking.measurement import RadarMeasurement
+from foxbat.tracking.measurement import RadarMeasurement, check_measurement
 from foxbat.tracking.motion import constant_velocity_3d
 from foxbat.tracking.records import track_records
 from foxbat.tracking.results import TrackingResult
@@ -110,6 +116,7 @@ class _Track:
     lost_t_s: float | None = None
     height_seen: bool = False  # a detection with a measured elevation (3-D radar, height finder) joined it
     history: list = field(default_factory=list)  # (t_s, mean(6,), covar(6,6), confirmed, radar, height_known)
+    last_ts: datetime | None = None  # timestamp of the latest state (always an update with a detection)
 
 
 class SideTracker:
@@ -119,10 +126,14 @@ class SideTracker:
     >>> result = tracker.run(measurements)            # doctest: +SKIP
 
     ``run`` may be called several times; each call starts from no tracks.
+    ``fast`` (default) takes a lone track's scans through :mod:`foxbat.tracking.fastpath`
+    (the same arithmetic as Stone Soup's, without its per-call objects: identical
+    results); ``fast=False`` sends every association through Stone Soup's hypothesiser,
+    GNN associator and updater.
     """
 
     def __init__(self, side: str, ref_lat_deg: float, ref_lon_deg: float, config: TrackerConfig | None = None,
-                 ground_msl_m: Callable | None = None):
+                 ground_msl_m: Callable | None = None, fast: bool = True):
         if not isinstance(side, str) or not side:
             raise ParameterError(f"must be a non-empty name, got {side!r}", field="side")
         self.side = side
@@ -144,7 +155,12 @@ class SideTracker:
             prefilter=self._pregate,
         )
         self._associator = GNNWith2DAssignment(self._hypothesiser)
-        self._deleter = UpdateTimeDeleter(time_since_update=timedelta(seconds=float(c.max_coast_s)))
+        self._fast = None
+        if fast and SingleTrackEkf.applies(self._predictor, self._updater):
+            self._fast = SingleTrackEkf(self._predictor, self._updater, self._hypothesiser.measure, self._gate,
+                                        prefilter=self._pregate)
+        self._max_coast = timedelta(seconds=float(c.max_coast_s))
+        self._deleter = UpdateTimeDeleter(time_since_update=self._max_coast)
 
     # ---------------------------------------------------------------- public
 
@@ -162,7 +178,7 @@ class SideTracker:
         """
         meas = list(measurements)
         for i, m in enumerate(meas):
-            self._check(m, i)
+            check_measurement(m, self.side, f"measurements[{i}]")
         groups: dict[tuple[float, str], list[int]] = {}
         for i, m in enumerate(meas):
             groups.setdefault((float(m.t_s), m.radar), []).append(i)
@@ -190,37 +206,6 @@ class SideTracker:
         )
 
     # ---------------------------------------------------------------- internals
-
-    def _check(self, m: RadarMeasurement, i: int) -> None:
-        where = f"measurements[{i}]"
-        if m.side != self.side:
-            raise ParameterError(
-                f"belongs to side {m.side!r}, this tracker is for {self.side!r}", where=where, field="side"
-            )
-        checks = [
-            ("t_s", m.t_s, False),
-            ("radar_lat_deg", m.radar_lat_deg, False),
-            ("radar_lon_deg", m.radar_lon_deg, False),
-            ("radar_alt_msl_m", m.radar_alt_msl_m, False),
-            ("azimuth_deg", m.azimuth_deg, False),
-            ("range_m", m.range_m, True),
-            ("sigma_range_m", m.sigma_range_m, True),
-            ("sigma_azimuth_deg", m.sigma_azimuth_deg, True),
-        ]
-        if m.elevation_deg is not None:
-            checks += [("elevation_deg", m.elevation_deg, False), ("sigma_elevation_deg", m.sigma_elevation_deg, True)]
-        for name, v, positive in checks:
-            ok = isinstance(v, (int, float, np.floating, np.integer)) and math.isfinite(v) and (not positive or v > 0)
-            if not ok:
-                raise ParameterError(
-                    f"must be a finite number{' > 0' if positive else ''}, got {v!r}", where=where, field=name
-                )
-        if m.elevation_deg is not None and not -90.0 <= m.elevation_deg <= 90.0:
-            raise ParameterError(
-                f"must be in [-90, 90] degrees, got {m.elevation_deg!r}", where=where, field="elevation_deg"
-            )
-        if not isinstance(m.radar, str) or not m.radar:
-            raise ParameterError(f"must be a non-empty radar name, got {m.radar!r}", where=where, field="radar")
 
     def _reset(self) -> None:
         self._sites: dict[str, RadarSite] = {}
@@ -254,6 +239,7 @@ class SideTracker:
 
     def _record(self, tr: _Track, state, t_s: float, radar: str, m: RadarMeasurement) -> None:
         tr.ss.append(state)
+        tr.last_ts = state.timestamp
         if len(tr.ss.states) > 1:  # the filter needs only the latest state
             del tr.ss.states[:-1]
             del tr.ss.metadatas[:-1]
@@ -275,10 +261,16 @@ class SideTracker:
     def _associate(self, tracks: list[_Track], dets: list[Detection], ts: datetime) -> dict:
         if not tracks or not dets:
             return {}
+        if self._fast is not None and len(tracks) == 1:  # GNN, one track: the nearest inside the gate
+            try:
+                hyp = self._fast.associate(tracks[0].ss.state, dets, ts)
+                return {tracks[0].ss: hyp} if hyp is not None else {}
+            except LookupError:  # an exact tie: Stone Soup's assignment decides
+                pass
         return self._associator.associate([t.ss for t in tracks], dets, ts)
 
     def _update(self, tr: _Track, hyp, t_s: float, radar: str, m: RadarMeasurement) -> None:
-        upd = self._updater.update(hyp)
+        upd = SingleTrackEkf.update(hyp) if isinstance(hyp, FastHypothesis) else self._updater.update(hyp)
         self._bound_vertical(upd.covar)
         self._record(tr, upd, t_s, radar, m)
 
@@ -292,15 +284,22 @@ class SideTracker:
         self._confirmed.append(tr)
 
     def _process_scan(self, t_s: float, radar: str, group: list[RadarMeasurement]) -> None:
+        if not group and not self._confirmed and not self._tentative:
+            return  # no detection and no track: nothing can change
         c = self.config
         ts = timestamp(t_s)
         dets = [self._detection(m, ts) for m in group]
         by_det = {id(d): m for d, m in zip(dets, group)}
         self._pregate.set_scan(self._sites[radar] if dets else None, dets, group)
 
-        # 1. loss: more than max_coast_s since the last associated detection
+        # 1. loss: more than max_coast_s since the last associated detection. A track
+        # keeps one state, an update with a detection, so Stone Soup's UpdateTimeDeleter
+        # deletes exactly the tracks whose state is older than ts - max_coast: only
+        # those (rare) are handed to it, instead of every track at every scan.
+        cut = ts - self._max_coast
         if self._confirmed:
-            gone = self._deleter.delete_tracks({t.ss for t in self._confirmed}, timestamp=ts)
+            old = {t.ss for t in self._confirmed if t.last_ts < cut}
+            gone = self._deleter.delete_tracks(old, timestamp=ts) if old else None
             if gone:
                 for tr in self._confirmed:
                     if tr.ss in gone:
@@ -308,7 +307,8 @@ class SideTracker:
                         self._finished.append(tr)
                 self._confirmed = [t for t in self._confirmed if t.ss not in gone]
         if self._tentative:
-            gone = self._deleter.delete_tracks({t.ss for t in self._tentative}, timestamp=ts)
+            old = {t.ss for t in self._tentative if t.last_ts < cut}
+            gone = self._deleter.delete_tracks(old, timestamp=ts) if old else None
             if gone:
                 self._n_dropped += sum(1 for t in self._tentative if t.ss in gone)
                 self._tentative = [t for t in self._tentative if t.ss not in gone]
