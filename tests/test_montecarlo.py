@@ -383,6 +383,36 @@ def test_resume_refuses_altered_tables(light_files, tmp_path, capsys):
         R.read_existing(out, st, 4)
 
 
+def test_row_table_flushes_write_the_one_shot_table(light_files, tmp_path):
+    """The study's table, converted batch by batch as results come (in any order), is written
+    byte for byte as all its rows turned into one sorted table at once."""
+    import random
+
+    import pyarrow as pa
+
+    st = R.load_study(str(light_files["plain"]), seed=11)
+    rng = random.Random(3)
+    rows = _fake_rows(st, 300)
+    for r in rows:
+        r.update(fuel_end_kg=rng.random() * 9e3, outcome=rng.choice(["escaped", "crashed", "error"]),
+                 landing_t_s=rng.choice([math.nan, rng.random() * 3e3]), error=rng.choice(["", "bad value"]))
+        r.update({c: rng.choice(["agrees", "disagrees", ""]) for c in st.history_columns})
+    rng.shuffle(rows)
+    sch = R.schema(st)
+    ordered = sorted(rows, key=lambda r: r["run"])
+    pq.write_table(pa.table({f.name: [r.get(f.name) for r in ordered] for f in sch}, schema=sch),
+                   tmp_path / "oracle.parquet")
+    table = R.RowTable(st, rows[:40])
+    for k in range(40, 300, 37):
+        for r in rows[k:k + 37]:
+            table.append(r)
+        table.write(tmp_path / "r.parquet")
+    assert len(table) == 300
+    assert (tmp_path / "r.parquet").read_bytes() == (tmp_path / "oracle.parquet").read_bytes()
+    R.write_rows(tmp_path / "w.parquet", st, rows)
+    assert (tmp_path / "w.parquet").read_bytes() == (tmp_path / "oracle.parquet").read_bytes()
+
+
 @pytest.mark.parametrize("where,text", [
     ("/proc/nowhere/r.parquet", "cannot write in"),
     ("", "an empty path"),
