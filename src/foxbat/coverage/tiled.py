@@ -101,9 +101,12 @@ def plan_jobs(dem, sites: Sequence[RadarSite], k: float, floor_m: float) -> list
     site off the DEM without an antenna altitude, as compute_coverage. Same arithmetic as
     engine._single_projected, so the kernel gets the same arguments."""
     from foxbat.coverage.engine import antenna_msl_m
+    from foxbat.coverage.window_dem import LazyBand, dem_around_sites
 
     nr, nc = dem.shape
-    h0s = [antenna_msl_m(dem, s) for s in sites]  # checks every site before any work
+    near = dem_around_sites(dem, sites) if isinstance(dem.heights_m, LazyBand) else dem
+    h0s = [antenna_msl_m(near, s) for s in sites]  # checks every site before any work
+    del near
     jobs = []
     for i, (site, h0) in enumerate(zip(sites, h0s)):
         row, col = dem.rowcol_float(site.lat_deg, site.lon_deg)

@@ -2,9 +2,9 @@
 
 The tiled network path (foxbat.coverage.tiled) needs each radar's window only; a
 ``Dem`` whose ``heights_m`` is a :class:`LazyBand` answers ``contains``,
-``rowcol_float``, ``scale_factor`` and ``elevation_m`` (a 2 x 2 read at the site) with
-the same arithmetic as the in-memory DEM, so antenna heights and observer cells are
-bit-for-bit those of ``compute_coverage``.
+``rowcol_float`` and ``scale_factor`` with the in-memory DEM's arithmetic, and
+:func:`dem_around_sites` gives ``elevation_m`` at the sites, so antenna heights and
+observer cells are bit-for-bit those of ``compute_coverage``.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from foxbat.terrain.dem import _GDAL_ENV, Dem, _check_complete
 
 
 class LazyBand:
-    """One band of a raster on disk, indexed like a 2-D array (``band[rows, cols]`` with
-    integer arrays: reads only the rows and columns those span)."""
+    """One band of a raster on disk: its shape and dtype, and ``band[rows, cols]`` with
+    integer arrays (reads only the rows and columns those span)."""
 
     ndim = 2
 
@@ -92,6 +92,27 @@ def open_lazy_dem(path: str | os.PathLike, band: int | None = None) -> Dem:
         if "not recognized as" in msg or "not a supported file format" in msg:
             msg = "not a raster file GDAL can read; give a GeoTIFF elevation raster"
         raise err(msg) from None
+
+
+def dem_around_sites(dem: Dem, sites) -> Dem:
+    """A Dem on the whole grid of a lazy ``dem`` holding only the cells around each site (a
+    3 x 3 read or so per site); the rest of the array is zeros never touched (np.zeros takes
+    untouched pages from the system: a 20001 x 20001 grid costs a few pages per site, not
+    its size). Dem.elevation_m then gives, at the sites, the in-memory DEM's heights with
+    its own arithmetic."""
+    import math
+
+    nr, nc = dem.shape
+    z = np.zeros((nr, nc), dem.heights_m.dtype)
+    for s in sites:
+        row, col = (float(v) for v in dem.rowcol_float(s.lat_deg, s.lon_deg))
+        if not (math.isfinite(row) and math.isfinite(col)):
+            continue
+        r = int(math.floor(min(max(row, 0.0), nr - 1.0)))
+        c = int(math.floor(min(max(col, 0.0), nc - 1.0)))
+        r0, r1, c0, c1 = max(0, r - 1), min(nr, r + 3), max(0, c - 1), min(nc, c + 3)
+        z[r0:r1, c0:c1] = read_window(dem.heights_m.path, dem.heights_m.band, r0, r1, c0, c1)
+    return Dem(z, dem.transform, dem.crs, dem.nodata, dem.path)
 
 
 def window_missing(z: np.ndarray, nodata: float | None) -> bool:
