@@ -62,6 +62,12 @@ class TrackPicture:
     latency_s: float = TRACK_LATENCY_S
     update_s: float = GCI_UPDATE_S
 
+    def __post_init__(self):
+        # plain lists: one look-up per 1 s step, without numpy's per-call overhead
+        self._t = np.asarray(self.t_s, float).tolist()
+        self._cols = [np.asarray(c, float).tolist() for c in (self.lat, self.lon, self.alt_msl_m, self.vel_e_mps,
+                                                                self.vel_n_mps)]
+
     def state_at(self, t_s: float):
         """Latest state not after t_s, extrapolated to t_s; None if none or too old."""
         return self._extrapolated(t_s, t_s)
@@ -74,16 +80,15 @@ class TrackPicture:
         return self._extrapolated(t_call - self.latency_s, t_s)
 
     def _extrapolated(self, t_known_s: float, t_s: float):
-        i = int(np.searchsorted(self.t_s, t_known_s, side="right")) - 1
-        if i < 0 or t_known_s - self.t_s[i] > self.max_age_s:
+        i = bisect_right(self._t, t_known_s) - 1
+        if i < 0 or t_known_s - self._t[i] > self.max_age_s:
             return None
-        dt = t_s - self.t_s[i]
-        ve, vn = float(self.vel_e_mps[i]), float(self.vel_n_mps[i])
+        dt = t_s - self._t[i]
+        lat, lon, alt, ve, vn = (c[i] for c in self._cols)
         speed = math.hypot(ve, vn)
-        lat, lon = float(self.lat[i]), float(self.lon[i])
         if speed * dt > 1.0:
             lat, lon = destination(lat, lon, math.degrees(math.atan2(ve, vn)), speed * dt)
-        return lat, lon, float(self.alt_msl_m[i]), ve, vn
+        return lat, lon, alt, ve, vn
 
 
 @dataclass

@@ -160,6 +160,13 @@ def _factor_kernel(d_m, h1_m, h2_m, g_refl_m, frequency_hz, a, eta, pol_v, sigma
 
 def _check_array(name: str, value, minimum: float = 0.0) -> np.ndarray:
     arr = np.asarray(value, dtype=float)
+    if arr.size == 1:  # one value (an interceptor's look): checked without numpy's reductions
+        v = float(arr.flat[0])
+        if not math.isfinite(v):
+            raise ParameterError("must be finite numbers", where=name)
+        if v < minimum:
+            raise ParameterError(f"must be >= {minimum:g}, got {v:g}", where=name)
+        return arr
     if not np.all(np.isfinite(arr)):
         raise ParameterError("must be finite numbers", where=name)
     if arr.size and arr.min() < minimum:

@@ -38,6 +38,7 @@ erfc); scipy comes with foxbat's dependencies (Stone Soup requires it).
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -55,6 +56,11 @@ def _sp():
 
 def _prob(name: str, value) -> np.ndarray:
     a = np.asarray(value, dtype=float)
+    if a.ndim == 0:  # one value (most calls): checked without numpy's reductions
+        v = float(a)
+        if not (math.isfinite(v) and 0 < v < 1):
+            raise ParameterError(f"must be a probability strictly between 0 and 1, got {value!r}", field=name)
+        return a
     if not np.all(np.isfinite(a)) or np.any(a <= 0) or np.any(a >= 1):
         raise ParameterError(f"must be a probability strictly between 0 and 1, got {value!r}", field=name)
     return a
@@ -62,6 +68,11 @@ def _prob(name: str, value) -> np.ndarray:
 
 def _n(n_pulses) -> np.ndarray:
     n = np.asarray(n_pulses)
+    if n.ndim == 0 and n.dtype.kind in "iuf":  # one value (most calls): checked without numpy's reductions
+        v = float(n)
+        if not (math.isfinite(v) and v >= 1 and v == math.floor(v)):
+            raise ParameterError(f"must be an integer >= 1, got {n_pulses!r}", field="n_pulses")
+        return n.astype(float)
     if not np.all(np.isfinite(n)) or np.any(n < 1) or np.any(np.asarray(n, float) != np.round(n)):
         raise ParameterError(f"must be an integer >= 1, got {n_pulses!r}", field="n_pulses")
     return n.astype(float)

@@ -24,6 +24,7 @@ pulses to the detection functions of :mod:`foxbat.radar.detection`
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
@@ -50,6 +51,11 @@ def from_db(value_db):
 
 def _positive(name: str, value) -> np.ndarray:
     a = np.asarray(value, dtype=float)
+    if a.ndim == 0:  # one value (most calls): checked without numpy's reductions
+        v = float(a)
+        if not (math.isfinite(v) and v > 0):
+            raise ParameterError(f"must be a finite number > 0, got {value!r}", field=name)
+        return a
     if not np.all(np.isfinite(a)) or np.any(a <= 0):
         raise ParameterError(f"must be a finite number > 0, got {value!r}", field=name)
     return a
@@ -161,12 +167,25 @@ def radar_snr_db(range_m, rcs_m2, *, peak_power_w, wavelength_m, gain_tx_dbi, ga
     """
     r = _positive("range_m", range_m)
     s = _positive("rcs_m2", rcs_m2)
-    c_db = radar_constant_db(peak_power_w=peak_power_w, wavelength_m=wavelength_m,
+    args = (peak_power_w, wavelength_m, gain_tx_dbi, gain_rx_dbi, bandwidth_hz, pulse_width_s, noise_figure_db,
+            losses_db, n_coherent, noise_temperature_k)
+    try:  # one radar's figures, looked up again and again (an interceptor's every look): computed once
+        c_db = _radar_constant_cached(*args)
+    except TypeError:  # array figures: not hashable
+        c_db = _radar_constant(*args)
+    return c_db + db(s) - 40.0 * np.log10(r)
+
+
+def _radar_constant(peak_power_w, wavelength_m, gain_tx_dbi, gain_rx_dbi, bandwidth_hz, pulse_width_s,
+                    noise_figure_db, losses_db, n_coherent, noise_temperature_k):
+    return radar_constant_db(peak_power_w=peak_power_w, wavelength_m=wavelength_m,
                              gain_tx_dbi=gain_tx_dbi, gain_rx_dbi=gain_rx_dbi,
                              bandwidth_hz=bandwidth_hz, pulse_width_s=pulse_width_s,
                              noise_figure_db=noise_figure_db, losses_db=losses_db,
                              n_coherent=n_coherent, noise_temperature_k=noise_temperature_k)
-    return c_db + db(s) - 40.0 * np.log10(r)
+
+
+_radar_constant_cached = lru_cache(maxsize=256)(_radar_constant)
 
 
 def radar_range_m(snr_db, rcs_m2, *, peak_power_w, wavelength_m, gain_tx_dbi, gain_rx_dbi=None,

@@ -73,9 +73,9 @@ class BarScan:
         the nose), s: even bars sweep left to right, odd bars back."""
         frac = (min(max(azimuth_off_rad, -self.half_width_rad), self.half_width_rad) + self.half_width_rad) \
             / (2.0 * self.half_width_rad)
-        b = np.arange(self.bars)
-        frac_b = np.where(b % 2 == 0, frac, 1.0 - frac)
-        return (b + frac_b) * (self.frame_s / self.bars)
+        bar_s = self.frame_s / self.bars
+        # plain floats (a few bars, once per frame): the same IEEE operations as numpy's
+        return np.array([(b + (frac if b % 2 == 0 else 1.0 - frac)) * bar_s for b in range(self.bars)])
 
     def bar_containing(self, azimuth_off_rad, elevation_rad, tilt_rad: float) -> int:
         """Index of the first bar whose beam holds the target at its own dwell, -1 if none.
