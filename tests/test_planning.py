@@ -89,8 +89,11 @@ def test_sea_below_horizon_until_fuel_forces_it_up():
     # below the horizon only smooth-sphere diffraction (ITU-R P.526) reaches it: a little hazard
     assert ample.hazard < 1e-3
     assert flown.min() <= 100.0  # down on the sea where the radar is near
-    f_min = ample.candidates[0].fuel_kg  # the least-fuel route
-    f_low = ample.candidates[1].fuel_kg  # the least visible one
+    f_low = ample.candidates[0].fuel_kg  # the least visible route (it keeps the reserve: the only search)
+    # with a reserve that the least visible route breaks, the least-fuel route is searched too
+    short = plan_route(dem, [radar], MIG, start, goal, fuel_kg=20000, **{**kw, "reserve_kg": 20000 - 0.99 * f_low})
+    assert len(ample.candidates) == 1 and short.candidates[0].fuel_kg == f_low
+    f_min = short.candidates[1].fuel_kg  # the least-fuel route
     assert f_min < 0.9 * f_low
     tight = 500.0 + 0.5 * (f_min + f_low)
     plan = plan_route(dem, [radar], MIG, start, goal, fuel_kg=tight, **kw)
@@ -101,6 +104,60 @@ def test_sea_below_horizon_until_fuel_forces_it_up():
     assert np.any(heights >= low)
     assert heights.max() > flown.max()
     assert plan.hazard > ample.hazard
+
+
+def test_hazard_rasters_keep_terrain_profiles_exact():
+    """The hazard rasters compute each cell's terrain profile once for all layers: the
+    same Pd, bit for bit, as one call per point set without the kept profiles (a ridge
+    hides part of the grid, so diffraction profiles are needed)."""
+    from foxbat.planning import costs
+
+    nr, nc = 30, 40
+    z = np.full((nr, nc), 10.0)
+    z[:, 12] = 1500.0
+    dem = _dem(z, 1.0, 0.0)
+    radar = _radar(dem, 0.0, 0.3, 300.0, 250_000.0)
+    rows, cols = np.arange(nr), np.arange(nc)
+    lon, lat = np.meshgrid(0.025 + CELL_DEG * cols, 0.975 - CELL_DEG * rows)
+    ground = z.copy()
+    lowest = radar.lowest_agl.heights_m.astype(float)
+    heights = np.array([30.0, 250.0, 2000.0])
+    rho = costs.hazard_rate_grid([radar], lat, lon, ground, [lowest], heights, 10.0, 1, "sea_state_3",
+                                 "wooded_hills", 4.0 / 3.0)
+    blocked = 0
+    for li, h in enumerate(heights):
+        pd = costs.pd_per_scan(radar, lat, lon, h, ground, 10.0, 1, lowest_agl_m=lowest)
+        assert np.array_equal(rho[li], costs.hazard_per_scan(pd) / radar.rtype.revisit_s)
+        blocked += int(np.sum((h < lowest) & (pd > 0)))
+    assert blocked > 50  # diffraction behind the ridge: the profiles were used
+
+
+def test_astar_bound_keeps_the_search_exact(monkeypatch):
+    """The A* bound (the relaxed cell graph's cost to the goal, hazard and fuel) is
+    consistent: every search of the sweep returns the same route, fuel and hazard as with
+    no bound on hazard at all (plain Dijkstra on the hazard part, the old fuel-only
+    bound), on the sea case, where diffraction leaves a small hazard everywhere and the
+    fuel binds (the whole Lagrangian sweep runs)."""
+    import foxbat.planning.planner as planner
+    from foxbat.planning import search
+
+    dem, radar, start, goal = _sea_case()
+    kw = dict(rcs_m2=10, swerling=1, margin_km=None, airborne_start=True, reserve_kg=500)
+    ample = plan_route(dem, [radar], MIG, start, goal, fuel_kg=20000, **kw)
+    # a reserve that the least visible route breaks: the sweep runs
+    kw["reserve_kg"] = 20000 - 0.97 * ample.fuel_used_kg
+    with_bound = plan_route(dem, [radar], MIG, start, goal, fuel_kg=20000, **kw)
+    assert len(with_bound.candidates) >= 3
+
+    def fuel_only(ground, rho_min, *a):  # hazard left out of the bound
+        return search.cell_bound(ground, np.zeros_like(rho_min), *a)
+
+    monkeypatch.setattr(planner, "cell_bound", fuel_only)
+    plain = plan_route(dem, [radar], MIG, start, goal, fuel_kg=20000, **kw)
+    got = [x for c in with_bound.candidates for x in (c.lam, c.fuel_kg, c.hazard)]
+    assert got == pytest.approx([x for c in plain.candidates for x in (c.lam, c.fuel_kg, c.hazard)], rel=1e-9)
+    key = [(w.row, w.col, w.layer, w.heading, w.speed) for w in with_bound.waypoints]
+    assert key == [(w.row, w.col, w.layer, w.heading, w.speed) for w in plain.waypoints]
 
 
 def test_impossible_request_says_how_far():

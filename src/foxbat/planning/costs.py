@@ -47,9 +47,40 @@ MAX_PATH_GAIN_DB = 40.0 * np.log10(2.0)
 """The most the path can add to the SNR, 2·pattern + 2·f_db <= 2·20·log10 2 dB."""
 
 
+class TerrainProfiles:
+    """Terrain profiles from one radar to the cells of a grid, each computed once and kept:
+    the hazard rasters ask for the same cells' profiles at every height layer, and a
+    profile does not depend on the target's height. The loss is
+    :func:`foxbat.sensing.path.terrain_loss_db`'s, row for row."""
+
+    def __init__(self, radar, n_cells: int):
+        from foxbat.sensing.path import PROFILE_SAMPLES
+
+        self.radar = radar
+        self.have = np.zeros(n_cells, bool)
+        self.dist = np.empty((n_cells, PROFILE_SAMPLES))
+        self.z = np.empty((n_cells, PROFILE_SAMPLES))
+
+    def loss_db(self, cells, lat, lon, alt_msl_m, frequency_hz: float, k: float) -> np.ndarray:
+        from foxbat.propagation.diffraction import deygout_loss_db
+        from foxbat.sensing.path import PROFILE_SAMPLES, terrain_profile
+
+        r = self.radar
+        uniq, first = np.unique(cells, return_index=True)
+        todo = ~self.have[uniq]
+        if todo.any():
+            sel = first[todo]
+            d, z = terrain_profile(r.terrain, r.lat_deg, r.lon_deg, lat[sel], lon[sel], PROFILE_SAMPLES)
+            self.dist[uniq[todo]] = d
+            self.z[uniq[todo]] = z
+            self.have[uniq[todo]] = True
+        return np.asarray(deygout_loss_db(self.dist[cells], self.z[cells], np.full(cells.size, r.antenna_msl_m),
+                                          np.asarray(alt_msl_m, float), frequency_hz, k), float)
+
+
 def pd_per_scan(radar, lat_deg, lon_deg, height_agl_m, ground_m, rcs_m2: float, swerling: int,
                 sea: str = "sea_state_3", land: str = "wooded_hills", k: float = 4.0 / 3.0,
-                lowest_agl_m=None) -> np.ndarray:
+                lowest_agl_m=None, profiles: TerrainProfiles | None = None, cell_ids=None) -> np.ndarray:
     """Pd of one scan of ``radar`` (a :class:`foxbat.sensing.ground.GroundRadar`) at points.
 
     ``ground_m`` is the surface under each point (m MSL, sea 0); ``lowest_agl_m`` the
@@ -58,7 +89,8 @@ def pd_per_scan(radar, lat_deg, lon_deg, height_agl_m, ground_m, rcs_m2: float, 
     clutter, the two-way elevation pattern and F⁴, the terrain's diffraction loss below
     the line of sight; the surface and sea state come from ``radar.env`` and
     ``radar.terrain`` (``sea``, ``land`` and ``k`` where the radar has no environment).
-    Arrays broadcast together; returns an array of Pd in [0, 1].
+    Arrays broadcast together; returns an array of Pd in [0, 1]. ``profiles`` and
+    ``cell_ids`` (the grid cell of each point): terrain profiles kept between calls.
     """
     from foxbat.sensing.path import (PathEnvironment, hard_window, path_factors_db, signal_snr_db,
                                      terrain_loss_db)
@@ -109,8 +141,12 @@ def pd_per_scan(radar, lat_deg, lon_deg, height_agl_m, ground_m, rcs_m2: float, 
     pd[blocked & (at_best < PD_NEGLIGIBLE)] = 0.0
     need = blocked & (at_best >= PD_NEGLIGIBLE)
     if need.any():
-        loss = terrain_loss_db(radar.terrain, radar.lat_deg, radar.lon_deg, radar.antenna_msl_m, lat[idx][need],
-                               lon[idx][need], alt[need], rt.frequency_hz.value, env.k)
+        if profiles is not None:
+            cells = np.broadcast_to(np.asarray(cell_ids), shape).ravel()[idx][need]
+            loss = profiles.loss_db(cells, lat[idx][need], lon[idx][need], alt[need], rt.frequency_hz.value, env.k)
+        else:
+            loss = terrain_loss_db(radar.terrain, radar.lat_deg, radar.lon_deg, radar.antenna_msl_m, lat[idx][need],
+                                   lon[idx][need], alt[need], rt.frequency_hz.value, env.k)
         capped = np.minimum(f_db[need], -loss)
         pd[need] = np.asarray(rt.pd_from_snr(snr[need] + 2.0 * (capped - f_db[need]), swerling), float)
     out[idx] = pd
@@ -130,10 +166,13 @@ def hazard_rate_grid(radars, lat, lon, ground, lowest_by_radar, heights_m, rcs_m
     """
     nl = len(heights_m)
     rho = np.zeros((nl,) + lat.shape)
+    cell_ids = np.arange(lat.size).reshape(lat.shape)
     for r, lowest in zip(radars, lowest_by_radar):
         T = r.rtype.revisit_s
+        profiles = TerrainProfiles(r, lat.size) if r.terrain is not None else None
         for li, h in enumerate(heights_m):
-            pd = pd_per_scan(r, lat, lon, h, ground, rcs_m2, swerling, sea, land, k, lowest_agl_m=lowest)
+            pd = pd_per_scan(r, lat, lon, h, ground, rcs_m2, swerling, sea, land, k, lowest_agl_m=lowest,
+                             profiles=profiles, cell_ids=cell_ids)
             rho[li] += hazard_per_scan(pd) / T
     return rho
 

@@ -19,7 +19,7 @@ from foxbat.errors import FoxbatError, ParameterError
 from foxbat.geo import wgs84_geod
 from foxbat.planning import costs
 from foxbat.planning.graph import BETWEEN, DEFAULT_LAYERS_M, MIDS, MOVES, build_grid, window
-from foxbat.planning.search import astar, decode, path_states
+from foxbat.planning.search import astar, cell_bound, decode, path_states
 
 
 class InfeasibleRouteError(FoxbatError):
@@ -176,16 +176,21 @@ def plan_route(dem, radars, aircraft: Aircraft, start: tuple[float, float], goal
 
     # hazard rate per side on the grid
     t1 = time.perf_counter()
-    hkey = ("hazard", tuple(id(r) for r in radars), tuple(heights), rcs_m2, swerling, sea, land, k)
-    if hkey not in cache:
+    # kept per layer height, so a re-plan that drops the lowest layer reuses the others
+    hkey = ("hazard", tuple(id(r) for r in radars), rcs_m2, swerling, sea, land, k)
+    by_height = cache.setdefault(hkey, {})
+    missing = tuple(float(h) for h in heights if float(h) not in by_height)
+    if missing:
         lowest = [grid.sample(r.lowest_agl.heights_m) for r in radars]
-        rho_side = {}
+        new = {}
         for s in sides_all:
             idx = [i for i, r in enumerate(radars) if r.side == s]
-            rho_side[s] = costs.hazard_rate_grid([radars[i] for i in idx], grid.lat, grid.lon, grid.ground_m,
-                                                 [lowest[i] for i in idx], heights, rcs_m2, swerling, sea, land, k)
-        cache[hkey] = rho_side
-    rho_side = cache[hkey]
+            new[s] = costs.hazard_rate_grid([radars[i] for i in idx], grid.lat, grid.lon, grid.ground_m,
+                                            [lowest[i] for i in idx], np.array(missing), rcs_m2, swerling, sea,
+                                            land, k)
+        for li, h in enumerate(missing):
+            by_height[h] = {s: new[s][li] for s in sides_all}
+    rho_side = {s: np.stack([by_height[float(h)][s] for h in heights]) for s in sides_all}
     rho = np.zeros((heights.size, nr, nc))
     for s in counted:
         rho += rho_side[s]
@@ -206,9 +211,14 @@ def plan_route(dem, radars, aircraft: Aircraft, start: tuple[float, float], goal
     climb_t = np.ascontiguousarray(np.moveaxis(climb, 0, 2))
     rho_t = np.ascontiguousarray(np.moveaxis(rho, 0, 2))
 
+    rho_min = np.ascontiguousarray(np.min(rho, axis=0))
+    inv_vmax = 1.0 / float(np.nanmax(tas))
+
     def raw_search(w_haz: float, w_fuel: float, to_goal: bool = True):
+        h_cell = cell_bound(grid.ground_m, rho_min, grid.move_len_m, MOVES, MIDS, gr, gc, w_haz, w_fuel, inv_vmax,
+                            fpm) if to_goal else np.zeros(grid.shape)
         return astar(heights, grid.ground_m, rho_t, tas_t, ff_t, climb_t, grid.move_len_m, bear_rad, MOVES, MIDS,
-                     dist_goal, k_climb, idle, max_desc, turn_g, math.radians(max_turn_deg), fpm, w_haz, w_fuel,
+                     h_cell, k_climb, idle, max_desc, turn_g, math.radians(max_turn_deg), w_haz, w_fuel,
                      sr, sc_, start_layers, gr if to_goal else -1, gc, max_ring, max_layer_step, BETWEEN,
                      float(clear_between_m))
 
@@ -226,25 +236,26 @@ def plan_route(dem, radars, aircraft: Aircraft, start: tuple[float, float], goal
 
     t2 = time.perf_counter()
     cands: list[Candidate] = []
-    # 1. the least-fuel route: if it runs short, nothing reaches the goal
-    goal_f, f_f, h_f, st_f, spd_f, fp_f = search(1e-9, 1.0)
-    if goal_f < 0:
+    # 1. the least visible route (fuel breaks ties only): if it keeps the reserve, it is the
+    # answer, and the least-fuel search is not needed
+    eps = 1e-7
+    goal_0, f_0, h_0, st_0, spd_0, fp_0 = search(1.0, eps)
+    if goal_0 < 0:
         raise InfeasibleRouteError("no route reaches the goal on the planning grid (cut off by missing terrain "
                                    "data, the ceiling or the climb limits); widen --margin-km or lower --stride",
                                    where=where)
-    best = (goal_f, f_f, h_f, st_f, spd_f, math.inf, fp_f)
-    cands.append(Candidate(math.inf, f_f, h_f, f_f <= budget))
-    if f_f > budget:
-        _reach_error(raw_search, f_f, budget, fuel_kg, reserve_kg, allowance_kg, dist_goal, sr, sc_, grid,
-                     heights, where)
-    # 2. the least visible route: fuel breaks ties only
-    eps = 1e-7
-    goal_0, f_0, h_0, st_0, spd_0, fp_0 = search(1.0, eps)
     lam = 0.0
     cands.append(Candidate(0.0, f_0, h_0, f_0 <= budget))
     if f_0 <= budget:
         best = (goal_0, f_0, h_0, st_0, spd_0, 0.0, fp_0)
     else:
+        # 2. the least-fuel route: if it runs short, nothing reaches the goal
+        goal_f, f_f, h_f, st_f, spd_f, fp_f = search(1e-9, 1.0)
+        best = (goal_f, f_f, h_f, st_f, spd_f, math.inf, fp_f)
+        cands.append(Candidate(math.inf, f_f, h_f, f_f <= budget))
+        if f_f > budget:
+            _reach_error(raw_search, f_f, budget, fuel_kg, reserve_kg, allowance_kg, dist_goal, sr, sc_, grid,
+                         heights, where)
         # 3. Handler-Zang: λ from the two bracketing routes until the hull stops moving
         lo = (f_0, h_0)
         hi = (f_f, h_f)

@@ -20,10 +20,15 @@ least visible route on the lower convex hull of (fuel, hazard) that keeps the re
 A route inside the hull could be a little better (the Lagrangian duality gap); the
 report gives the bracketing routes' figures.
 
-The A* heuristic is a lower bound on the weighted fuel still to burn: the least level-
-flight fuel per metre anywhere on the grid times the geodesic distance to the goal,
-plus the climb term down to the goal's lowest layer (the climb term of a move uses a
-fixed reference TAS, so it telescopes and the bound is consistent).
+The A* heuristic (:func:`cell_bound`) is the exact cost to the goal on a relaxed graph
+of the grid's cells (no layers, headings, turn or climb limits): a move there costs
+``w_haz`` × its time at the grid's highest TAS × the mean over its cells of the least
+hazard rate of any layer, plus ``w_fuel`` × the least level-flight fuel per metre
+anywhere × its length; to that the climb term down to the goal's lowest layer is added
+(the climb term of a move uses a fixed reference TAS, so it telescopes). Every real move
+costs at least its relaxed move, so the bound is consistent and A* stays exact; where
+the hazard is small but nonzero everywhere (diffraction behind terrain) the hazard part
+is what keeps the least-visible search from settling most of the grid.
 """
 
 from __future__ import annotations
@@ -81,11 +86,54 @@ def _pop(keys, vals, size):
 
 
 @njit(cache=True)
-def astar(heights, ground, rho, tas, ff, climb, mlen, mbear_rad, moves, mids, dist_goal,
-          k_climb, idle_kg_s, max_desc_mps, turn_g, max_turn_rad, fuel_per_m_min,
+def cell_bound(ground, rho_min, mlen, moves, mids, goal_r, goal_c, w_haz, w_fuel, inv_vmax, fuel_per_m_min):
+    """Cost to the goal cell on the relaxed cell graph (Dijkstra from the goal over the
+    reversed moves): a move from u costs ``w_haz · L · inv_vmax · mean(rho_min at u, its
+    end and its two middle cells) + w_fuel · fuel_per_m_min · L``. ``rho_min`` is the
+    least hazard rate over the layers, ``inv_vmax`` 1 / the highest TAS. inf where the
+    goal cannot be reached."""
+    nr, nc = ground.shape
+    out = np.full((nr, nc), np.inf)
+    done = np.zeros((nr, nc), np.bool_)
+    keys = np.empty(1 << 12)
+    vals = np.empty(1 << 12, np.int64)
+    size = 0
+    out[goal_r, goal_c] = 0.0
+    keys, vals, size = _push(keys, vals, size, 0.0, goal_r * nc + goal_c)
+    while size > 0:
+        _k, v, size = _pop(keys, vals, size)
+        r2 = v // nc
+        c2 = v % nc
+        if done[r2, c2]:
+            continue
+        done[r2, c2] = True
+        hv = out[r2, c2]
+        for h in range(moves.shape[0]):
+            r = r2 - moves[h, 0]
+            c = c2 - moves[h, 1]
+            if r < 0 or r >= nr or c < 0 or c >= nc or done[r, c]:
+                continue
+            L = mlen[r, c, h]
+            if not (L > 0.0) or not np.isfinite(ground[r, c]):
+                continue
+            ra = r + mids[h, 0, 0]
+            ca = c + mids[h, 0, 1]
+            rb = r + mids[h, 1, 0]
+            cb = c + mids[h, 1, 1]
+            w = (w_haz * L * inv_vmax * 0.25 * (rho_min[r, c] + rho_min[r2, c2] + rho_min[ra, ca] + rho_min[rb, cb])
+                 + w_fuel * fuel_per_m_min * L)
+            if hv + w < out[r, c]:
+                out[r, c] = hv + w
+                keys, vals, size = _push(keys, vals, size, hv + w, r * nc + c)
+    return out
+
+
+@njit(cache=True)
+def astar(heights, ground, rho, tas, ff, climb, mlen, mbear_rad, moves, mids, h_cell,
+          k_climb, idle_kg_s, max_desc_mps, turn_g, max_turn_rad,
           w_haz, w_fuel, start_r, start_c, start_layers, goal_r, goal_c, max_ring, max_layer_step,
           between, clear_between_m):
-    """One weighted search. Returns (goal state or -1, g, fuel, hazard, pred, speed) per
+    """One weighted search (``h_cell``: :func:`cell_bound` for the same weights). Returns (goal state or -1, g, fuel, hazard, pred, speed) per
     state; state = ((layer·nr + row)·nc + col)·16 + heading.
 
     ``clear_between_m`` >= 0 (a re-plan after a crash): a move must also pass at least
@@ -229,8 +277,7 @@ def astar(heights, ground, rho, tas, ff, climb, mlen, mbear_rad, moves, mids, di
                             haz[v_id] = haz[u] + best_h
                             pred[v_id] = u
                             spd[v_id] = best_s
-                            hv = w_fuel * (fuel_per_m_min * dist_goal[r2, c2]
-                                           + k_climb * (z_goal - g2 - heights[l2]) / V_REF_MPS)
+                            hv = h_cell[r2, c2] + w_fuel * k_climb * (z_goal - g2 - heights[l2]) / V_REF_MPS
                             if hv < 0.0:
                                 hv = 0.0
                             keys, vals, size = _push(keys, vals, size, ng + hv, v_id)
