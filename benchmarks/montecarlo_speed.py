@@ -16,8 +16,9 @@ same path as the command (foxbat.montecarlo.runner.run_study: coverage sets comp
 on the workers and shipped to all, plugin, futures, as_completed, Parquet batches), ``--repeats``
 times (each on new run indices). Prints the median runs/s for each count and the scaling ratio
 of the medians (ideal: 2.0 when the machine has two free cores: the driver and the scheduler
-share them). Cluster start-up is not counted. Also prints one in-process run's time and the
-per-run work outside ``sim.run`` (sampling, the scenario, the outcome columns) for reference.
+share them; the CPU each of them spends per run is printed). Cluster start-up is not counted.
+Also prints one in-process run's time and the per-run work outside ``sim.run`` (sampling, the
+scenario, the outcome columns) for reference.
 """
 
 from __future__ import annotations
@@ -52,15 +53,31 @@ def cluster(kind: str, n_workers: int, tmp: Path):
         client = remote_client(cl.address, 60)
         try:
             cl.wait_for_workers(client, n_workers)
+            client.scheduler_pid = cl.procs[0].pid
             yield client
         finally:
             client.close()
 
 
-def measure(study, kind: str, n_workers: int, runs: int, warmup: int, repeats: int, tmp: Path) -> list[float]:
+def _cpu_s(pid: int | None) -> float:
+    """CPU seconds (user + system) of process ``pid`` so far; 0 without one."""
+    import psutil
+
+    if pid is None:
+        return 0.0
+    t = psutil.Process(pid).cpu_times()
+    return t.user + t.system
+
+
+def measure(study, kind: str, n_workers: int, runs: int, warmup: int, repeats: int,
+            tmp: Path) -> tuple[list[float], float, float]:
+    """runs/s of each repeat, and the median CPU ms per run of this process (the driver; with
+    a LocalCluster the scheduler too) and of the scheduler's process (CLI cluster)."""
     from foxbat.montecarlo.runner import run_study
 
     with cluster(kind, n_workers, tmp) as client:
+        sched = getattr(client, "scheduler_pid", None)
+        driver_ms, sched_ms = [], []
         # warm-up: its own output file, so the timed runs are all new
         base = warmup * n_workers
         run_study(study, client, base, tmp / f"warm{n_workers}.parquet", progress=False)
@@ -69,14 +86,16 @@ def measure(study, kind: str, n_workers: int, runs: int, warmup: int, repeats: i
             # timed: run indices after the warm-up's (the same file, resumed: only new ones run)
             path = tmp / f"timed{n_workers}-{k}.parquet"
             os.replace(tmp / f"warm{n_workers}.parquet", path)
-            t0 = time.perf_counter()
+            t0, c0, s0 = time.perf_counter(), time.process_time(), _cpu_s(sched)
             res = run_study(study, client, base + runs, path, progress=False)
             wall = time.perf_counter() - t0
+            driver_ms.append((time.process_time() - c0) / runs * 1e3)
+            sched_ms.append((_cpu_s(sched) - s0) / runs * 1e3)
             assert res.new_rows == runs and not res.failed, res
             rates.append(runs / wall)
             base += runs
             os.replace(path, tmp / f"warm{n_workers}.parquet")
-        return rates
+        return rates, statistics.median(driver_ms), statistics.median(sched_ms)
 
 
 def overhead(study, indices) -> dict[str, float]:
@@ -130,10 +149,12 @@ def main() -> None:
     rates = {}
     with tempfile.TemporaryDirectory(prefix="foxbat-mc-bench-") as d:
         for w in a.workers:
-            r = measure(study, a.cluster, w, a.runs, a.warmup, a.repeats, Path(d))
+            r, drv, sch = measure(study, a.cluster, w, a.runs, a.warmup, a.repeats, Path(d))
             rates[w] = statistics.median(r)
+            who = "driver" if a.cluster == "cli" else "driver and scheduler"
             print(f"{w} worker{'s' if w > 1 else ''} ({a.cluster}): {a.runs} runs x {a.repeats}, median "
-                  f"{rates[w]:.2f} runs/s (each: {', '.join(f'{x:.2f}' for x in r)})", flush=True)
+                  f"{rates[w]:.2f} runs/s (each: {', '.join(f'{x:.2f}' for x in r)}); CPU per run: {who} "
+                  f"{drv:.1f} ms" + (f", scheduler {sch:.1f} ms" if a.cluster == "cli" else ""), flush=True)
     if 1 in rates:
         for w, r in rates.items():
             if w != 1:

@@ -164,6 +164,22 @@ def test_draws_are_seeded_by_index_and_param():
     assert one.sample(0, 7)["radars[Okushiri].antenna_msl_m"] == st.values(7)["radars[Okushiri].antenna_msl_m"]
 
 
+def test_coverage_keys_of_the_flagship():
+    """Twelve coverage sets (3 k x 4 Okushiri antennas, the scenario's own count); the memoised
+    key and the one from the coverage parameters' draws alone are those of the full draw."""
+    st = R.load_study("belenko-1976", seed=0)
+    keys = [st.coverage_key(st.values(i)) for i in range(300)]
+    assert len(set(keys)) == 12
+    fresh = R.load_study("belenko-1976", seed=0)
+    cov = [p.column for p in st.uncertain.coverage_params()]
+    assert sorted(cov) == ["k", "radars[Okushiri].antenna_msl_m"]
+    for i in range(0, 300, 7):
+        assert fresh.coverage_values(i) == {c: st.values(i)[c] for c in cov}
+        assert fresh.coverage_key(fresh.coverage_values(i)) == keys[i]
+        full, _ = P.apply_params(st.raw, st.uncertain, st.values(i))
+        assert R._sha(R.coverage_subset(full, st.where)) == keys[i]  # unmemoised, every parameter applied
+
+
 def test_apply_params(flagship_raw):
     unc = P.parse_uncertain([
         {"param": "epoch_utc", "dist": "uniform", "low": -300, "high": 60, "source": "t"},
