@@ -83,10 +83,20 @@ class ScanPreGate:
         phi_pred = math.atan2(d[1], d[0])
         el_pred = math.asin(max(-1.0, min(1.0, d[2] / r_pred)))
         k = 1.5 * self._gate
+        ground = r_pred * math.cos(el_pred)
+        if len(idx) == 1:
+            # one detection (most scans): the same comparisons on its numpy scalars, the
+            # same IEEE operations as on arrays without their per-call cost
+            i = idx[0]
+            far = (
+                abs(rng[i] - r_pred) > k * (s_r[i] + sp)
+                or abs((phi[i] - phi_pred + math.pi) % (2 * math.pi) - math.pi) * ground > k * (s_phi[i] * ground + sp)
+                or (not math.isnan(el[i]) and abs(el[i] - el_pred) * r_pred > k * (s_el[i] * r_pred + sp))
+            )
+            return [] if far else detections
         ii = np.array(idx)
         far_r = np.abs(rng[ii] - r_pred) > k * (s_r[ii] + sp)
         dphi = np.abs((phi[ii] - phi_pred + math.pi) % (2 * math.pi) - math.pi)
-        ground = r_pred * math.cos(el_pred)
         far_phi = dphi * ground > k * (s_phi[ii] * ground + sp)
         e = el[ii]
         with np.errstate(invalid="ignore"):

@@ -90,7 +90,7 @@ from stonesoup.updater.kalman import ExtendedKalmanUpdater, UnscentedKalmanUpdat
 from foxbat.errors import ParameterError
 from foxbat.tracking.config import TrackerConfig
 from foxbat.tracking.events import extract_events
-from foxbat.tracking.fastpath import FastHypothesis, SingleTrackEkf
+from foxbat.tracking.fastpath import FastHypothesis, LatestStateTrack, SingleTrackEkf
 from foxbat.tracking.frames import LocalFrame
 from foxbat.tracking.gating import PreGatedDistanceHypothesiser, ScanPreGate
 from foxbat.tracking.initiation import initial_state
@@ -105,7 +105,7 @@ from foxbat.tracking.state import timestamp
 @dataclass
 class _Track:
     key: int
-    ss: Track  # the Stone Soup track; only its latest state is kept
+    ss: Track  # the Stone Soup track (a LatestStateTrack: only its latest state is kept)
     radars: set
     hits: list
     labels: Counter
@@ -238,11 +238,8 @@ class SideTracker:
                 covar[:, i] *= s
 
     def _record(self, tr: _Track, state, t_s: float, radar: str, m: RadarMeasurement) -> None:
-        tr.ss.append(state)
+        tr.ss.append(state)  # a LatestStateTrack: the filter needs only the latest state
         tr.last_ts = state.timestamp
-        if len(tr.ss.states) > 1:  # the filter needs only the latest state
-            del tr.ss.states[:-1]
-            del tr.ss.metadatas[:-1]
         tr.last_det_t_s = t_s
         tr.radars.add(radar)
         tr.labels[None if m.false_alarm else m.target] += 1
@@ -358,7 +355,7 @@ class SideTracker:
             )
             tr = _Track(
                 key=self._next_key,
-                ss=Track([]),
+                ss=LatestStateTrack(),
                 radars=set(),
                 hits=[True],
                 labels=Counter(),
