@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+import time
+from contextlib import contextmanager, nullcontext
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,44 +26,73 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(a: argparse.Namespace) -> int:
     from foxbat import sim
     from foxbat.errors import ParameterError
+    from foxbat.forked import Job
     from foxbat.run_output import write_run_folder
     from foxbat.scenario.run import load_run_scenario
 
     from foxbat.atomic import OutputFolder, check_outputs
     from foxbat.scenario.run import scenario_inputs
 
+    STAGES.clear()
     if a.seed is not None and a.seed < 0:
         raise ParameterError(f"must be an integer >= 0, got {a.seed}", where="--seed")
     out = Path(a.out)
     check_outputs([("--out", a.out, "folder")])
     console = text_console(stderr=True)
-    sc = load_run_scenario(a.scenario)
+    with _stage("load scenario"):
+        sc = load_run_scenario(a.scenario)
     check_outputs([("--out", a.out, "folder")], scenario_inputs(sc))
     folder = OutputFolder(out, "run")
     folder.check()  # before the computation: a folder with the user's own files is refused
     with console.status("running") as status:
-        prepared = sim.prepare(sc)
-        res = sim.run(sc, seed=a.seed, low_level_m=a.low_level_m, progress=lambda m: status.update(m),
-                      prepared=prepared)
-        variants = []
-        if not a.no_reports:
-            variants = _low_level_variants(sc, res, a, prepared, status)
+        with _stage("prepare (coverage of every ground radar)"):
+            prepared = sim.prepare(sc)
+        heights = [] if a.no_reports else _variant_heights(sc, a)
+        # the other low-level heights beside this run, in a second process (foxbat.forked)
+        with Job(lambda: _timed_rows(sc, a, heights, prepared)) if heights else nullcontext() as others:
+            with _stage("sim.run" + (" (the other heights beside it)" if others and others.forked else "")):
+                res = sim.run(sc, seed=a.seed, low_level_m=a.low_level_m,
+                              progress=lambda m: status.update(m), prepared=prepared)
+            variants = []
+            if others is not None:  # before writing: a failing run leaves the folder as it was
+                status.update(f"low-level leg at {', '.join(f'{h:g}' for h in heights)} m")
+                with _stage("wait for the other heights"):
+                    rows, child_stages = others.result()
+                STAGES.extend(child_stages if others.forked else [])  # else: inside the wait
+                variants = [_variant_row(res)] + rows
         status.update("writing")
         with folder.writing():  # removes this command's previous files, names the new ones
-            written = write_run_folder(res, out)
+            with _stage("run folder"):
+                written = write_run_folder(res, out)
             if not a.no_reports:
-                written += _reports(res, out, status)
+                written += _reports(res, out, status, folder)
                 if variants:
-                    written.append(_write_low_level_csv(res, variants, out / "low_level.csv"))
+                    written.append(_write_low_level_csv(variants, out / "low_level.csv"))
     for w in res.warnings:
         console.print(f"[yellow]warning:[/] {w}")
-    print_summary(res, text_console())
-    if res.scenario.defenders.history and (out / "history.csv").exists():
-        print_history(out / "history.csv", text_console())
-    if variants:
-        print_low_level(res, variants, text_console())
+    with _stage("print tables"):
+        print_summary(res, text_console())
+        if res.scenario.defenders.history and (out / "history.csv").exists():
+            print_history(out / "history.csv", text_console())
+        if variants:
+            print_low_level(res, variants, text_console())
     text_console().print(f"wrote {len(written)} files to {out}/")
     return 0
+
+
+#: (stage, wall seconds, CPU seconds) of the last run() in this process, for
+#: benchmarks/run_speed.py; a stage done in a second process is named so ("[2nd process] ...")
+STAGES: list[tuple[str, float, float]] = []
+
+
+@contextmanager
+def _stage(name: str, into: list | None = None):
+    t0, c0 = time.perf_counter(), time.process_time()
+    try:
+        yield
+    finally:
+        (STAGES if into is None else into).append(
+            (_in_child() + name, time.perf_counter() - t0, time.process_time() - c0))
 
 
 def print_history(path: Path, console) -> None:
@@ -91,18 +123,32 @@ def print_history(path: Path, console) -> None:
     console.print(summary_line(rows))
 
 
-def _low_level_variants(sc, res, a, prepared, status) -> list:
-    """The same run at the scenario's other low-level heights (the disputed figure)."""
+def _variant_heights(sc, a) -> list[float]:
+    """The scenario's other low-level heights (the disputed figure), to run beside this one."""
+    d = sc.defenders
+    low = a.low_level_m if a.low_level_m is not None else d.low_level_height_m
+    if low is None:
+        return []
+    return [h for h in d.low_level_alternatives_m if h != low]
+
+
+def _timed_rows(sc, a, heights: list[float], prepared) -> tuple[list[dict], list]:
+    """The low-level table's row of the same run at each of ``heights``, and the stages."""
     from foxbat import sim
 
-    heights = [h for h in sc.defenders.low_level_alternatives_m if h != res.low_level_height_m]
-    if res.low_level_height_m is None or not heights:
-        return []
-    out = [res]
+    stages: list = []
+    rows = []
     for h in heights:
-        status.update(f"low-level leg at {h:g} m")
-        out.append(sim.run(sc, seed=a.seed, low_level_m=h, prepared=prepared))
-    return out
+        with _stage(f"sim.run at {h:g} m", stages):
+            rows.append(_variant_row(sim.run(sc, seed=a.seed, low_level_m=h, prepared=prepared)))
+    return rows, stages
+
+
+def _in_child() -> str:
+    return "[2nd process] " if os.getpid() != _MAIN_PID else ""
+
+
+_MAIN_PID = os.getpid()
 
 
 def _variant_row(res) -> dict:
@@ -127,20 +173,19 @@ def _variant_row(res) -> dict:
     return row
 
 
-def _write_low_level_csv(res, variants, path: Path) -> Path:
+def _write_low_level_csv(rows: list[dict], path: Path) -> Path:
     from foxbat.atomic import write_text
     from foxbat.run_output import _csv
 
-    rows = [_variant_row(v) for v in variants]
     cols = list(rows[0])
     write_text(path, _csv(cols, ([r[c] for c in cols] for r in rows)))
     return path
 
 
-def print_low_level(res, variants, console) -> None:
+def print_low_level(res, rows: list[dict], console) -> None:
+    """The low-level table: ``rows`` from _variant_row, this run's first."""
     from rich.table import Table
 
-    rows = [_variant_row(v) for v in variants]
     d = res.scenario.defenders
     clocks = ", ".join(f"{s.name} {d.side_clock(s.name)[1]}" for s in d.sides)
     t = Table(title=f"the disputed low-level height (each side's local time: {clocks}; the first row is this run)")
@@ -151,26 +196,54 @@ def print_low_level(res, variants, console) -> None:
     print_table(t, console)
 
 
-def _reports(res, out: Path, status) -> list[Path]:
-    written = []
+def _reports(res, out: Path, status, folder) -> list[Path]:
+    """history.csv and .png, coverage.geojson and every report of all_reports: the map and
+    the history plot in a second process (foxbat.forked), the rest in this one."""
+    from foxbat.forked import Job
     from foxbat.history import write_history_csv
 
-    status.update("history")
-    written.append(write_history_csv(res, out / "history.csv"))
-    from foxbat.report.history_plot import render_history_png
-
-    d = res.scenario.defenders
-    written.append(render_history_png(out / "history.csv", out / "history.png",
-                                      f"{res.scenario.name}: the simulation beside the record", d.local_tz_name))
-    status.update("coverage polygons")
-    written.append(_write_coverage_geojson(res, out / "coverage.geojson"))
-    try:
-        from foxbat.report.all_reports import write_reports
-    except ImportError:  # reports not installed in this build
-        return written
     status.update("reports")
-    written += write_reports(out)
-    return written
+    with _stage("history.csv"):
+        history_csv = write_history_csv(res, out / "history.csv")
+    d = res.scenario.defenders
+
+    def history_png() -> Path:
+        from foxbat.report.history_plot import render_history_png
+
+        return render_history_png(out / "history.csv", out / "history.png",
+                                  f"{res.scenario.name}: the simulation beside the record", d.local_tz_name)
+
+    try:
+        from foxbat.report.all_reports import REPORTS
+        from foxbat.report.run_folder import read_run
+    except ImportError:  # reports not installed in this build
+        with _stage("history.png"):
+            png = history_png()
+        with _stage("coverage.geojson"):
+            return [history_csv, png, _write_coverage_geojson(res, out / "coverage.geojson")]
+    with _stage("read the run folder back"):
+        run = read_run(out)
+    for name in ("history.png", *REPORTS):  # named in the manifest here, not by two processes at once
+        folder.record(name)
+    there = ("history.png", "map.png")  # about half the drawing time (benchmarks/run_speed.py)
+
+    def draw(names) -> tuple[dict[str, Path], list]:
+        paths, stages = {}, []
+        for name in names:
+            with _stage(name, stages):
+                paths[name] = history_png() if name == "history.png" else REPORTS[name](run, out / name)
+        return paths, stages
+
+    with Job(lambda: draw(there)) as job:
+        with _stage("coverage.geojson"):
+            geojson = _write_coverage_geojson(res, out / "coverage.geojson")
+        here, stages = draw([n for n in REPORTS if n not in there])
+        STAGES.extend(stages)
+        with _stage("wait for the reports of the 2nd process"):
+            done, stages = job.result()
+        STAGES.extend(stages if job.forked else [])  # else: inside the wait
+    done.update(here)
+    return [history_csv, done["history.png"], geojson] + [done[n] for n in REPORTS]
 
 
 def _write_coverage_geojson(res, path: Path) -> Path:
