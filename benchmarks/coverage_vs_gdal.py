@@ -17,14 +17,22 @@ Each command runs once to warm up (numba's compile cache, the OS page cache), th
 foxbat/GDAL against the targets (a: time <= 1.0 and memory <= GDAL's; b: time <= 0.3).
 DEMs are cached in bench-out/ (git-ignored); figures go to bench-out/coverage_vs_gdal.json.
 
-    python benchmarks/coverage_vs_gdal.py                      # both cases, 3 repeats
-    python benchmarks/coverage_vs_gdal.py --case b --repeats 5
+Every case is measured under two conditions (--conditions): "idle", nothing else started
+by the script (the load average at its start is printed: on a shared machine it is not
+truly idle), and "busy", with one core kept busy by a busy-loop process the script starts
+before the measurements and stops after them, pinned to one core (--busy-core, default
+the last usable one). foxbat uses every core and GDAL one, so the busy core costs foxbat
+more: the ratios of both conditions are printed side by side.
+
+    python benchmarks/coverage_vs_gdal.py                      # both cases, idle and busy, 3 repeats
+    python benchmarks/coverage_vs_gdal.py --case b --repeats 5 --conditions busy
     python benchmarks/coverage_vs_gdal.py --size-a 4001 --size-b 2001   # quicker
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import math
@@ -325,6 +333,45 @@ def case_b(out_dir: Path, work: Path, n: int, cell_m: float, dtype: str, repeats
 # ----------------------------------------------------------------------------- report
 
 
+# ----------------------------------------------------------------------------- conditions
+
+BUSY_LOOP = "while True:\n    pass\n"
+
+
+def _cpu_ticks(pid: int) -> int:
+    """User + system clock ticks of a process (/proc/PID/stat), 0 where unreadable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of the line)
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+@contextlib.contextmanager
+def condition(name: str, busy_core: int | None):
+    """Run the block under a condition: "idle" (nothing started) or "busy" (a busy-loop
+    process on one core, started before and stopped after). Yields a dict that receives
+    the load average at the start and, for "busy", the share of a core the loop got."""
+    info: dict = {"condition": name, "load_average_1min_at_start": os.getloadavg()[0]}
+    if name == "idle":
+        yield info
+        return
+    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    core = busy_core if busy_core is not None else (cores[-1] if cores else None)
+    proc = subprocess.Popen([sys.executable, "-c", BUSY_LOOP])
+    if core is not None and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(proc.pid, {core})
+    info["busy_core"] = core
+    t0, ticks0 = time.perf_counter(), _cpu_ticks(proc.pid)
+    try:
+        yield info
+    finally:
+        ticks, wall = _cpu_ticks(proc.pid) - ticks0, time.perf_counter() - t0
+        proc.kill()
+        proc.wait()
+        info["busy_loop_core_share"] = ticks / os.sysconf("SC_CLK_TCK") / wall if wall > 0 else None
+
+
 def print_table(results: dict) -> None:
     try:
         from rich.console import Console
@@ -332,7 +379,11 @@ def print_table(results: dict) -> None:
     except ImportError:  # plain text
         print(json.dumps(results, indent=1))
         return
-    t = Table(title="foxbat coverage vs gdal_viewshed (medians)")
+    c = results.get("condition", {})
+    how = {"idle": "idle: nothing else started by the benchmark",
+           "busy": f"busy: one core (core {c.get('busy_core')}) kept busy by a busy loop"}.get(c.get("condition"), "")
+    t = Table(title=f"foxbat coverage vs gdal_viewshed (medians), {how}; load average at the start "
+                    f"{c.get('load_average_1min_at_start', float('nan')):.2f}")
     for col in ("case", "measure", "foxbat", "GDAL", "foxbat/GDAL", "target", "pass"):
         t.add_column(col, justify="right" if col not in ("case", "measure") else "left")
     ok = lambda b: "[green]yes[/]" if b else "[red]no[/]"  # noqa: E731
@@ -373,7 +424,15 @@ def main(argv=None) -> int:
                    help="DEM data type (float32 like Copernicus GLO-30, int16 like SRTM)")
     p.add_argument("--repeats", type=int, default=3, help="timed runs of each command (default 3)")
     p.add_argument("--out-dir", default=str(REPO / "bench-out"), help="cache and results folder")
+    p.add_argument("--conditions", default="idle,busy",
+                   help="comma-separated: idle (nothing else started), busy (one core kept busy by a "
+                        "busy loop during the measurements); default idle,busy")
+    p.add_argument("--busy-core", type=int, default=None,
+                   help="the core the busy loop is pinned to (default: the last usable core)")
     a = p.parse_args(argv)
+    conditions = [c.strip() for c in a.conditions.split(",") if c.strip()]
+    if not conditions or any(c not in ("idle", "busy") for c in conditions):
+        p.error(f"--conditions: give idle, busy or both (comma-separated), got {a.conditions!r}")
     for tool in ("gdal_viewshed", "/usr/bin/time"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is needed (Debian: apt-get install gdal-bin time)")
@@ -385,17 +444,36 @@ def main(argv=None) -> int:
                      ["gdal_viewshed", "--version"], capture_output=True, text=True).stdout.strip()},
         "repeats": a.repeats,
     }
-    with tempfile.TemporaryDirectory(dir=out_dir, prefix="run-") as tmp:
-        work = Path(tmp)
-        results["startup_s"] = startup_s(out_dir, work, a.cell_m, a.dtype)
-        if a.case in ("a", "both"):
-            results["a"] = case_a(out_dir, work, a.size_a, a.cell_m, a.dtype, a.repeats)
-        if a.case in ("b", "both"):
-            results["b"] = case_b(out_dir, work, a.size_b, a.cell_m, a.dtype, a.repeats, a.range_b_km)
+    for n in (a.size_a, 101) if a.case in ("a", "both") else (101,):  # DEMs built before any timing
+        build_dem(out_dir, n, a.cell_m, a.dtype)
+    if a.case in ("b", "both"):
+        build_dem(out_dir, a.size_b, a.cell_m, a.dtype)
+    results["conditions"] = {}
+    for cond in conditions:
+        with condition(cond, a.busy_core) as info, tempfile.TemporaryDirectory(dir=out_dir, prefix="run-") as tmp:
+            print(f"\n=== condition: {cond} (load average {info['load_average_1min_at_start']:.2f})", flush=True)
+            work = Path(tmp)
+            r: dict = {"condition": info}
+            r["startup_s"] = startup_s(out_dir, work, a.cell_m, a.dtype)
+            if a.case in ("a", "both"):
+                r["a"] = case_a(out_dir, work, a.size_a, a.cell_m, a.dtype, a.repeats)
+            if a.case in ("b", "both"):
+                r["b"] = case_b(out_dir, work, a.size_b, a.cell_m, a.dtype, a.repeats, a.range_b_km)
+        results["conditions"][cond] = r
     js = out_dir / "coverage_vs_gdal.json"
     js.write_text(json.dumps(results, indent=1))
-    print()
-    print_table(results)
+    for cond in conditions:
+        print()
+        print_table(results["conditions"][cond])
+    if len(conditions) > 1:
+        print("\nfoxbat/GDAL time ratios by condition (medians):")
+        for case, target in (("a", "<= 1.0"), ("b", "<= 0.3")):
+            if case in results["conditions"][conditions[0]]:
+                print(f"  case {case} (target {target}): " + ", ".join(
+                    f"{cond} {results['conditions'][cond][case]['time_ratio']:.2f}" for cond in conditions))
+    busy = results["conditions"].get("busy", {}).get("condition", {})
+    if busy.get("busy_loop_core_share") is not None:
+        print(f"  (the busy loop got {busy['busy_loop_core_share']:.0%} of core {busy['busy_core']} meanwhile)")
     print(f"figures in {js}")
     return 0
 
