@@ -137,3 +137,30 @@ def test_vectorised_broadcasting():
 def test_bad_arguments_raise_parameter_error(call):
     with pytest.raises(ParameterError):
         call()
+
+
+
+def _pd_swerling1_uncached(snr_db, pfa, n_pulses):
+    """pd_swerling1 as it was before its per-type constants were cached (the oracle)."""
+    pfa_ = det._prob("pfa", pfa)
+    n = det._n(n_pulses)
+    chi = det._lin(snr_db)
+    t = det.threshold_from_pfa(pfa_, n)
+    nchi = n * chi
+    f = 1.0 + 1.0 / nchi
+    m = np.maximum(n - 1.0, 1.0)
+    p1 = np.where(n > 1, special.gammainc(m, t), 1.0)
+    p2 = np.where(n > 1, special.gammainc(m, t / f), 1.0)
+    log_k = (n - 1.0) * np.log(f) - t / (1.0 + nchi)
+    with np.errstate(divide="ignore"):
+        term = np.exp(np.log(p2) + log_k)
+    return np.clip(1.0 - p1 + term, 0.0, 1.0)
+
+
+def test_swerling1_one_look_gives_the_uncached_bits():
+    """A single look (scalar SNR, Pfa and N) takes its threshold and P(N−1, T) from a cache
+    of the type's constants: the same bits as computing them each call."""
+    for n in (2, 11, 24):
+        for pfa in (1e-6, 1e-8):
+            for snr in np.linspace(-20.0, 40.0, 241):
+                assert float(det.pd_swerling1(float(snr), pfa, n)) == float(_pd_swerling1_uncached(float(snr), pfa, n))

@@ -188,18 +188,33 @@ def pd_swerling1(snr_db, pfa, n_pulses=1):
     if np.all(n == 1):
         return pfa_ ** (1.0 / (1.0 + chi)) + 0.0 * n
     sp = _sp()
-    t = threshold_from_pfa(pfa_, n)
+    if n.ndim == 0 and pfa_.ndim == 0:  # one radar's look: T and P(N−1, T) are its type's constants
+        t, m, p1 = _swerling1_constants(float(n), float(pfa_))
+    else:
+        t, m, p1 = _swerling1_terms(n, pfa_)
     nchi = n * chi
     f = 1.0 + 1.0 / nchi
-    # gammainc(0, x) is undefined; for N = 1 the two first terms cancel and the last is 1.
-    m = np.maximum(n - 1.0, 1.0)
-    p1 = np.where(n > 1, sp.gammainc(m, t), 1.0)
     p2 = np.where(n > 1, sp.gammainc(m, t / f), 1.0)
     # (1 + 1/(Nχ))^(N−1)·e^(−T/(1+Nχ)) in logs, to stay finite for weak signals
     log_k = (n - 1.0) * np.log(f) - t / (1.0 + nchi)
     with np.errstate(divide="ignore"):
         term = np.exp(np.log(p2) + log_k)
     return np.clip(1.0 - p1 + term, 0.0, 1.0)
+
+
+def _swerling1_terms(n, pfa_):
+    """T, max(N − 1, 1) and P(N − 1, T) of :func:`pd_swerling1` (N from :func:`_n`)."""
+    t = threshold_from_pfa(pfa_, n)
+    # gammainc(0, x) is undefined; for N = 1 the two first terms cancel and the last is 1.
+    m = np.maximum(n - 1.0, 1.0)
+    p1 = np.where(n > 1, _sp().gammainc(m, t), 1.0)
+    return t, m, p1
+
+
+@lru_cache(maxsize=256)
+def _swerling1_constants(n: float, pfa: float):
+    # the same operations on the same 0-d arrays as each call made: the same bits, once
+    return _swerling1_terms(np.asarray(n, float), np.asarray(pfa, float))
 
 
 def pd_swerling3(snr_db, pfa, n_pulses=1):
