@@ -73,6 +73,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -119,6 +120,15 @@ class _Track:
     last_ts: datetime | None = None  # timestamp of the latest state (always an update with a detection)
 
 
+@lru_cache(maxsize=8)
+def _filter_parts(q_horizontal_m2_s3: float, q_vertical_m2_s3: float, filter_name: str) -> tuple:
+    """The motion model, predictor, updater and measure: stateless but for their caches
+    (F and Q per interval, inverses), so built once and shared by every run."""
+    transition = constant_velocity_3d(q_horizontal_m2_s3, q_vertical_m2_s3)
+    updater_cls = ExtendedKalmanUpdater if filter_name == "ekf" else UnscentedKalmanUpdater
+    return transition, KalmanPredictor(transition), updater_cls(measurement_model=None), Mahalanobis()
+
+
 class SideTracker:
     """Fuses all of one side's radar detections into tracks (see the module docstring).
 
@@ -143,14 +153,12 @@ class SideTracker:
         c = self.config
         self._gate = c.gate
         self._pregate = ScanPreGate(self._gate)
-        self._transition = constant_velocity_3d(c.q_horizontal_m2_s3, c.q_vertical_m2_s3)
-        self._predictor = KalmanPredictor(self._transition)
-        updater_cls = ExtendedKalmanUpdater if c.filter == "ekf" else UnscentedKalmanUpdater
-        self._updater = updater_cls(measurement_model=None)
+        self._transition, self._predictor, self._updater, measure = _filter_parts(
+            c.q_horizontal_m2_s3, c.q_vertical_m2_s3, c.filter)
         self._hypothesiser = PreGatedDistanceHypothesiser(
             self._predictor,
             self._updater,
-            measure=Mahalanobis(),
+            measure=measure,
             missed_distance=self._gate,
             prefilter=self._pregate,
         )
@@ -285,9 +293,6 @@ class SideTracker:
             return  # no detection and no track: nothing can change
         c = self.config
         ts = timestamp(t_s)
-        dets = [self._detection(m, ts) for m in group]
-        by_det = {id(d): m for d, m in zip(dets, group)}
-        self._pregate.set_scan(self._sites[radar] if dets else None, dets, group)
 
         # 1. loss: more than max_coast_s since the last associated detection. A track
         # keeps one state, an update with a detection, so Stone Soup's UpdateTimeDeleter
@@ -309,6 +314,12 @@ class SideTracker:
             if gone:
                 self._n_dropped += sum(1 for t in self._tentative if t.ss in gone)
                 self._tentative = [t for t in self._tentative if t.ss not in gone]
+
+        if not group and not self._tentative:
+            return  # confirmed tracks coasting: no detection to offer, no M-of-N to count
+        dets = [self._detection(m, ts) for m in group]
+        by_det = {id(d): m for d, m in zip(dets, group)}
+        self._pregate.set_scan(self._sites[radar] if dets else None, dets, group)
 
         # 2. confirmed tracks take their detections first
         used: set[int] = set()
