@@ -318,3 +318,19 @@ def test_numpy_antenna_sampler_is_dem_elevation_bit_for_bit(dtype, nodata):
     assert got.dtype == want.dtype
     assert npy.elevation_m(float(lat[0]), float(lon[0])) == dem.elevation_m(float(lat[0]), float(lon[0])) \
         or np.isnan(want[0])
+
+
+def test_cli_on_a_running_scheduler_writes_the_in_memory_result(network, client, capsys):
+    """--scheduler ADDR: the command connects to a running cluster (here the in-process one)."""
+    d, dem, sites_csv = network
+    ref_out = in_memory(d, dem, sites_csv, "mem-sched", capsys)
+    out = d / "sched" / "cov.tif"
+    rc = main(["coverage", "--dem", str(dem), "--sites", str(sites_csv), "--out", str(out),
+               "--scheduler", client.scheduler.address])
+    text = capsys.readouterr().out
+    assert rc == 0 and "Cloud Optimized GeoTIFF" in text and client.scheduler.address in text
+    for name in ("cov.tif", "cov.ceiling.tif"):
+        want, got = read_all(ref_out.parent / name), read_all(out.parent / name)
+        np.testing.assert_array_equal(got[0], want[0])
+        assert got[1:] == want[1:]
+    assert client.status == "running"  # the command closed its own client, not the cluster

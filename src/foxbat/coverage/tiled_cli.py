@@ -109,5 +109,6 @@ def run(a: argparse.Namespace, sites, ceiling_path: Path | None) -> int:
           f"wrote {', '.join(written)} (Cloud Optimized GeoTIFF)")
     workers = max(res.peak_rss_b.values(), default=0)
     print(f"foxbat coverage: peak resident memory {res.client_peak_rss_b / 2**20:.0f} MiB here, "
-          f"{workers / 2**20:.0f} MiB in the busiest of {len(res.peak_rss_b)} worker process(es)")
+          f"{workers / 2**20:.0f} MiB in the busiest of {len(res.peak_rss_b)} worker process(es); "
+          + ", ".join(f"{k} {v:.1f} s" for k, v in res.stage_s.items()))
     return 0
