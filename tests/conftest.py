@@ -1,6 +1,7 @@
 import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -8,6 +9,17 @@ import pytest
 from affine import Affine
 
 sys.path.insert(0, str(Path(__file__).parent))
+
+# foxbat run's coverage cache (foxbat.coverage_cache) in a folder of this test session, not
+# the user's ~/.cache; commands the tests start inherit it
+_CACHE = None
+if "FOXBAT_CACHE_DIR" not in os.environ:
+    _CACHE = os.environ["FOXBAT_CACHE_DIR"] = tempfile.mkdtemp(prefix="foxbat-test-cache-")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _CACHE is not None:
+        shutil.rmtree(_CACHE, ignore_errors=True)
 
 from foxbat.coverage import RadarSite  # noqa: E402
 from foxbat.terrain import from_array  # noqa: E402

@@ -73,13 +73,16 @@ def _override_low_level(raw: dict, old_m: float | None, new_m: float) -> dict:
 
 
 def build_ground_radars(sc: RunScenario, dem: Dem) -> list[GroundRadar]:
-    """Each ground radar with its coverage raster from the coverage engine."""
+    """Each ground radar with its coverage raster from the coverage engine (kept in a disk
+    cache between runs: foxbat.coverage_cache)."""
+    from foxbat import coverage_cache
     from foxbat.coverage.engine import antenna_msl_m, site_ground_m
     from foxbat.radar.catalogue import get_radar_type
 
     k = sc.defenders.k
     env = PathEnvironment.from_spec(sc.defenders.environment)
     out = []
+    dem_key = None
     for i, spec in enumerate(sc.radars):
         rt = get_radar_type(spec.type, where=sc.where, field=f"radars ({spec.name}).type",
                             catalogues=tuple(sc.flight.catalogues))
@@ -96,9 +99,11 @@ def build_ground_radars(sc: RunScenario, dem: Dem) -> list[GroundRadar]:
         except OffMapError as exc:  # name the scenario's field and line, not the bare site
             raise sc.with_line(OffMapError(exc.detail, where=sc.where, field=f"radars[{i}] ({spec.name}).lat")) \
                 from None
-        cov = compute_coverage(dem, [site], k)
+        if dem_key is None:
+            dem_key = coverage_cache.dem_digest(dem) if coverage_cache.cache_dir() is not None else ""
+        lowest = coverage_cache.lowest_agl_m(dem, site, k, dem_key)  # = compute_coverage(dem, [site], k)
         out.append(GroundRadar(spec.name, spec.side, spec.lat, spec.lon, h0, max(h0 - site_ground_m(dem, site), 1.0),
-                               max_range, rt, Dem(cov.lowest_agl_m, dem.transform, dem.crs, None), dem, env))
+                               max_range, rt, Dem(lowest, dem.transform, dem.crs, None), dem, env))
     return out
 
 
