@@ -64,6 +64,28 @@ def _short(ev: dict) -> str:
     return f"{actor} {k.replace('_', ' ')}"
 
 
+def _bars(ax, t_s: np.ndarray, width_s: float, yrange: tuple[float, float], **kwargs):
+    """``ax.broken_barh([(t, width_s) for t in t_s], yrange, **kwargs)`` for plain floats, the
+    same rectangles built at once: broken_barh converts each bar's units one by one, 0.1 s of
+    the timeline's drawing for the flagship's ~4,000 looks."""
+    from matplotlib.collections import PolyCollection
+
+    if len(t_s) == 0:
+        return ax.broken_barh([], yrange, **kwargs)
+    x0 = np.asarray(t_s, dtype=float)
+    x1 = x0 + width_s
+    y0, dy = yrange
+    y1 = y0 + dy
+    verts = np.empty((x0.size, 4, 2))
+    verts[:, 0, 0] = verts[:, 1, 0] = x0
+    verts[:, 2, 0] = verts[:, 3, 0] = x1
+    verts[:, 0, 1] = verts[:, 3, 1] = y0
+    verts[:, 1, 1] = verts[:, 2, 1] = y1
+    col = PolyCollection(verts, **kwargs)
+    ax.add_collection(col)
+    return col
+
+
 def render_timeline(run: RunData, path: str | os.PathLike, *, width_in: float = 13.0) -> Path:
     """Draw the timeline and write it to ``path`` as a PNG (atomically); return the path."""
     from matplotlib import patheffects
@@ -131,10 +153,9 @@ def render_timeline(run: RunData, path: str | os.PathLike, *, width_in: float = 
         t_det = lk.t_s[sel & lk.detected]
         t_any = lk.t_s[sel]
         w = period
-        ax_det.broken_barh([(t, w) for t in t_any], (y - 0.06, 0.12), facecolors=LOOK_COLOUR, zorder=1)
-        ax_det.broken_barh([(t, w) for t in t_vis], (y - 0.25, 0.5), facecolors=to_rgba(col, VISIBLE_ALPHA),
-                           zorder=2)
-        ax_det.broken_barh([(t, w) for t in t_det], (y - 0.32, 0.64), facecolors=col, zorder=3)
+        _bars(ax_det, t_any, w, (y - 0.06, 0.12), facecolors=LOOK_COLOUR, zorder=1)
+        _bars(ax_det, t_vis, w, (y - 0.25, 0.5), facecolors=to_rgba(col, VISIBLE_ALPHA), zorder=2)
+        _bars(ax_det, t_det, w, (y - 0.32, 0.64), facecolors=col, zorder=3)
         labels.append(f"{radar} \u2192 {tgt}")
         y += 1
     for side in track_sides:
