@@ -328,3 +328,29 @@ def test_look_angles_point_gives_look_angles_bits():
              float(rng.uniform(30, 50)), float(rng.uniform(125, 150)), float(rng.uniform(-50, 25_000)))
         k = float(rng.choice([1.0, 4.0 / 3.0]))
         assert look_angles_point(*a, k) == tuple(float(v) for v in look_angles(*a, k))
+
+
+def test_interval_cached_transition_model_gives_stone_soups_bits():
+    """The radar track's Kalman filter builds F and Q once per time interval; its states
+    and covariances equal those of Stone Soup's plain model, bit for bit."""
+    from stonesoup.models.transition.linear import CombinedLinearGaussianTransitionModel, ConstantVelocity
+    from stonesoup.predictor.kalman import KalmanPredictor
+
+    from foxbat.sensing.airborne import TrackFilter
+
+    fast, plain = TrackFilter(APQ), TrackFilter(APQ)
+    plain.predictor = KalmanPredictor(CombinedLinearGaussianTransitionModel([ConstantVelocity(25.0)] * 3))
+    tracks = []
+    for kf in (fast, plain):
+        rng = np.random.default_rng(4)
+        tr = kf.start(0.0, 40.0, 139.0, 8000.0, kf.measure(rng, 60_000.0, 30.0, 1.0))
+        states = []
+        for i in range(1, 40):
+            t = 2.0 * i + (1.0 if i % 7 == 0 else 0.0)  # mostly one interval, sometimes another
+            kf.update(tr, t, 40.0 + 0.002 * i, 139.0, 8000.0, kf.measure(rng, 60_000.0 - 500.0 * i, 30.0 + 0.1 * i, 1.0))
+            states.append((np.asarray(tr.state.state_vector, float).copy(), np.asarray(tr.state.covar, float).copy()))
+        tracks.append(states)
+    for (x1, p1), (x2, p2) in zip(*tracks):
+        assert np.array_equal(x1, x2) and np.array_equal(p1, p2)
+    cache = fast.predictor.transition_model.__dict__["_foxbat_cache"]
+    assert 2 <= len(cache) <= 8  # F and Q for the few intervals met, not one per update
