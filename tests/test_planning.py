@@ -160,6 +160,47 @@ def test_astar_bound_keeps_the_search_exact(monkeypatch):
     assert key == [(w.row, w.col, w.layer, w.heading, w.speed) for w in plain.waypoints]
 
 
+def test_rough_floor_applies_wherever_the_terrain_is_as_rough():
+    """A constraint learnt from a crash (RoughFloor) holds wherever the relief is at least
+    the crash cell's: two one-cell ridges 300 m high cross a low route; a floor learnt
+    on the first keeps the route up over the second too, 200 km away. The relief is the
+    highest minus the lowest DEM cell within a grid step (exact oracle on a random DEM)."""
+    from foxbat.planning.planner import RoughFloor, cell_relief_m
+
+    rng = np.random.default_rng(1)
+    zr = rng.uniform(0, 1000, (13, 17))
+    d = _dem(zr, 1.0, 0.0)
+    rows, cols = np.arange(0, 13, 2), np.arange(1, 17, 2)
+    got = cell_relief_m(d, rows, cols, 2)
+    for i, r in enumerate(rows):
+        for j, c in enumerate(cols):
+            w = zr[max(r - 2, 0):r + 3, max(c - 2, 0):c + 3]
+            assert got[i, j] == pytest.approx(w.max() - w.min())
+
+    nr, nc = 36, 84
+    z = np.zeros((nr, nc))
+    ridges = (20, 60)  # DEM columns: lon 1.0 and 3.0
+    for c in ridges:
+        z[:, c] = 300.0
+    dem = _dem(z, 0.9, 0.0)
+    radar = _radar(dem, 0.0, 2.1, 20.0, 400_000.0)
+    start, goal = (-0.8, 0.3), (-0.8, 3.9)
+    kw = dict(rcs_m2=10, swerling=1, margin_km=None, airborne_start=True, reserve_kg=500, fuel_kg=20000)
+
+    def over_ridges(plan):
+        return [w.height_agl_m for w in plan.waypoints if w.col in ridges or w.col - 1 in ridges
+                or w.col + 1 in ridges]
+
+    free = plan_route(dem, [radar], MIG, start, goal, **kw)
+    assert min(over_ridges(free)) < 1000.0  # low over the ridges when nothing forbids it
+    fl = RoughFloor(0.5, 1.025, 1000.0)  # on the first ridge, far north of the route
+    held = plan_route(dem, [radar], MIG, start, goal, rough_floors=(fl,), **kw)
+    over = over_ridges(held)
+    assert len(over) >= 2 and min(over) >= 1000.0
+    assert any(w.col == ridges[1] for w in held.waypoints if w.height_agl_m >= 1000.0)
+    assert held.hazard >= free.hazard
+
+
 def test_impossible_request_says_how_far():
     dem, radar, start, goal = _sea_case()
     with pytest.raises(InfeasibleRouteError) as exc:

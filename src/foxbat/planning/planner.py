@@ -53,6 +53,19 @@ class Floor:
     min_height_agl_m: float
 
 
+@dataclass(frozen=True)
+class RoughFloor:
+    """A re-plan's constraint learnt from a crash in rough terrain: wherever the terrain
+    is at least as rough as at the grid cell nearest (lat, lon) (relief, the highest
+    minus the lowest DEM cell within a grid step), the route flies no lower than
+    ``min_height_agl_m`` above ground. The flight model could not hold the height flown
+    there, so it is not asked to anywhere rougher."""
+
+    lat: float
+    lon: float
+    min_height_agl_m: float
+
+
 @dataclass
 class Candidate:
     lam: float
@@ -105,7 +118,8 @@ def plan_route(dem, radars, aircraft: Aircraft, start: tuple[float, float], goal
                mach: float | None = None, load_factor: float | None = None, margin_km: float | None = 200.0,
                stride: int | None = None, sea: str = "sea_state_3", land: str = "wooded_hills", k: float = 4.0 / 3.0,
                airborne_start: bool = False, max_iterations: int = 8, max_turn_deg: float = 90.0,
-               max_layer_step: int = 2, floors: tuple[Floor, ...] = (), clear_between_m: float = -1.0,
+               max_layer_step: int = 2, floors: tuple[Floor, ...] = (), rough_floors: tuple[RoughFloor, ...] = (),
+               clear_between_m: float = -1.0,
                cache: dict | None = None, where: str = "plan") -> Plan:
     """The least visible route from ``start`` to ``goal`` (lat, lon) that keeps
     ``reserve_kg`` of ``fuel_kg``.
@@ -118,7 +132,8 @@ def plan_route(dem, radars, aircraft: Aircraft, start: tuple[float, float], goal
     the grid does not model (take-off, approach and landing). ``mach``: one Mach for
     every layer; default each move chooses the economy Mach (least fuel per distance
     at the layer) or a dash at Mach 0.9. ``floors``: :class:`Floor` constraints (a
-    re-plan after a failed check flight); the start and goal cells are exempt.
+    re-plan after a failed check flight); ``rough_floors``: :class:`RoughFloor`
+    constraints; the start and goal cells are exempt from both.
     ``clear_between_m`` >= 0: each move also clears the cells it crosses between its
     ends by this much (see :func:`foxbat.planning.search.astar`). ``cache``: a dict
     kept between calls on the same DEM and radars (re-plans) that holds the grid and
@@ -166,6 +181,11 @@ def plan_route(dem, radars, aircraft: Aircraft, start: tuple[float, float], goal
                                        ac.aero, float(mass))
     if floors:
         _apply_floors(tas, grid, heights, floors, ((sr, sc_), (gr, gc)))
+    if rough_floors:
+        rkey = ("relief",) + gkey
+        if rkey not in cache:
+            cache[rkey] = cell_relief_m(dem, rows, cols, stride)
+        _apply_rough_floors(tas, grid, cache[rkey], heights, rough_floors, ((sr, sc_), (gr, gc)))
     k_climb, idle, max_desc = costs.fuel_constants(ac, mass)
     n_load = min(2.5, ac.max_load_factor) if load_factor is None else float(load_factor)
     if n_load <= 1.0:
@@ -334,6 +354,38 @@ def _apply_floors(tas: np.ndarray, grid, heights: np.ndarray, floors, exempt) ->
         rr, cc = np.nonzero(near)
         for li in np.nonzero(low)[0]:
             tas[li, rr, cc, :] = np.nan
+    for (r, c), v in saved.items():
+        tas[:, r, c, :] = v
+
+
+def cell_relief_m(dem, rows: np.ndarray, cols: np.ndarray, stride: int) -> np.ndarray:
+    """Relief at each grid cell: the highest minus the lowest DEM cell (sea and missing
+    data at 0) within ``stride`` DEM cells of it (the ground between it and its
+    neighbours), m."""
+    from scipy.ndimage import maximum_filter, minimum_filter
+
+    nr, nc = dem.shape
+    r0, r1 = max(int(rows[0]) - stride, 0), min(int(rows[-1]) + stride + 1, nr)
+    c0, c1 = max(int(cols[0]) - stride, 0), min(int(cols[-1]) + stride + 1, nc)
+    z = dem.heights_m[r0:r1, c0:c1].astype(np.float64)
+    if dem.nodata is not None and np.isfinite(dem.nodata):
+        z[z == dem.nodata] = 0.0
+    z = np.maximum(np.nan_to_num(z, nan=0.0), 0.0)
+    size = 2 * stride + 1
+    relief = maximum_filter(z, size, mode="nearest") - minimum_filter(z, size, mode="nearest")
+    return relief[np.ix_(rows - r0, cols - c0)]
+
+
+def _apply_rough_floors(tas: np.ndarray, grid, relief: np.ndarray, heights: np.ndarray, rough_floors, exempt) -> None:
+    """Close the nodes below each rough floor wherever the relief is at least the relief at
+    the floor's grid cell (TAS NaN: no move reaches them)."""
+    keep = {(int(r), int(c)) for r, c in exempt}
+    saved = {rc: tas[:, rc[0], rc[1], :].copy() for rc in keep}
+    for f in rough_floors:
+        r, c = grid.nearest(f.lat, f.lon)
+        rough = relief >= relief[r, c]
+        for li in np.nonzero(heights < f.min_height_agl_m)[0]:
+            tas[li, rough, :] = np.nan
     for (r, c), v in saved.items():
         tas[:, r, c, :] = v
 

@@ -27,7 +27,7 @@ import numpy as np
 from foxbat.aircraft.performance import Aircraft, load_aircraft
 from foxbat.errors import ParameterError
 from foxbat.geo import wgs84_geod
-from foxbat.planning.planner import Floor, InfeasibleRouteError, Plan, plan_route
+from foxbat.planning.planner import Floor, InfeasibleRouteError, Plan, RoughFloor, plan_route
 from foxbat.planning.routes import Endpoint, plan_legs, resolve_endpoint, scenario_with_route
 
 
@@ -137,6 +137,7 @@ class ScenarioPlan:
     floors: tuple = ()  # the re-plans' constraints (Floor)
     clear_between_m: float = -1.0  # >= 0 once a crash made moves clear the cells between their ends
     failures: list = None  # kinds of the failed check flights before the one that flew
+    rough_floors: tuple = ()  # the re-plans' constraints learnt from crashes (RoughFloor)
 
 
 def resolve_aircraft(sc, text: str | None) -> str:
@@ -203,6 +204,7 @@ def plan_scenario(sc, prepared, *, aircraft: str | None = None, from_: str | Non
     allowance = fuel_allowance_kg(ac, start, goal)
     payload = sc.flight.aircraft.payload_kg
     floors: list[Floor] = list(plan_kw.pop("floors", ()))
+    rough: list[RoughFloor] = list(plan_kw.pop("rough_floors", ()))
     clear_m = float(plan_kw.pop("clear_between_m", -1.0))
     cell_m = _cell_m(prepared.dem)
     history: list[str] = []
@@ -218,6 +220,7 @@ def plan_scenario(sc, prepared, *, aircraft: str | None = None, from_: str | Non
                               fuel_kg=fuel_kg, reserve_kg=reserve_kg, allowance_kg=allowance, payload_kg=payload,
                               rcs_m2=d.intruder.rcs_m2.value, swerling=d.intruder.swerling, sea=d.sea_surface,
                               land=d.land_surface, k=d.k, airborne_start=start.leg is None, floors=tuple(floors),
+                              rough_floors=tuple(rough),
                               clear_between_m=clear_m, cache=cache, layers_m=all_layers[lowest:], **plan_kw)
         except InfeasibleRouteError as exc:
             if fail is None:
@@ -249,6 +252,10 @@ def plan_scenario(sc, prepared, *, aircraft: str | None = None, from_: str | Non
             if fl is None:
                 raise RouteNotFlyableError(_why(fail, check, floors), where=where_of(sc))
             floors.append(fl)
+            if fail.kind == "terrain":
+                # what the flight model could not hold here it cannot hold where the terrain is
+                # rougher either: one crash constrains all such places, not a re-plan each
+                rough.append(RoughFloor(fail.lat, fail.lon, fl.min_height_agl_m))
         elif fail.kind == "fuel":
             # the planned fuel of the part not flown, plus the reserve
             t_plan = max(plan.duration_s, 1.0)
@@ -259,7 +266,7 @@ def plan_scenario(sc, prepared, *, aircraft: str | None = None, from_: str | Non
         else:
             raise RouteNotFlyableError(_why(fail, check, floors), where=where_of(sc))
     return ScenarioPlan(plan, doc, start, goal, ac, ac_type, traj, fuel_kg, reserve_kg, check, tuple(floors),
-                        clear_m, history)
+                        clear_m, history, tuple(rough))
 
 
 def where_of(sc) -> str:
