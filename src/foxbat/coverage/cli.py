@@ -12,7 +12,8 @@ DEFAULT_NETWORK = "builtin:belenko-1976"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--dem", help="elevation GeoTIFF (default: the built-in ETOPO5 DEM of 38-48N, 126-148E)")
+    p.add_argument("--dem", help="elevation GeoTIFF (default: the dem: of a --sites scenario, relative to its file; "
+                   "else the built-in ETOPO5 DEM of 38-48N, 126-148E)")
     p.add_argument("--band", type=int, help="band of a multi-band DEM (1-based)")
     p.add_argument("--site", action="append", default=[], metavar="LAT,LON[,NAME]",
                    help="a radar position in decimal degrees; repeat for a network")
@@ -100,6 +101,8 @@ def _check_args(a: argparse.Namespace) -> None:
     from foxbat.atomic import check_outputs
 
     sites_file = a.sites if a.sites and not a.sites.startswith("builtin:") and Path(a.sites).exists() else None
+    if a.dem is None and a.sites:
+        a.dem = _scenario_dem(a.sites)
     check_outputs([("--out", a.out, "file"), ("--ceiling-out" if a.ceiling_out else "--out (its ceiling)",
                                                 _ceiling_path(a), "file"),
                    ("--png", a.png, "file"), ("--geojson", a.geojson, "file"),
@@ -224,6 +227,35 @@ def _detect_setup(a: argparse.Namespace, sites, site_types):
     return types, env
 
 
+def _scenario_path(sites_file: str) -> Path:
+    """The YAML file of a --sites argument: a path, or a built-in scenario's name."""
+    from foxbat.scenario.radars import BUILTIN_PREFIX, builtin_scenario_names, builtin_scenario_path
+
+    name = sites_file.removeprefix(BUILTIN_PREFIX)
+    path = Path(sites_file)
+    if sites_file.startswith(BUILTIN_PREFIX) or (not path.exists() and name in builtin_scenario_names()):
+        path = builtin_scenario_path(name)
+    return path
+
+
+def _scenario_dem(sites_file: str) -> str | None:
+    """The ``dem:`` of a --sites file that is a scenario, as ``foxbat run`` takes it
+    (relative to the scenario file; a missing file names the file, line and field); None
+    for a CSV file or a scenario without one."""
+    if sites_file.lower().endswith(".csv"):
+        return None
+    from foxbat.scenario.paths import resolve_scenario_files
+    from foxbat.yamlio import read_yaml
+
+    path = _scenario_path(sites_file)
+    if not path.is_file():
+        return None  # reading the sites says what is wrong
+    data, text = read_yaml(path, str(path))
+    if not isinstance(data, dict) or not isinstance(data.get("dem"), str):
+        return None
+    return resolve_scenario_files({"dem": data["dem"]}, path.parent, str(path), text)["dem"]
+
+
 def _scenario_environment(sites_file: str | None):
     """The ``environment`` of a YAML sites file that is a scenario (defaults otherwise)."""
     from foxbat.scenario.run import EnvironmentSpec
@@ -233,13 +265,9 @@ def _scenario_environment(sites_file: str | None):
     if sites_file is not None and not sites_file.lower().endswith(".csv"):
         from pydantic import ValidationError
 
-        from foxbat.scenario.radars import BUILTIN_PREFIX, builtin_scenario_names, builtin_scenario_path
         from foxbat.yamlio import read_yaml
 
-        name = sites_file.removeprefix(BUILTIN_PREFIX)
-        path = Path(sites_file)
-        if sites_file.startswith(BUILTIN_PREFIX) or (not path.exists() and name in builtin_scenario_names()):
-            path = builtin_scenario_path(name)
+        path = _scenario_path(sites_file)
         data, _ = read_yaml(path, str(path))
         if isinstance(data, dict) and data.get("environment") is not None:
             try:
