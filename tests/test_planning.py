@@ -133,13 +133,11 @@ def test_hazard_rasters_keep_terrain_profiles_exact():
 
 
 def test_astar_bound_keeps_the_search_exact(monkeypatch):
-    """The A* bound (the relaxed cell graph's cost to the goal, hazard and fuel) is
-    consistent: every search of the sweep returns the same route, fuel and hazard as with
-    no bound on hazard at all (plain Dijkstra on the hazard part, the old fuel-only
-    bound), on the sea case, where diffraction leaves a small hazard everywhere and the
-    fuel binds (the whole Lagrangian sweep runs)."""
+    """The A* bound (the cost to the goal on the relaxed graph without headings, turn and
+    climb limits) is consistent: every search of the sweep returns the same route, fuel
+    and hazard as plain Dijkstra (no bound), on the sea case, where diffraction leaves a
+    small hazard everywhere and the fuel binds (the whole Lagrangian sweep runs)."""
     import foxbat.planning.planner as planner
-    from foxbat.planning import search
 
     dem, radar, start, goal = _sea_case()
     kw = dict(rcs_m2=10, swerling=1, margin_km=None, airborne_start=True, reserve_kg=500)
@@ -149,10 +147,10 @@ def test_astar_bound_keeps_the_search_exact(monkeypatch):
     with_bound = plan_route(dem, [radar], MIG, start, goal, fuel_kg=20000, **kw)
     assert len(with_bound.candidates) >= 3
 
-    def fuel_only(ground, rho_min, *a):  # hazard left out of the bound
-        return search.cell_bound(ground, np.zeros_like(rho_min), *a)
+    def no_bound(heights, ground, rho, tas, *a):
+        return np.zeros(tas.shape[:3])
 
-    monkeypatch.setattr(planner, "cell_bound", fuel_only)
+    monkeypatch.setattr(planner, "node_bound", no_bound)
     plain = plan_route(dem, [radar], MIG, start, goal, fuel_kg=20000, **kw)
     got = [x for c in with_bound.candidates for x in (c.lam, c.fuel_kg, c.hazard)]
     assert got == pytest.approx([x for c in plain.candidates for x in (c.lam, c.fuel_kg, c.hazard)], rel=1e-9)

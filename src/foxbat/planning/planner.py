@@ -19,7 +19,7 @@ from foxbat.errors import FoxbatError, ParameterError
 from foxbat.geo import wgs84_geod
 from foxbat.planning import costs
 from foxbat.planning.graph import BETWEEN, DEFAULT_LAYERS_M, MIDS, MOVES, build_grid, window
-from foxbat.planning.search import astar, cell_bound, decode, path_states
+from foxbat.planning.search import astar, decode, node_bound, path_states
 
 
 class InfeasibleRouteError(FoxbatError):
@@ -191,8 +191,6 @@ def plan_route(dem, radars, aircraft: Aircraft, start: tuple[float, float], goal
     if n_load <= 1.0:
         raise ParameterError(f"load factor must be > 1, got {n_load:g}", where="--load-factor")
     turn_g = 9.80665 * math.sqrt(n_load ** 2 - 1.0)
-    with np.errstate(invalid="ignore"):
-        fpm = np.nanmin(ff / tas)
 
     # hazard rate per side on the grid
     t1 = time.perf_counter()
@@ -231,14 +229,12 @@ def plan_route(dem, radars, aircraft: Aircraft, start: tuple[float, float], goal
     climb_t = np.ascontiguousarray(np.moveaxis(climb, 0, 2))
     rho_t = np.ascontiguousarray(np.moveaxis(rho, 0, 2))
 
-    rho_min = np.ascontiguousarray(np.min(rho, axis=0))
-    inv_vmax = 1.0 / float(np.nanmax(tas))
-
     def raw_search(w_haz: float, w_fuel: float, to_goal: bool = True):
-        h_cell = cell_bound(grid.ground_m, rho_min, grid.move_len_m, MOVES, MIDS, gr, gc, w_haz, w_fuel, inv_vmax,
-                            fpm) if to_goal else np.zeros(grid.shape)
+        h_node = node_bound(heights, grid.ground_m, rho_t, tas_t, ff_t, climb_t, grid.move_len_m, MOVES, MIDS, k_climb,
+                            idle, max_desc, w_haz, w_fuel, gr, gc, max_layer_step, BETWEEN, float(clear_between_m)
+                            ) if to_goal else np.zeros(tas_t.shape[:3])
         return astar(heights, grid.ground_m, rho_t, tas_t, ff_t, climb_t, grid.move_len_m, bear_rad, MOVES, MIDS,
-                     h_cell, k_climb, idle, max_desc, turn_g, math.radians(max_turn_deg), w_haz, w_fuel,
+                     h_node, k_climb, idle, max_desc, turn_g, math.radians(max_turn_deg), w_haz, w_fuel,
                      sr, sc_, start_layers, gr if to_goal else -1, gc, max_ring, max_layer_step, BETWEEN,
                      float(clear_between_m))
 

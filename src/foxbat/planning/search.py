@@ -20,15 +20,14 @@ least visible route on the lower convex hull of (fuel, hazard) that keeps the re
 A route inside the hull could be a little better (the Lagrangian duality gap); the
 report gives the bracketing routes' figures.
 
-The A* heuristic (:func:`cell_bound`) is the exact cost to the goal on a relaxed graph
-of the grid's cells (no layers, headings, turn or climb limits): a move there costs
-``w_haz`` × its time at the grid's highest TAS × the mean over its cells of the least
-hazard rate of any layer, plus ``w_fuel`` × the least level-flight fuel per metre
-anywhere × its length; to that the climb term down to the goal's lowest layer is added
-(the climb term of a move uses a fixed reference TAS, so it telescopes). Every real move
-costs at least its relaxed move, so the bound is consistent and A* stays exact; where
-the hazard is small but nonzero everywhere (diffraction behind terrain) the hazard part
-is what keeps the least-visible search from settling most of the grid.
+The A* heuristic (:func:`node_bound`) is the exact cost to the goal on a relaxed graph of
+(cell, layer) nodes without headings, turn and climb limits, each move charged exactly as
+the search charges it: every real move costs at least its relaxed move, so the bound is
+consistent and A* stays exact. Where the turn and climb limits do not bind it is the
+true cost, and the search settles little more than the nodes along the best route;
+a bound from fuel alone (the least fuel per metre × distance) left the weighted searches
+of the sweep settling half the states, wherever a small hazard (diffraction behind
+terrain) or low flight made the real cost far above it.
 """
 
 from __future__ import annotations
@@ -86,32 +85,43 @@ def _pop(keys, vals, size):
 
 
 @njit(cache=True)
-def cell_bound(ground, rho_min, mlen, moves, mids, goal_r, goal_c, w_haz, w_fuel, inv_vmax, fuel_per_m_min):
-    """Cost to the goal cell on the relaxed cell graph (Dijkstra from the goal over the
-    reversed moves): a move from u costs ``w_haz · L · inv_vmax · mean(rho_min at u, its
-    end and its two middle cells) + w_fuel · fuel_per_m_min · L``. ``rho_min`` is the
-    least hazard rate over the layers, ``inv_vmax`` 1 / the highest TAS. inf where the
-    goal cannot be reached."""
+def node_bound(heights, ground, rho, tas, ff, climb, mlen, moves, mids, k_climb, idle_kg_s, max_desc_mps,
+               w_haz, w_fuel, goal_r, goal_c, max_layer_step, between, clear_between_m):
+    """Cost to the goal of each node (row, col, layer) on the relaxed graph without
+    headings (so without turn limits; the climb limits and the re-plans' clearance test
+    are kept, as :func:`astar` applies them):
+    Dijkstra from the goal cell's layers over the reversed moves, each move costing
+    exactly what :func:`astar` charges for it (the lighter speed option). A real move
+    costs at least its relaxed move, so this is a consistent A* bound; it is nearly
+    exact where the turn and climb limits do not bind. inf where the goal cannot be
+    reached."""
+    nl = heights.shape[0]
     nr, nc = ground.shape
-    out = np.full((nr, nc), np.inf)
-    done = np.zeros((nr, nc), np.bool_)
-    keys = np.empty(1 << 12)
-    vals = np.empty(1 << 12, np.int64)
+    ns = tas.shape[3]
+    out = np.full((nr, nc, nl), np.inf)
+    done = np.zeros((nr, nc, nl), np.bool_)
+    keys = np.empty(1 << 14)
+    vals = np.empty(1 << 14, np.int64)
     size = 0
-    out[goal_r, goal_c] = 0.0
-    keys, vals, size = _push(keys, vals, size, 0.0, goal_r * nc + goal_c)
+    for l in range(nl):
+        if tas[goal_r, goal_c, l, 0] > 0.0:
+            out[goal_r, goal_c, l] = 0.0
+            keys, vals, size = _push(keys, vals, size, 0.0, (goal_r * nc + goal_c) * nl + l)
     while size > 0:
         _k, v, size = _pop(keys, vals, size)
-        r2 = v // nc
-        c2 = v % nc
-        if done[r2, c2]:
+        l2 = v % nl
+        cell = v // nl
+        r2 = cell // nc
+        c2 = cell % nc
+        if done[r2, c2, l2]:
             continue
-        done[r2, c2] = True
-        hv = out[r2, c2]
+        done[r2, c2, l2] = True
+        hv = out[r2, c2, l2]
+        g2 = ground[r2, c2]
         for h in range(moves.shape[0]):
             r = r2 - moves[h, 0]
             c = c2 - moves[h, 1]
-            if r < 0 or r >= nr or c < 0 or c >= nc or done[r, c]:
+            if r < 0 or r >= nr or c < 0 or c >= nc:
                 continue
             L = mlen[r, c, h]
             if not (L > 0.0) or not np.isfinite(ground[r, c]):
@@ -120,20 +130,50 @@ def cell_bound(ground, rho_min, mlen, moves, mids, goal_r, goal_c, w_haz, w_fuel
             ca = c + mids[h, 0, 1]
             rb = r + mids[h, 1, 0]
             cb = c + mids[h, 1, 1]
-            w = (w_haz * L * inv_vmax * 0.25 * (rho_min[r, c] + rho_min[r2, c2] + rho_min[ra, ca] + rho_min[rb, cb])
-                 + w_fuel * fuel_per_m_min * L)
-            if hv + w < out[r, c]:
-                out[r, c] = hv + w
-                keys, vals, size = _push(keys, vals, size, hv + w, r * nc + c)
+            if not (np.isfinite(ground[ra, ca]) and np.isfinite(ground[rb, cb])):
+                continue
+            for l1 in range(max(0, l2 - max_layer_step), min(nl, l2 + max_layer_step + 1)):
+                if done[r, c, l1] or not (tas[r, c, l1, 0] > 0.0):
+                    continue
+                z0 = ground[r, c] + heights[l1]
+                dz = g2 + heights[l2] - z0
+                if clear_between_m >= 0.0 and abs(moves[h, 0]) + abs(moves[h, 1]) > 1 and 0.5 * (
+                        z0 + g2 + heights[l2]) < clear_between_m + max(ground[r + between[h, 0, 0], c + between[h, 0, 1]],
+                                                                       ground[r + between[h, 1, 0], c + between[h, 1, 1]]):
+                    continue
+                best = np.inf
+                for s in range(ns):
+                    v0 = tas[r, c, l1, s]
+                    v1 = tas[r2, c2, l2, s]
+                    if not (v0 > 0.0 and v1 > 0.0):
+                        continue
+                    v = 0.5 * (v0 + v1)
+                    t = L / v
+                    vz = dz / t
+                    if vz > 0.5 * (climb[r, c, l1] + climb[r2, c2, l2]) or -vz > max_desc_mps:
+                        continue
+                    f = t * 0.5 * (ff[r, c, l1, s] + ff[r2, c2, l2, s]) + k_climb * dz / V_REF_MPS
+                    if f < idle_kg_s * t:
+                        f = idle_kg_s * t
+                    hz = t * 0.25 * (rho[r, c, l1] + rho[r2, c2, l2]
+                                     + 0.5 * (rho[ra, ca, l1] + rho[ra, ca, l2])
+                                     + 0.5 * (rho[rb, cb, l1] + rho[rb, cb, l2]))
+                    w = w_haz * hz + w_fuel * f
+                    if w < best:
+                        best = w
+                if hv + best < out[r, c, l1]:
+                    out[r, c, l1] = hv + best
+                    keys, vals, size = _push(keys, vals, size, hv + best, (r * nc + c) * nl + l1)
     return out
 
 
 @njit(cache=True)
-def astar(heights, ground, rho, tas, ff, climb, mlen, mbear_rad, moves, mids, h_cell,
+def astar(heights, ground, rho, tas, ff, climb, mlen, mbear_rad, moves, mids, h_node,
           k_climb, idle_kg_s, max_desc_mps, turn_g, max_turn_rad,
           w_haz, w_fuel, start_r, start_c, start_layers, goal_r, goal_c, max_ring, max_layer_step,
           between, clear_between_m):
-    """One weighted search (``h_cell``: :func:`cell_bound` for the same weights). Returns (goal state or -1, g, fuel, hazard, pred, speed) per
+    """One weighted search (``h_node``: :func:`node_bound` for the same weights, or zeros).
+    Returns (goal state or -1, g, fuel, hazard, pred, speed) per
     state; state = ((layer·nr + row)·nc + col)·16 + heading.
 
     ``clear_between_m`` >= 0 (a re-plan after a crash): a move must also pass at least
@@ -153,7 +193,6 @@ def astar(heights, ground, rho, tas, ff, climb, mlen, mbear_rad, moves, mids, h_
     keys = np.empty(1 << 16)
     vals = np.empty(1 << 16, np.int64)
     size = 0
-    z_goal = ground[goal_r, goal_c] + heights[0]
     climb_hi = 0.0
     for x in climb.ravel():
         if x > climb_hi:
@@ -277,9 +316,7 @@ def astar(heights, ground, rho, tas, ff, climb, mlen, mbear_rad, moves, mids, h_
                             haz[v_id] = haz[u] + best_h
                             pred[v_id] = u
                             spd[v_id] = best_s
-                            hv = h_cell[r2, c2] + w_fuel * k_climb * (z_goal - g2 - heights[l2]) / V_REF_MPS
-                            if hv < 0.0:
-                                hv = 0.0
+                            hv = h_node[r2, c2, l2]
                             keys, vals, size = _push(keys, vals, size, ng + hv, v_id)
                     l2 = l2 + 1 if direction == 0 else l2 - 1
     return goal, g, fuel, haz, pred, spd, done
