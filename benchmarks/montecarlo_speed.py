@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs per second of `foxbat montecarlo` on the flagship, with 1 and with 2 workers.
 
-    python benchmarks/montecarlo_speed.py [--runs 12] [--warmup 2] [--repeats 1] [--cluster local|cli]
+    python benchmarks/montecarlo_speed.py [--runs 48] [--warmup 2] [--repeats 3] [--cluster local|cli]
 
 ``--cluster local`` (default): a LocalCluster per worker count (processes, 1 thread each,
 NUMBA_NUM_THREADS=1 and the BLAS thread counts set to 1 in the workers, so that W processes
@@ -124,9 +124,12 @@ def overhead(study, indices) -> dict[str, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--runs", type=int, default=12, help="timed runs per worker count and repeat (default 12)")
+    ap.add_argument("--runs", type=int, default=48,
+                    help="timed runs per worker count and repeat (default 48; each repeat is a study of its own, "
+                         "so its coverage sets, up to 12 for the flagship, are computed again)")
     ap.add_argument("--warmup", type=int, default=2, help="warm-up runs per worker (default 2)")
-    ap.add_argument("--repeats", type=int, default=1, help="timed repeats per worker count; the median is shown")
+    ap.add_argument("--repeats", type=int, default=3,
+                    help="timed repeats per worker count (default 3); the median is shown")
     ap.add_argument("--cluster", choices=("local", "cli"), default="local",
                     help="local: a LocalCluster; cli: `dask scheduler` and `dask worker` processes (default local)")
     ap.add_argument("--scenario", default="belenko-1976")

@@ -472,8 +472,19 @@ def test_no_worker_left_fails_in_one_line_instead_of_waiting(tmp_path):
     assert 0.3 <= time.monotonic() - t0 < 2.0 and "\n" not in str(ei.value)
 
 
-def test_sigint_ends_the_wait_for_results(tmp_path):
-    """With workers present but no result coming, Ctrl-C still ends the wait at once."""
+class _NeverReadyWaiting(_NeverReady):
+    """As distributed's as_completed: a condition notified when a result comes (never here)."""
+
+    def __init__(self):
+        import threading
+
+        self.thread_condition = threading.Condition()
+
+
+@pytest.mark.parametrize("ac", [_NeverReady, _NeverReadyWaiting])
+def test_sigint_ends_the_wait_for_results(tmp_path, ac):
+    """With workers present but no result coming, Ctrl-C still ends the wait at once (also while
+    the loop sleeps on as_completed's condition)."""
     def interrupt(signum, frame):
         raise KeyboardInterrupt
 
@@ -484,7 +495,7 @@ def test_sigint_ends_the_wait_for_results(tmp_path):
         t0 = time.monotonic()
         signal.setitimer(signal.ITIMER_REAL, 0.3)
         with pytest.raises(KeyboardInterrupt):
-            list(R._completed(_NeverReady(), _Cluster(2), 30.0, tmp_path / "r.parquet"))
+            list(R._completed(ac(), _Cluster(2), 30.0, tmp_path / "r.parquet"))
         assert time.monotonic() - t0 < 2.0
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
