@@ -125,3 +125,71 @@ def test_pregate_one_detection_scalar_path_matches_the_array_path():
             n_in += id(d) in kept
             n_out += id(d) not in kept
     assert n_in > 100 and n_out > 100  # both decisions exercised
+
+
+def test_fast_path_is_identical_on_3d_radars_with_two_targets_and_false_alarms():
+    """The built-in scenarios have no height finder: 3-D radars, two crossing targets and
+    false alarms (synthetic, from tests/test_tracking.py) give identical results too."""
+    import numpy as np
+    from test_tracking import REF, SIDE, _false_alarms, simulate
+
+    from foxbat.tracking import TrackerConfig
+
+    rng = np.random.default_rng(11)
+    targets = {"A": ((-60_000.0, -30_000.0, 9_000.0), (220.0, 80.0, 0.0)),
+               "B": ((-60_000.0, 30_000.0, 6_000.0), (220.0, -80.0, 0.0))}
+    for three_d in (True, False):
+        meas, _ = simulate(targets, 900.0, rng, three_d=three_d, gaps=((300.0, 420.0),))
+        meas = sorted(meas + _false_alarms(rng, 900.0, 0.3), key=lambda m: (m.t_s, m.radar))
+        fast = SideTracker(SIDE, *REF, TrackerConfig(), fast=True).run(meas)
+        slow = SideTracker(SIDE, *REF, TrackerConfig(), fast=False).run(meas)
+        assert repr(fast) == repr(slow), three_d
+        assert len(fast.tracks) >= 2 and any(s.alt_msl_m is not None for t in fast.tracks for s in t.states) == three_d
+
+
+@pytest.mark.parametrize("three_d", [True, False])
+def test_model_functions_give_the_bits_of_stone_soups_types(three_d):
+    """models.py computes h(x) and the Jacobian's offset position on plain arrays: the same
+    values and angle types, bit for bit, as through Stone Soup's array types (the 3-D
+    radar: Stone Soup's own CartesianToElevationBearingRange.function)."""
+    import numpy as np
+    from stonesoup.models.measurement.nonlinear import CartesianToElevationBearingRange
+    from stonesoup.types.array import StateVector, StateVectors
+    from stonesoup.types.state import GaussianState
+
+    from foxbat.tracking import RadarMeasurement
+    from foxbat.tracking.frames import LocalFrame
+    from foxbat.tracking.sites import measurement_model, radar_site
+
+    m = RadarMeasurement(t_s=0.0, radar="R", side="S", radar_lat_deg=42.1, radar_lon_deg=140.2,
+                         radar_alt_msl_m=300.0, range_m=1e5, azimuth_deg=10.0,
+                         elevation_deg=2.0 if three_d else None, sigma_range_m=150.0, sigma_azimuth_deg=0.3,
+                         sigma_elevation_deg=0.3 if three_d else None)
+    site = radar_site(LocalFrame(42.0, 140.0), m)
+    model = measurement_model(site, m)
+    rng = np.random.default_rng(5)
+
+    def oracle(state):
+        if three_d:
+            return CartesianToElevationBearingRange._typed_vector() + CartesianToElevationBearingRange._function(
+                model, state)
+        d = model.frame_rotation @ np.asarray(state.state_vector[model.mapping, :] - model.translation_offset,
+                                              dtype=float)
+        phi = np.arctan2(d[1, :], d[0, :])
+        rho = np.sqrt(d[0, :] ** 2 + d[1, :] ** 2 + d[2, :] ** 2)
+        return model._typed_vector() + (StateVectors([phi, rho]) + 0)
+
+    for _ in range(500):
+        x = np.zeros(6)
+        x[[0, 2, 4]] = site.offset + rng.normal(0, 1.0, 3) * rng.choice([1.0, 1e3, 1e5])
+        x[1::2] = rng.normal(0, 300.0, 3)
+        state = GaussianState(StateVector(x), np.eye(6))
+        got, want = model.function(state), oracle(state)
+        assert isinstance(got, StateVector) and got.shape == want.shape
+        assert [type(v).__name__ for v in got.ravel()] == [type(v).__name__ for v in want.ravel()]
+        assert [float(v).hex() for v in got.ravel()] == [float(v).hex() for v in want.ravel()]
+        sv = state.state_vector
+        old_d = np.asarray(sv[model.mapping, :] - model.translation_offset, dtype=float)
+        from foxbat.tracking.models import _relative_position
+
+        assert _relative_position(model, state).tobytes() == old_d.tobytes()

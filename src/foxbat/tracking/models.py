@@ -21,6 +21,19 @@ from stonesoup.models.measurement.nonlinear import (
 from stonesoup.types.array import StateVector, StateVectors
 
 
+def _relative_position(model, state) -> np.ndarray:
+    """``state.state_vector[mapping, :] - translation_offset`` (3, N) as plain float arrays:
+    the same values as through Stone Soup's array types, without their per-call cost."""
+    sv = np.asarray(state.state_vector, dtype=float)
+    return sv[model.mapping, :] - np.asarray(model.translation_offset, dtype=float)
+
+
+def _typed(model, values: np.ndarray, noise) -> StateVector:
+    """Stone Soup's ``function``: its typed vector (angles wrap) plus ``values`` + ``noise``,
+    element by element as numpy adds an object array to a float one."""
+    return np.add(model._typed_vector(), values + noise).view(StateVector)
+
+
 def _elevation_bearing_range_jacobian(d: np.ndarray, rot: np.ndarray) -> np.ndarray:
     """d(elevation, bearing, range)/d(position) for d = rot @ (p - offset)."""
     x, y, z = d
@@ -53,10 +66,28 @@ class RadarElevationBearingRange(CartesianToElevationBearingRange):
     def rotation_matrix(self) -> np.ndarray:
         return self.frame_rotation
 
+    def _values(self, state) -> np.ndarray:
+        """Stone Soup's CartesianToElevationBearingRange._function without noise (and its
+        cart2sphere), the same operations on plain arrays: [elevation, bearing, range] (3, N)."""
+        xyz_rot = self.frame_rotation @ _relative_position(self, state)
+        x, y, z = xyz_rot[0, :], xyz_rot[1, :], xyz_rot[2, :]
+        rho = np.sqrt(x**2 + y**2 + z**2)
+        phi = np.arctan2(y, x)
+        theta = np.arcsin(z / rho)
+        return np.array([theta, phi, rho])
+
+    def _function(self, state, noise=False, **kwargs):
+        if not (isinstance(noise, bool) or noise is None) or noise:
+            return super()._function(state, noise, **kwargs)
+        return StateVectors(self._values(state)) + 0
+
+    def function(self, state, noise=False, **kwargs):
+        if not (isinstance(noise, bool) or noise is None) or noise:
+            return super().function(state, noise, **kwargs)
+        return _typed(self, self._values(state), 0)
+
     def jacobian(self, state, **kwargs):
-        d = self.frame_rotation @ np.asarray(
-            state.state_vector[self.mapping, :] - self.translation_offset, dtype=float
-        ).ravel()
+        d = self.frame_rotation @ _relative_position(self, state).ravel()
         jac = np.zeros((3, self.ndim_state))
         jac[:, self.mapping] = _elevation_bearing_range_jacobian(d, self.frame_rotation)
         return jac
@@ -78,13 +109,22 @@ class RadarBearingSlantRange(CartesianToBearingRange):
     def rotation_matrix(self) -> np.ndarray:
         return self.frame_rotation
 
+    def _values(self, state) -> np.ndarray:
+        """[bearing, slant range] (2, N) without noise."""
+        d = self.frame_rotation @ _relative_position(self, state)
+        phi = np.arctan2(d[1, :], d[0, :])
+        rho = np.sqrt(d[0, :] ** 2 + d[1, :] ** 2 + d[2, :] ** 2)
+        return np.array([phi, rho])
+
     def _function(self, state, noise=False, **kwargs):
         if isinstance(noise, bool) or noise is None:
             noise = self.rvs(num_samples=state.state_vector.shape[1], **kwargs) if noise else 0
-        d = self.frame_rotation @ np.asarray(state.state_vector[self.mapping, :] - self.translation_offset, dtype=float)
-        phi = np.arctan2(d[1, :], d[0, :])
-        rho = np.sqrt(d[0, :] ** 2 + d[1, :] ** 2 + d[2, :] ** 2)
-        return StateVectors([phi, rho]) + noise
+        return StateVectors(self._values(state)) + noise
+
+    def function(self, state, noise=False, **kwargs):
+        if not (isinstance(noise, bool) or noise is None) or noise:
+            return super().function(state, noise, **kwargs)
+        return _typed(self, self._values(state), 0)
 
     def inverse_function(self, detection, **kwargs):
         phi, rho = (float(v) for v in np.asarray(detection.state_vector, dtype=float).ravel())
@@ -94,9 +134,7 @@ class RadarBearingSlantRange(CartesianToBearingRange):
         return res
 
     def jacobian(self, state, **kwargs):
-        d = self.frame_rotation @ np.asarray(
-            state.state_vector[self.mapping, :] - self.translation_offset, dtype=float
-        ).ravel()
+        d = self.frame_rotation @ _relative_position(self, state).ravel()
         x, y, z = d
         rxy2 = x * x + y * y
         rho = math.sqrt(rxy2 + z * z)
