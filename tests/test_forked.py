@@ -107,3 +107,21 @@ def test_a_child_runs_openmp_code_after_the_parent_did():
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
     np.testing.assert_array_equal(there, here)
+
+
+def test_a_failing_run_leaves_no_second_process(tmp_path, monkeypatch, capsys):
+    """`foxbat run` forks its report process before the computation and the other height's
+    run beside its own: an error in between ends both, the folder is not written."""
+    from foxbat import sim
+    from foxbat.cli import main
+    from foxbat.errors import ParameterError
+
+    def broken(*a, **k):
+        raise ParameterError("broken on purpose", where="test")
+
+    monkeypatch.setattr(sim, "run", broken)
+    assert main(["run", "--out", str(tmp_path / "out")]) == 2
+    assert "broken on purpose" in capsys.readouterr().err
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child of this process left, running or zombie
+    assert not (tmp_path / "out").exists()

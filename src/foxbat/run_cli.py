@@ -33,6 +33,8 @@ def run(a: argparse.Namespace) -> int:
     from foxbat.atomic import OutputFolder, check_outputs
     from foxbat.scenario.run import scenario_inputs
 
+    global _RUN_PID
+    _RUN_PID = os.getpid()
     STAGES.clear()
     if a.seed is not None and a.seed < 0:
         raise ParameterError(f"must be an integer >= 0, got {a.seed}", where="--seed")
@@ -44,7 +46,8 @@ def run(a: argparse.Namespace) -> int:
     check_outputs([("--out", a.out, "folder")], scenario_inputs(sc))
     folder = OutputFolder(out, "run")
     folder.check()  # before the computation: a folder with the user's own files is refused
-    with console.status("running") as status:
+    drawer = nullcontext() if a.no_reports else _ReportProcess(out, sc)
+    with drawer, console.status("running") as status:
         with _stage("prepare (coverage of every ground radar)"):
             prepared = sim.prepare(sc)
         heights = [] if a.no_reports else _variant_heights(sc, a)
@@ -65,7 +68,7 @@ def run(a: argparse.Namespace) -> int:
             with _stage("run folder"):
                 written = write_run_folder(res, out)
             if not a.no_reports:
-                written += _reports(res, out, status, folder)
+                written += _reports(res, out, status, folder, drawer)
                 if variants:
                     written.append(_write_low_level_csv(variants, out / "low_level.csv"))
     for w in res.warnings:
@@ -145,10 +148,10 @@ def _timed_rows(sc, a, heights: list[float], prepared) -> tuple[list[dict], list
 
 
 def _in_child() -> str:
-    return "[2nd process] " if os.getpid() != _MAIN_PID else ""
+    return "[2nd process] " if os.getpid() != _RUN_PID else ""
 
 
-_MAIN_PID = os.getpid()
+_RUN_PID = os.getpid()  # the process of the last run(): its forked children label their stages
 
 
 def _variant_row(res) -> dict:
@@ -196,52 +199,114 @@ def print_low_level(res, rows: list[dict], console) -> None:
     print_table(t, console)
 
 
-def _reports(res, out: Path, status, folder) -> list[Path]:
-    """history.csv and .png, coverage.geojson and every report of all_reports: the map and
-    the history plot in a second process (foxbat.forked), the rest in this one."""
-    from foxbat.forked import Job
+#: The reports the second process draws: about half the drawing time (benchmarks/run_speed.py)
+THERE = ("history.png", "map.png", "flight.kml", "flight.czml", "paths.geojson")
+
+
+def _draw(out: Path, sc, names) -> tuple[dict[str, Path], list]:
+    """Draw the reports ``names`` of the run folder ``out`` (history.png or a name of
+    all_reports.REPORTS); their paths and stages."""
+    stages: list = []
+    paths = {}
+    run = None
+    for name in names:
+        if name == "history.png":
+            from foxbat.report.history_plot import render_history_png
+
+            with _stage(name, stages):
+                paths[name] = render_history_png(out / "history.csv", out / "history.png",
+                                                 f"{sc.name}: the simulation beside the record",
+                                                 sc.defenders.local_tz_name)
+            continue
+        from foxbat.report.all_reports import REPORTS
+
+        if run is None:
+            from foxbat.report.run_folder import read_run
+
+            with _stage("read the run folder back", stages):
+                run = read_run(out)
+        with _stage(name, stages):
+            paths[name] = REPORTS[name](run, out / name)
+    return paths, stages
+
+
+class _ReportProcess:
+    """A second process forked before the computation, which loads the drawing code
+    (matplotlib, the report modules) while this one computes, then waits until the run
+    folder is written (:meth:`go`) and draws THERE from it. Where it cannot be forked or it
+    fails, :meth:`result` draws them here (foxbat.forked.Job)."""
+
+    def __init__(self, out: Path, sc):
+        from foxbat.forked import Job
+
+        self._r, self._w = os.pipe()
+        self._parent = os.getpid()
+        self.job = Job(lambda: self._work(out, sc))
+        if self.job.forked:
+            os.close(self._r)
+            self._r = None
+
+    def _work(self, out: Path, sc):
+        stages: list = []
+        if os.getpid() != self._parent:  # the child: load the drawing code, then wait
+            os.close(self._w)  # so that it sees the end of the pipe if this process dies
+            with _stage("load matplotlib and the report modules", stages):
+                import matplotlib.backends.backend_agg  # noqa: F401
+                import matplotlib.figure  # noqa: F401
+
+                import foxbat.report.all_reports  # noqa: F401
+                import foxbat.report.history_plot  # noqa: F401
+            if os.read(self._r, 1) != b"1":
+                raise RuntimeError("the run folder was not written")
+        paths, more = _draw(out, sc, THERE)
+        return paths, stages + more
+
+    def go(self) -> None:
+        """The run folder is written: draw."""
+        if self._w is not None:
+            os.write(self._w, b"1")
+            os.close(self._w)
+            self._w = None
+
+    def result(self) -> tuple[dict[str, Path], list]:
+        return self.job.result()
+
+    def __enter__(self) -> "_ReportProcess":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.job.cancel()  # not collected (an error in between): no child left behind
+        for fd in (self._r, self._w):
+            if fd is not None:
+                os.close(fd)
+        self._r = self._w = None
+
+
+def _reports(res, out: Path, status, folder, drawer: _ReportProcess) -> list[Path]:
+    """history.csv and .png, coverage.geojson and every report of all_reports: THERE in the
+    second process (``drawer``), the rest in this one."""
     from foxbat.history import write_history_csv
 
     status.update("reports")
     with _stage("history.csv"):
         history_csv = write_history_csv(res, out / "history.csv")
-    d = res.scenario.defenders
-
-    def history_png() -> Path:
-        from foxbat.report.history_plot import render_history_png
-
-        return render_history_png(out / "history.csv", out / "history.png",
-                                  f"{res.scenario.name}: the simulation beside the record", d.local_tz_name)
-
     try:
         from foxbat.report.all_reports import REPORTS
-        from foxbat.report.run_folder import read_run
     except ImportError:  # reports not installed in this build
         with _stage("history.png"):
-            png = history_png()
+            png = _draw(out, res.scenario, ["history.png"])[0]["history.png"]
         with _stage("coverage.geojson"):
             return [history_csv, png, _write_coverage_geojson(res, out / "coverage.geojson")]
-    with _stage("read the run folder back"):
-        run = read_run(out)
     for name in ("history.png", *REPORTS):  # named in the manifest here, not by two processes at once
         folder.record(name)
-    there = ("history.png", "map.png")  # about half the drawing time (benchmarks/run_speed.py)
-
-    def draw(names) -> tuple[dict[str, Path], list]:
-        paths, stages = {}, []
-        for name in names:
-            with _stage(name, stages):
-                paths[name] = history_png() if name == "history.png" else REPORTS[name](run, out / name)
-        return paths, stages
-
-    with Job(lambda: draw(there)) as job:
-        with _stage("coverage.geojson"):
-            geojson = _write_coverage_geojson(res, out / "coverage.geojson")
-        here, stages = draw([n for n in REPORTS if n not in there])
-        STAGES.extend(stages)
-        with _stage("wait for the reports of the 2nd process"):
-            done, stages = job.result()
-        STAGES.extend(stages if job.forked else [])  # else: inside the wait
+    drawer.go()
+    with _stage("coverage.geojson"):
+        geojson = _write_coverage_geojson(res, out / "coverage.geojson")
+    here, stages = _draw(out, res.scenario, [n for n in REPORTS if n not in THERE])
+    STAGES.extend(stages)
+    with _stage("wait for the reports of the 2nd process"):
+        done, stages = drawer.result()
+    STAGES.extend(stages if drawer.job.forked else [])  # else: inside the wait
     done.update(here)
     return [history_csv, done["history.png"], geojson] + [done[n] for n in REPORTS]
 
