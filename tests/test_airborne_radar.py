@@ -347,7 +347,8 @@ def test_interval_cached_transition_model_gives_stone_soups_bits():
         states = []
         for i in range(1, 40):
             t = 2.0 * i + (1.0 if i % 7 == 0 else 0.0)  # mostly one interval, sometimes another
-            kf.update(tr, t, 40.0 + 0.002 * i, 139.0, 8000.0, kf.measure(rng, 60_000.0 - 500.0 * i, 30.0 + 0.1 * i, 1.0))
+            meas = kf.measure(rng, 60_000.0 - 500.0 * i, 30.0 + 0.1 * i, 1.0)
+            kf.update(tr, t, 40.0 + 0.002 * i, 139.0, 8000.0, meas)
             states.append((np.asarray(tr.state.state_vector, float).copy(), np.asarray(tr.state.covar, float).copy()))
         tracks.append(states)
     for (x1, p1), (x2, p2) in zip(*tracks):

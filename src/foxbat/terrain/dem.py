@@ -40,6 +40,7 @@ class Dem:
     _proj: object = field(default=None, repr=False, compare=False)
     _has_missing: bool | None = field(default=None, repr=False, compare=False)
     _inv6: tuple | None = field(default=None, repr=False, compare=False)
+    _heights_f8: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -134,11 +135,22 @@ class Dem:
             self._inv6 = (self.transform, np.array([inv.a, inv.b, inv.c, inv.d, inv.e, inv.f], float))
         nodata = self.nodata
         use_nodata = nodata is not None
-        out = bilinear_heights(np.ascontiguousarray(x).ravel(), np.ascontiguousarray(y).ravel(), self.heights_m,
+        out = bilinear_heights(np.ascontiguousarray(x).ravel(), np.ascontiguousarray(y).ravel(), self._kernel_heights(),
                                self._inv6[1], float(nodata) if use_nodata else 0.0, use_nodata).reshape(shape)
         if np.ndim(lat_deg) == 0 and np.ndim(lon_deg) == 0:
             return out[0]
         return out
+
+    def _kernel_heights(self) -> np.ndarray:
+        """The heights as the compiled sampler takes them: the band itself when numba reads
+        its dtype (native integers, float32, float64), else a float64 copy made once (the
+        values the sampler converts each cell to anyway: big-endian, float16, bool bands)."""
+        z = self.heights_m
+        if z.dtype.isnative and (z.dtype.kind in "iu" or z.dtype in (np.float32, np.float64)):
+            return z
+        if self._heights_f8 is None or self._heights_f8[0] is not z:
+            self._heights_f8 = (z, z.astype(np.float64))
+        return self._heights_f8[1]
 
     def cell_size_m(self, lat_deg: float | None = None) -> tuple[float, float]:
         """Ground size (width, height) of a cell in metres, at lat_deg for geographic DEMs."""
