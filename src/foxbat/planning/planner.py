@@ -231,8 +231,8 @@ def plan_route(dem, radars, aircraft: Aircraft, start: tuple[float, float], goal
 
     def raw_search(w_haz: float, w_fuel: float, to_goal: bool = True):
         h_node = node_bound(heights, grid.ground_m, rho_t, tas_t, ff_t, climb_t, grid.move_len_m, MOVES, MIDS, k_climb,
-                            idle, max_desc, w_haz, w_fuel, gr, gc, max_layer_step, BETWEEN, float(clear_between_m)
-                            ) if to_goal else np.zeros(tas_t.shape[:3])
+                            idle, max_desc, w_haz, w_fuel, gr, gc, max_layer_step, BETWEEN, float(clear_between_m),
+                            sr, sc_, start_layers) if to_goal else np.zeros(tas_t.shape[:3])
         return astar(heights, grid.ground_m, rho_t, tas_t, ff_t, climb_t, grid.move_len_m, bear_rad, MOVES, MIDS,
                      h_node, k_climb, idle, max_desc, turn_g, math.radians(max_turn_deg), w_haz, w_fuel,
                      sr, sc_, start_layers, gr if to_goal else -1, gc, max_ring, max_layer_step, BETWEEN,

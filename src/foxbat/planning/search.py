@@ -86,7 +86,8 @@ def _pop(keys, vals, size):
 
 @njit(cache=True)
 def node_bound(heights, ground, rho, tas, ff, climb, mlen, moves, mids, k_climb, idle_kg_s, max_desc_mps,
-               w_haz, w_fuel, goal_r, goal_c, max_layer_step, between, clear_between_m):
+               w_haz, w_fuel, goal_r, goal_c, max_layer_step, between, clear_between_m, start_r, start_c,
+               start_layers):
     """Cost to the goal of each node (row, col, layer) on the relaxed graph without
     headings (so without turn limits; the climb limits and the re-plans' clearance test
     are kept, as :func:`astar` applies them):
@@ -94,7 +95,11 @@ def node_bound(heights, ground, rho, tas, ff, climb, mlen, moves, mids, k_climb,
     exactly what :func:`astar` charges for it (the lighter speed option). A real move
     costs at least its relaxed move, so this is a consistent A* bound; it is nearly
     exact where the turn and climb limits do not bind. inf where the goal cannot be
-    reached."""
+    reached.
+
+    It stops once the start nodes (``start_layers`` at the start cell) are settled, at
+    cost D; every node not settled by then costs at least D, and it gets D: min(cost, D)
+    is still consistent, and A* settles no node whose bound is D before the goal."""
     nl = heights.shape[0]
     nr, nc = ground.shape
     ns = tas.shape[3]
@@ -107,6 +112,11 @@ def node_bound(heights, ground, rho, tas, ff, climb, mlen, moves, mids, k_climb,
         if tas[goal_r, goal_c, l, 0] > 0.0:
             out[goal_r, goal_c, l] = 0.0
             keys, vals, size = _push(keys, vals, size, 0.0, (goal_r * nc + goal_c) * nl + l)
+    n_start = 0
+    for sl in start_layers:
+        if tas[start_r, start_c, sl, 0] > 0.0:
+            n_start += 1
+    reach = np.inf
     while size > 0:
         _k, v, size = _pop(keys, vals, size)
         l2 = v % nl
@@ -117,6 +127,13 @@ def node_bound(heights, ground, rho, tas, ff, climb, mlen, moves, mids, k_climb,
             continue
         done[r2, c2, l2] = True
         hv = out[r2, c2, l2]
+        if r2 == start_r and c2 == start_c:
+            for sl in start_layers:
+                if sl == l2 and tas[start_r, start_c, sl, 0] > 0.0:
+                    n_start -= 1
+            if n_start <= 0:
+                reach = hv
+                break
         g2 = ground[r2, c2]
         for h in range(moves.shape[0]):
             r = r2 - moves[h, 0]
@@ -164,6 +181,12 @@ def node_bound(heights, ground, rho, tas, ff, climb, mlen, moves, mids, k_climb,
                 if hv + best < out[r, c, l1]:
                     out[r, c, l1] = hv + best
                     keys, vals, size = _push(keys, vals, size, hv + best, (r * nc + c) * nl + l1)
+    if np.isfinite(reach):
+        for r in range(nr):
+            for c in range(nc):
+                for l in range(nl):
+                    if not done[r, c, l]:
+                        out[r, c, l] = reach
     return out
 
 
