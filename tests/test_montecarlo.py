@@ -278,7 +278,7 @@ def test_stream_resume_and_shared_coverage(client, light_files, tmp_path):
     st = R.load_study(str(light_files["plain"]), seed=11)
     out = tmp_path / "r.parquet"
     before, on_workers = R.PREPARE_CALLS, sum(_worker_prepare_calls(client).values())
-    res = R.run_study(st, client, 6, out, batch=2, progress=False)
+    res = R.run_study(st, client, 6, out, batch=2, progress=False, runs_per_task=4)  # tasks of runs 0-3 and 4-5
     assert res.new_rows == 6 and not res.failed
     keys = {st.coverage_key(st.values(i)) for i in range(6)}
     assert R.PREPARE_CALLS == before  # computed on the workers, not here
@@ -531,7 +531,10 @@ def test_cli_cluster_survives_a_killed_worker(light_files, tmp_path):
                     killed.append(busy[0])
 
             on_driver = R.PREPARE_CALLS
-            res = R.run_study(st, client, n, out, batch=4, progress=False, on_result=kill_a_busy_worker)
+            # three runs a task: the killed worker's task is redone whole on the other; its runs that
+            # had finished before the kill are neither lost nor written twice
+            res = R.run_study(st, client, n, out, batch=4, progress=False, on_result=kill_a_busy_worker,
+                              runs_per_task=3)
             assert R.PREPARE_CALLS == on_driver  # the coverage was computed on the workers
             left = client.run(R.prepare_calls), client.run(R.run_prepare_calls)
         finally:

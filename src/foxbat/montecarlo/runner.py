@@ -250,6 +250,12 @@ def run_one(study_id: str, run_index: int) -> dict:
     return run_row(study, run_index)
 
 
+def run_many(study_id: str, run_indices: list[int]) -> list[dict]:
+    """Several runs on a worker, one after the other: their rows (one Dask task for several
+    short runs, so the scheduler's and the driver's cost per task is shared by them)."""
+    return [run_one(study_id, i) for i in run_indices]
+
+
 def run_row(study: Study, run_index: int) -> dict:
     """Sample run ``run_index``, run it, and summarise it as one row (also usable in-process)."""
     from foxbat import sim
@@ -479,13 +485,15 @@ def _distinct_coverage(study: Study, todo: list[int], say: Callable[[str], None]
 
 
 def run_study(study: Study, client, n_runs: int, out: str | os.PathLike, *, batch: int = 64, flush_s: float = 15.0,
-              retries: int = 2, window: int | None = None, progress: bool = True,
+              retries: int = 2, window: int | None = None, runs_per_task: int | None = None, progress: bool = True,
               on_result: Callable[[dict, int], None] | None = None,
               say: Callable[[str], None] = lambda _m: None, no_workers_s: float = 30.0) -> Outcome:
     """Run indices ``0 .. n_runs-1`` of ``study`` on a Dask ``client``, skipping those already in
     ``out``; stream results into ``out`` (Parquet). ``on_result(row, n_done)`` is called after
     each result (tests use it to kill a worker mid-study). When the cluster has had no worker
-    for ``no_workers_s`` the study stops with a ClusterError (the finished runs are saved)."""
+    for ``no_workers_s`` the study stops with a ClusterError (the finished runs are saved).
+    A Dask task makes ``runs_per_task`` consecutive runs (default: as many as leave at least
+    32 tasks per worker, at most 8, so the last tasks leave workers idle for a short time)."""
     from distributed import as_completed
 
     t0 = time.perf_counter()
@@ -509,22 +517,23 @@ def run_study(study: Study, client, n_runs: int, out: str | os.PathLike, *, batc
     plugin = StudyPlugin(study, prepared)
     client.register_plugin(plugin, name=plugin.name)
     n_workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
-    window = window or max(32, 8 * n_workers)
+    window = window or max(32, 8 * n_workers)  # tasks in flight
+    per_task = runs_per_task or max(1, min(8, len(todo) // (32 * n_workers)))
     failed: dict[int, str] = {}
     new = 0
-    pending = iter(todo)
-    futures: dict = {}
+    pending = iter([todo[k:k + per_task] for k in range(0, len(todo), per_task)])
+    futures: dict = {}  # future -> its run indices
     ac = as_completed()
 
     def submit_more():
-        """Fill the window in one graph (one message to the scheduler for many runs: per run
+        """Fill the window in one graph (one message to the scheduler for many tasks: per task
         submitted alone, the scheduler and this process spend ~20 % more CPU, which a small
         machine takes from its workers)."""
-        chunk = list(itertools.islice(pending, window - len(futures)))
-        if chunk:
-            fs = client.map(run_one, [study.id] * len(chunk), chunk, key=[f"foxbat-mc-{study.id}-{i}" for i in chunk],
-                            pure=False, retries=retries)
-            futures.update(zip(fs, chunk))
+        groups = list(itertools.islice(pending, window - len(futures)))
+        if groups:
+            fs = client.map(run_many, [study.id] * len(groups), groups, pure=False, retries=retries,
+                            key=[f"foxbat-mc-{study.id}-{g[0]}-{len(g)}" for g in groups])
+            futures.update(zip(fs, groups))
             ac.update(fs)
 
     submit_more()
@@ -535,20 +544,20 @@ def run_study(study: Study, client, n_runs: int, out: str | os.PathLike, *, batc
     try:
         with bar:
             for fut in _completed(ac, client, no_workers_s, path):
-                i = futures.pop(fut)
+                group = futures.pop(fut)
                 if fut.status == "finished":
-                    row = fut.result()
-                    if int(row["run"]) not in done:  # each index once, whatever happens
-                        done.add(int(row["run"]))
-                        rows.append(row)
-                        new += 1
-                        unflushed += 1
-                    bar.advance()
-                    if on_result is not None:
-                        on_result(row, new)
+                    for row in fut.result():
+                        if int(row["run"]) not in done:  # each index once, whatever happens
+                            done.add(int(row["run"]))
+                            rows.append(row)
+                            new += 1
+                            unflushed += 1
+                        bar.advance()
+                        if on_result is not None:
+                            on_result(row, new)
                 else:
                     exc = fut.exception()
-                    failed[i] = f"{type(exc).__name__}: {exc}"
+                    failed.update({i: f"{type(exc).__name__}: {exc}" for i in group})
                     if type(exc).__name__ != "KilledWorker":  # a bug: stop, keep what is done
                         bug = exc
                         break
