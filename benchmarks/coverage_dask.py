@@ -113,7 +113,9 @@ def run_tiled(dem: Path, sites: Path, out: Path, workers: int) -> dict:
     if p.returncode != 0:
         sys.exit(f"tiled run failed:\n{p.stderr[-3000:]}")
     m = re.search(r"peak resident memory (\d+) MiB here, (\d+) MiB in the busiest of (\d+)", p.stdout)
-    return {"wall_s": wall, "client_peak_mib": int(m[1]), "worker_peak_mib": int(m[2]), "processes": int(m[3]) + 1}
+    stages = {k: float(v) for k, v in re.findall(r"(radars|tiles|cog) ([\d.]+) s", p.stdout)}
+    return {"wall_s": wall, "client_peak_mib": int(m[1]), "worker_peak_mib": int(m[2]), "processes": int(m[3]) + 1,
+            "stage_s": stages}
 
 
 def run_in_memory(dem: Path, sites: Path, out: Path) -> dict:
@@ -179,14 +181,17 @@ def main() -> None:
     res = {"size": a.size, "cell_m": CELL_M, "radars": a.radars, "range_km": RANGE_KM, "workers": a.workers,
            "dem_in_memory_mib": dem_mib, "repeats": a.repeats,
            "tiled": {"wall_s": med(tiled, "wall_s"), "client_peak_mib": med(tiled, "client_peak_mib"),
-                     "worker_peak_mib": med(tiled, "worker_peak_mib"), "runs": tiled},
+                     "worker_peak_mib": med(tiled, "worker_peak_mib"),
+                     "stage_s": {k: statistics.median(r["stage_s"][k] for r in tiled)
+                                 for k in ("radars", "tiles", "cog")}, "runs": tiled},
            "in_memory": {"wall_s": med(mem, "wall_s"), "peak_mib": med(mem, "peak_mib"), "runs": mem},
            "identical": same}
     path = OUT / f"coverage_dask_{a.size}_{a.radars}.json"
     path.write_text(json.dumps(res, indent=1))
     t, m = res["tiled"], res["in_memory"]
     print(f"tiled ({a.workers} workers): {t['wall_s']:.1f} s, peak {t['client_peak_mib']:.0f} MiB client, "
-          f"{t['worker_peak_mib']:.0f} MiB busiest worker (medians of {a.repeats})")
+          f"{t['worker_peak_mib']:.0f} MiB busiest worker (medians of {a.repeats}); stages: "
+          + ", ".join(f"{k} {v:.1f} s" for k, v in t["stage_s"].items()))
     if m["wall_s"] is not None:
         print(f"in-memory: {m['wall_s']:.1f} s, peak {m['peak_mib']:.0f} MiB; identical: {all(same)}")
     print(f"wrote {path}")
