@@ -51,6 +51,9 @@ def run(a: argparse.Namespace) -> int:
         with _stage("prepare (coverage of every ground radar)"):
             prepared = sim.prepare(sc)
         heights = [] if a.no_reports else _variant_heights(sc, a)
+        if heights:  # Stone Soup and scipy.stats (0.5 s of CPU) loaded once, not by both processes
+            with _stage("import the tracker"):
+                import foxbat.tracking  # noqa: F401
         # the other low-level heights beside this run, in a second process (foxbat.forked)
         with Job(lambda: _timed_rows(sc, a, heights, prepared)) if heights else nullcontext() as others:
             with _stage("sim.run" + (" (the other heights beside it)" if others and others.forked else "")):
