@@ -327,8 +327,10 @@ def test_cli_on_a_running_scheduler_writes_the_in_memory_result(network, client,
     out = d / "sched" / "cov.tif"
     rc = main(["coverage", "--dem", str(dem), "--sites", str(sites_csv), "--out", str(out),
                "--scheduler", client.scheduler.address])
-    text = capsys.readouterr().out
-    assert rc == 0 and "Cloud Optimized GeoTIFF" in text and client.scheduler.address in text
+    cap = capsys.readouterr()
+    text = cap.out
+    assert rc == 0, cap.err
+    assert "Cloud Optimized GeoTIFF" in text and client.scheduler.address in text, text
     for name in ("cov.tif", "cov.ceiling.tif"):
         want, got = read_all(ref_out.parent / name), read_all(out.parent / name)
         np.testing.assert_array_equal(got[0], want[0])
