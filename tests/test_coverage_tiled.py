@@ -72,7 +72,8 @@ def client():
     """An in-process Dask cluster (threads): the tasks' results do not depend on where they run."""
     from distributed import Client, LocalCluster
 
-    cluster = LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0")
+    cluster = LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0",
+                           protocol="tcp://")  # reachable from another process (the --scheduler test)
     c = Client(cluster)
     yield c
     c.close()
@@ -321,16 +322,17 @@ def test_numpy_antenna_sampler_is_dem_elevation_bit_for_bit(dtype, nodata):
 
 
 def test_cli_on_a_running_scheduler_writes_the_in_memory_result(network, client, capsys):
-    """--scheduler ADDR: the command connects to a running cluster (here the in-process one)."""
+    """--scheduler ADDR: the command, in its own process as from a shell, connects to a running
+    cluster (here the in-process one of this test) and writes the in-memory result."""
     d, dem, sites_csv = network
     ref_out = in_memory(d, dem, sites_csv, "mem-sched", capsys)
     out = d / "sched" / "cov.tif"
-    rc = main(["coverage", "--dem", str(dem), "--sites", str(sites_csv), "--out", str(out),
-               "--scheduler", client.scheduler.address])
-    cap = capsys.readouterr()
-    text = cap.out
-    assert rc == 0, cap.err
-    assert "Cloud Optimized GeoTIFF" in text and client.scheduler.address in text, text
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1] / "src"))
+    p = subprocess.run([sys.executable, "-m", "foxbat.cli", "coverage", "--dem", str(dem), "--sites", str(sites_csv),
+                        "--out", str(out), "--scheduler", client.scheduler.address],
+                       capture_output=True, text=True, env=env, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert "Cloud Optimized GeoTIFF" in p.stdout and client.scheduler.address in p.stdout, p.stdout
     for name in ("cov.tif", "cov.ceiling.tif"):
         want, got = read_all(ref_out.parent / name), read_all(out.parent / name)
         np.testing.assert_array_equal(got[0], want[0])

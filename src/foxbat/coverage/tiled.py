@@ -162,7 +162,7 @@ def _part_path(parts: str, kind: str, index: int) -> str:
 
 def _save(path: str, a: np.ndarray) -> None:
     """np.save through a temporary name: a reader never sees half a file."""
-    tmp = f"{path}.{os.getpid()}.tmp.npy"
+    tmp = f"{path}.{os.getpid()}.{os.urandom(6).hex()}.tmp.npy"  # unique: two tiles may save one radar's ties
     np.save(tmp, a)
     os.replace(tmp, path)
 
