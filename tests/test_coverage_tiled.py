@@ -338,3 +338,17 @@ def test_cli_on_a_running_scheduler_writes_the_in_memory_result(network, client,
         np.testing.assert_array_equal(got[0], want[0])
         assert got[1:] == want[1:]
     assert client.status == "running"  # the command closed its own client, not the cluster
+
+
+def test_scratch_of_a_killed_run_is_removed(tmp_path):
+    """A scratch folder whose process is gone goes; a live process's and other names stay."""
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    stale = tmp_path / f".foxbat-coverage-parts-{dead}-abc123"
+    live = tmp_path / f".foxbat-coverage-parts-{os.getpid()}-def456"
+    other = tmp_path / ".foxbat-coverage-parts-notapid"
+    for p in (stale, live, other):
+        p.mkdir()
+        (p / "own_00000.npy").write_bytes(b"x")
+    assert tiled.remove_stale_parts(tmp_path) == [stale.name]
+    assert not stale.exists() and live.exists() and other.exists()

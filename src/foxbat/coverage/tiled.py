@@ -92,6 +92,25 @@ def _peak_rss_b() -> int:
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024  # KiB on Linux, bytes on macOS
 
 
+_PARTS_PREFIX = ".foxbat-coverage-parts-"
+
+
+def remove_stale_parts(folder: Path) -> list[str]:
+    """Remove the scratch folders a killed tiled coverage left in ``folder`` (their process,
+    named in the folder's name, is gone). Returns their names."""
+    import re
+
+    from foxbat.atomic import _pid_alive
+
+    removed = []
+    for p in folder.glob(f"{_PARTS_PREFIX}*"):
+        m = re.fullmatch(re.escape(_PARTS_PREFIX) + r"(\d+)-\w+", p.name)
+        if m and p.is_dir() and not _pid_alive(int(m[1])):
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p.name)
+    return removed
+
+
 def _pid_peak() -> tuple[int, int]:
     return os.getpid(), _peak_rss_b()
 
@@ -331,7 +350,8 @@ def coverage_to_cog(
         raise ValueError("a site has a maximum elevation: give ceiling_out")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    parts = tempfile.mkdtemp(prefix=".foxbat-coverage-parts-", dir=out.parent)
+    remove_stale_parts(out.parent)
+    parts = tempfile.mkdtemp(prefix=f"{_PARTS_PREFIX}{os.getpid()}-", dir=out.parent)
     peaks: dict[int, int] = {}
     import rasterio
 
