@@ -169,8 +169,10 @@ def test_a_single_radar_has_no_index_band(tmp_path, client, capsys):
 @pytest.mark.slow
 def test_cli_workers_stay_under_a_memory_cap_the_dem_exceeds(tmp_path):
     """foxbat coverage --workers 2 over a 6400 x 6400 float64 DEM (312 MiB in memory): no process of the
-    command (client, nannies, workers) reaches 256 MiB, and the COG is the in-memory result."""
-    cap_b = 256 * 2**20
+    command (client, nannies, workers) reaches 300 MiB, and the COG is the in-memory result."""
+    # 300 MiB: under the DEM's 312 MiB, over the ~220 MiB a windowed worker peaks at (a worker that
+    # reads the whole DEM peaks at ~419 MiB); 256 left only ~35 MiB for library and allocator drift
+    cap_b = 300 * 2**20
     n, cell = 6400, 30.0
     dem = write_dem(tmp_path / "big.tif", n, n, cell, dtype="float64", compress=None)
     assert n * n * 8 > cap_b  # the DEM alone would not fit under the cap
