@@ -16,7 +16,9 @@ same path as the command (foxbat.montecarlo.runner.run_study: coverage sets comp
 on the workers and shipped to all, plugin, futures, as_completed, Parquet batches), ``--repeats``
 times (each on new run indices). Prints the median runs/s for each count and the scaling ratio
 of the medians (ideal: 2.0 when the machine has two free cores: the driver and the scheduler
-share them; the CPU each of them spends per run is printed). Cluster start-up is not counted.
+share them; the CPU each of them spends per run is printed, and the workers' CPU per run all
+together: when it stays the same from 1 to 2 workers, the cluster adds no work and a ratio
+under 2 comes from cores that were not free). Cluster start-up is not counted.
 Also prints one in-process run's time and the per-run work outside ``sim.run`` (sampling, the
 scenario, the outcome columns) for reference.
 """
@@ -77,7 +79,8 @@ def measure(study, kind: str, n_workers: int, runs: int, warmup: int, repeats: i
 
     with cluster(kind, n_workers, tmp) as client:
         sched = getattr(client, "scheduler_pid", None)
-        driver_ms, sched_ms = [], []
+        workers = list(client.run(os.getpid).values())
+        driver_ms, sched_ms, worker_ms = [], [], []
         # warm-up: its own output file, so the timed runs are all new
         base = warmup * n_workers
         run_study(study, client, base, tmp / f"warm{n_workers}.parquet", progress=False)
@@ -87,15 +90,17 @@ def measure(study, kind: str, n_workers: int, runs: int, warmup: int, repeats: i
             path = tmp / f"timed{n_workers}-{k}.parquet"
             os.replace(tmp / f"warm{n_workers}.parquet", path)
             t0, c0, s0 = time.perf_counter(), time.process_time(), _cpu_s(sched)
+            w0 = sum(_cpu_s(w) for w in workers)
             res = run_study(study, client, base + runs, path, progress=False)
             wall = time.perf_counter() - t0
             driver_ms.append((time.process_time() - c0) / runs * 1e3)
             sched_ms.append((_cpu_s(sched) - s0) / runs * 1e3)
+            worker_ms.append((sum(_cpu_s(w) for w in workers) - w0) / runs * 1e3)
             assert res.new_rows == runs and not res.failed, res
             rates.append(runs / wall)
             base += runs
             os.replace(path, tmp / f"warm{n_workers}.parquet")
-        return rates, statistics.median(driver_ms), statistics.median(sched_ms)
+        return rates, statistics.median(driver_ms), statistics.median(sched_ms), statistics.median(worker_ms)
 
 
 def overhead(study, indices) -> dict[str, float]:
@@ -152,12 +157,13 @@ def main() -> None:
     rates = {}
     with tempfile.TemporaryDirectory(prefix="foxbat-mc-bench-") as d:
         for w in a.workers:
-            r, drv, sch = measure(study, a.cluster, w, a.runs, a.warmup, a.repeats, Path(d))
+            r, drv, sch, wrk = measure(study, a.cluster, w, a.runs, a.warmup, a.repeats, Path(d))
             rates[w] = statistics.median(r)
             who = "driver" if a.cluster == "cli" else "driver and scheduler"
             print(f"{w} worker{'s' if w > 1 else ''} ({a.cluster}): {a.runs} runs x {a.repeats}, median "
                   f"{rates[w]:.2f} runs/s (each: {', '.join(f'{x:.2f}' for x in r)}); CPU per run: {who} "
-                  f"{drv:.1f} ms" + (f", scheduler {sch:.1f} ms" if a.cluster == "cli" else ""), flush=True)
+                  f"{drv:.1f} ms" + (f", scheduler {sch:.1f} ms" if a.cluster == "cli" else "") +
+                  f", workers together {wrk:.0f} ms", flush=True)
     if 1 in rates:
         for w, r in rates.items():
             if w != 1:
