@@ -290,3 +290,23 @@ def test_out_must_be_a_tif_file(tmp_path, capsys):
     folder.mkdir()
     rc, _, err = run_cli(["coverage", *SITE, "--out", folder], capsys)
     assert rc == 2 and "is a folder" in err
+
+
+def test_the_command_with_the_c_port_never_imports_numba(dem_tif, tmp_path):
+    """With the C port built, `foxbat coverage` does not load numba at all: its import and
+    cached kernels cost the short command about 0.3 s of start-up (README, coverage speed).
+    numba is made unimportable in the child; the command must still write the same raster."""
+    pytest.importorskip("foxbat.coverage._los")
+    lat, lon = centre_latlon()
+    outs = []
+    for block in (True, False):
+        out = tmp_path / f"cov_{block}.tif"
+        script = ("import sys\n" + ("sys.modules['numba'] = None  # any import of numba fails\n" if block else "")
+                  + "from foxbat.cli import entry\nentry()\n")
+        p = subprocess.run([sys.executable, "-c", script, "coverage", "--dem", str(dem_tif), "--site", f"{lat},{lon}",
+                            "--antenna-agl", "20", "--out", str(out)], capture_output=True, text=True,
+                           env={**os.environ, "FOXBAT_LOS_KERNEL": "auto"})
+        assert p.returncode == 0, p.stderr
+        with rasterio.open(out) as ds:
+            outs.append(ds.read())
+    assert np.array_equal(outs[0], outs[1], equal_nan=True)

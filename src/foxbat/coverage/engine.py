@@ -90,7 +90,8 @@ def site_ground_m(dem: Dem, site: RadarSite) -> float:
             f"site {site.lat_deg:.5f},{site.lon_deg:.5f} lies outside the DEM "
             f"({_dem_extent_text(dem)}); a site beyond the DEM's edge needs its antenna altitude "
             "(antenna_msl_m): the DEM has no ground there", where=f"site {site.name}", field="position")
-    z = float(dem.elevation_m(site.lat_deg, site.lon_deg))
+    # numpy's sampler (the same bits as elevation_m): the coverage command then never loads numba
+    z = float(dem.elevation_numpy_m(site.lat_deg, site.lon_deg))
     if not math.isfinite(z):
         raise OffMapError(
             f"site {site.lat_deg:.5f},{site.lon_deg:.5f} lies on a nodata cell of {dem.name}; "

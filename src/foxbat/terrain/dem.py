@@ -141,6 +141,38 @@ class Dem:
             return out[0]
         return out
 
+    def elevation_numpy_m(self, lat_deg, lon_deg) -> np.ndarray:
+        """:meth:`elevation_m` in plain numpy: the same arithmetic in the same order, so the
+        same bits (tests/test_coverage_tiled.py), for callers with a few points that should
+        not load numba: placing antennas in ``foxbat coverage`` (numba's import and cached
+        kernel cost the command about 0.3 s of its start-up)."""
+        row, col = self.rowcol_float(lat_deg, lon_deg)
+        row = np.atleast_1d(np.asarray(row, float))
+        col = np.atleast_1d(np.asarray(col, float))
+        nr, nc = self.shape
+        inside = (row >= -0.5) & (row <= nr - 0.5) & (col >= -0.5) & (col <= nc - 0.5)
+        r = np.clip(row, 0, nr - 1)
+        c = np.clip(col, 0, nc - 1)
+        r0 = np.minimum(np.floor(r).astype(np.int64), max(nr - 2, 0))
+        c0 = np.minimum(np.floor(c).astype(np.int64), max(nc - 2, 0))
+        r1 = np.minimum(r0 + 1, nr - 1)
+        c1 = np.minimum(c0 + 1, nc - 1)
+        fr = r - r0
+        fc = c - c0
+        z = self.heights_m
+        vals = []
+        for rr, cc in ((r0, c0), (r0, c1), (r1, c0), (r1, c1)):
+            v = z[rr, cc].astype(float)
+            if self.nodata is not None:
+                v[v == self.nodata] = np.nan
+            vals.append(v)
+        z00, z01, z10, z11 = vals
+        out = (z00 * (1 - fr) * (1 - fc) + z01 * (1 - fr) * fc + z10 * fr * (1 - fc) + z11 * fr * fc)
+        out[~inside] = np.nan
+        if np.ndim(lat_deg) == 0 and np.ndim(lon_deg) == 0:
+            return out[0]
+        return out
+
     def _kernel_heights(self) -> np.ndarray:
         """The heights as the compiled sampler takes them: the band itself when numba reads
         its dtype (native integers, float32, float64), else a float64 copy made once (the
