@@ -300,9 +300,8 @@ def test_window_reaches_two_cells_beyond_the_range():
 
 @pytest.mark.parametrize("dtype, nodata", [("float32", None), ("float32", -9999.0), ("int16", -32768), ("float64", None)])
 def test_numpy_antenna_sampler_is_dem_elevation_bit_for_bit(dtype, nodata):
-    """The client places antennas with the numpy sampler (no numba there): the same bits as
-    Dem.elevation_m, inside, at the edges, next to nodata and off the grid."""
-    from foxbat.coverage.window_dem import NumpyBilinearDem
+    """The client places antennas with the numpy sampler, Dem.elevation_numpy_m (no numba
+    there: engine.site_ground_m): the same bits as Dem.elevation_m, inside, at the edges, next to nodata and off the grid."""
     from foxbat.terrain.dem import from_array
 
     rng = np.random.default_rng(5)
@@ -311,15 +310,14 @@ def test_numpy_antenna_sampler_is_dem_elevation_bit_for_bit(dtype, nodata):
         z[20:25, 30:33] = nodata
     tr = from_origin(CX - 40 * 90.0, CY + 30 * 90.0, 90.0, 90.0)
     dem = from_array(z, tr, UTM54, nodata)
-    npy = NumpyBilinearDem(dem.heights_m, dem.transform, dem.crs, dem.nodata)
     x = CX + rng.uniform(-42, 42, 3000) * 90.0
     y = CY + rng.uniform(-32, 32, 3000) * 90.0
     lon, lat = TO_LATLON.transform(x, y)
-    want, got = dem.elevation_m(lat, lon), npy.elevation_m(lat, lon)
+    want, got = dem.elevation_m(lat, lon), dem.elevation_numpy_m(lat, lon)
     np.testing.assert_array_equal(got, want)
     assert np.isnan(got).sum() > 100 and np.isfinite(got).sum() > 2000
     assert got.dtype == want.dtype
-    assert npy.elevation_m(float(lat[0]), float(lon[0])) == dem.elevation_m(float(lat[0]), float(lon[0])) \
+    assert dem.elevation_numpy_m(float(lat[0]), float(lon[0])) == dem.elevation_m(float(lat[0]), float(lon[0])) \
         or np.isnan(want[0])
 
 

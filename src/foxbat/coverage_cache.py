@@ -94,16 +94,11 @@ def lowest_agl_m(dem, site, k: float, dem_key: str | None = None) -> np.ndarray:
     except (OSError, ValueError, EOFError):
         pass
     arr = compute_coverage(dem, [site], k).lowest_agl_m
+    from foxbat.atomic import atomic_output
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.parent / f".{path.name}.{os.getpid()}.{os.urandom(6).hex()}.tmp"
-        try:
-            with open(tmp, "wb") as fh:
-                np.save(fh, arr, allow_pickle=False)
-            os.replace(tmp, path)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+        with atomic_output(path) as tmp, open(tmp, "wb") as fh:
+            np.save(fh, arr, allow_pickle=False)
     except OSError:
         pass  # a read-only or full disk: no cache, the same result
     return arr

@@ -19,24 +19,11 @@ from foxbat.terrain.dem import _GDAL_ENV, Dem, _check_complete
 
 
 class LazyBand:
-    """One band of a raster on disk: its shape and dtype, and ``band[rows, cols]`` with
-    integer arrays (reads only the rows and columns those span)."""
-
-    ndim = 2
+    """One band of a raster on disk: its path, band, shape and dtype (the tiled path reads
+    the windows it needs with :func:`read_window`)."""
 
     def __init__(self, path: str, band: int, shape: tuple[int, int], dtype: np.dtype):
         self.path, self.band, self.shape, self.dtype = path, band, shape, np.dtype(dtype)
-
-    @property
-    def size(self) -> int:
-        return self.shape[0] * self.shape[1]
-
-    def __getitem__(self, key):
-        rr, cc = (np.asarray(k, np.int64) for k in key)
-        r0, r1 = int(rr.min()), int(rr.max()) + 1
-        c0, c1 = int(cc.min()), int(cc.max()) + 1
-        block = read_window(self.path, self.band, r0, r1, c0, c1)
-        return block[rr - r0, cc - c0]
 
 
 def read_window(path: str, band: int, row0: int, row1: int, col0: int, col1: int) -> np.ndarray:
@@ -98,7 +85,7 @@ def dem_around_sites(dem: Dem, sites) -> Dem:
     """A Dem on the whole grid of a lazy ``dem`` holding only the cells around each site (a
     3 x 3 read or so per site); the rest of the array is zeros never touched (np.zeros takes
     untouched pages from the system: a 20001 x 20001 grid costs a few pages per site, not
-    its size). Dem.elevation_m then gives, at the sites, the in-memory DEM's heights with
+    its size). Its elevation_numpy_m (what site_ground_m takes) then gives, at the sites, the in-memory DEM's heights with
     its own arithmetic."""
     import math
 
@@ -112,16 +99,7 @@ def dem_around_sites(dem: Dem, sites) -> Dem:
         c = int(math.floor(min(max(col, 0.0), nc - 1.0)))
         r0, r1, c0, c1 = max(0, r - 1), min(nr, r + 3), max(0, c - 1), min(nc, c + 3)
         z[r0:r1, c0:c1] = read_window(dem.heights_m.path, dem.heights_m.band, r0, r1, c0, c1)
-    return NumpyBilinearDem(z, dem.transform, dem.crs, dem.nodata, dem.path)
-
-
-class NumpyBilinearDem(Dem):
-    """A Dem whose elevation_m is the numpy sampler (the arithmetic of the numba kernel
-    Dem.elevation_m uses, in its order: bit-equal, tests/test_coverage_tiled.py): the client
-    of the tiled path then never loads numba (about 100 MB) to place a hundred antennas."""
-
-    def elevation_m(self, lat_deg, lon_deg):
-        return self.elevation_numpy_m(lat_deg, lon_deg)
+    return Dem(z, dem.transform, dem.crs, dem.nodata, dem.path)
 
 
 def window_missing(z: np.ndarray, nodata: float | None) -> bool:
