@@ -353,5 +353,5 @@ def test_interval_cached_transition_model_gives_stone_soups_bits():
         tracks.append(states)
     for (x1, p1), (x2, p2) in zip(*tracks):
         assert np.array_equal(x1, x2) and np.array_equal(p1, p2)
-    cache = fast.predictor.transition_model.__dict__["_foxbat_cache"]
+    cache = fast.predictor.transition_model._memo
     assert 2 <= len(cache) <= 8  # F and Q for the few intervals met, not one per update

@@ -21,7 +21,6 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -139,44 +138,21 @@ class RadarTrack:
         return lat, lon, float(x[4] + x[5] * dt), float(x[1]), float(x[3])
 
 
-@lru_cache(maxsize=None)  # one class per model class, not one per filter
-def _interval_cached(model_class):
-    """``model_class`` (a Stone Soup linear Gaussian transition model) whose F and Q are
-    made once per time interval: a radar track's frames repeat a few intervals, and
-    building them (block_diag of three models, twice per prediction) was most of the
-    filter's time. Stone Soup still predicts and updates; each call gets its own copy."""
-
-    class Cached(model_class):
-        def _cached(self, which, method, kwargs):
-            key = (which, kwargs.get("time_interval"))
-            cache = self.__dict__.setdefault("_foxbat_cache", {})
-            if key not in cache:
-                cache[key] = method(**kwargs)
-            return cache[key].copy()
-
-        def matrix(self, **kwargs):
-            return self._cached("F", super().matrix, kwargs)
-
-        def covar(self, **kwargs):
-            return self._cached("Q", super().covar, kwargs)
-
-    Cached.__name__ = Cached.__qualname__ = f"IntervalCached{model_class.__name__}"
-    return Cached
-
-
 class TrackFilter:
     """A constant-velocity Kalman filter (Stone Soup) on position measurements converted
     from range, bearing and elevation, each with its covariance from the radar's noise."""
 
     def __init__(self, rt: RadarType, k: float = DEFAULT_K, q_m2_s3: float = 25.0):
-        from stonesoup.models.transition.linear import CombinedLinearGaussianTransitionModel, ConstantVelocity
         from stonesoup.predictor.kalman import KalmanPredictor
         from stonesoup.updater.kalman import KalmanUpdater
 
+        from foxbat.tracking.motion import constant_velocity_3d
+
         self.rt = rt
         self.kr = k * EARTH_RADIUS_M
-        self.predictor = KalmanPredictor(_interval_cached(CombinedLinearGaussianTransitionModel)(
-            [ConstantVelocity(q_m2_s3)] * 3))
+        # the ground trackers' model: F and Q made once per time interval (a radar track's
+        # frames repeat a few intervals); Stone Soup still predicts and updates
+        self.predictor = KalmanPredictor(constant_velocity_3d(q_m2_s3, q_m2_s3))
         self._updater = KalmanUpdater
         self.sig_r = rt.sigma_range_m.value
         self.sig_b = math.radians(rt.sigma_bearing_deg.value)
