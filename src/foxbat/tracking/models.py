@@ -51,6 +51,18 @@ def _elevation_bearing_range_jacobian(d: np.ndarray, rot: np.ndarray) -> np.ndar
     return j @ rot
 
 
+def _noiseless_function(base):
+    """A radar model's ``function``: without noise, its ``_values`` typed as Stone Soup types
+    them (the same bits); with noise, Stone Soup's own ``function`` of ``base``."""
+
+    def function(self, state, noise=False, **kwargs):
+        if not (isinstance(noise, bool) or noise is None) or noise:
+            return base.function(self, state, noise, **kwargs)
+        return _typed(self, self._values(state), 0)
+
+    return function
+
+
 class RadarElevationBearingRange(CartesianToElevationBearingRange):
     """Stone Soup's ``CartesianToElevationBearingRange`` with an exact rotation.
 
@@ -76,15 +88,7 @@ class RadarElevationBearingRange(CartesianToElevationBearingRange):
         theta = np.arcsin(z / rho)
         return np.array([theta, phi, rho])
 
-    def _function(self, state, noise=False, **kwargs):
-        if not (isinstance(noise, bool) or noise is None) or noise:
-            return super()._function(state, noise, **kwargs)
-        return StateVectors(self._values(state)) + 0
-
-    def function(self, state, noise=False, **kwargs):
-        if not (isinstance(noise, bool) or noise is None) or noise:
-            return super().function(state, noise, **kwargs)
-        return _typed(self, self._values(state), 0)
+    function = _noiseless_function(CartesianToElevationBearingRange)
 
     def jacobian(self, state, **kwargs):
         d = self.frame_rotation @ _relative_position(self, state).ravel()
@@ -121,10 +125,7 @@ class RadarBearingSlantRange(CartesianToBearingRange):
             noise = self.rvs(num_samples=state.state_vector.shape[1], **kwargs) if noise else 0
         return StateVectors(self._values(state)) + noise
 
-    def function(self, state, noise=False, **kwargs):
-        if not (isinstance(noise, bool) or noise is None) or noise:
-            return super().function(state, noise, **kwargs)
-        return _typed(self, self._values(state), 0)
+    function = _noiseless_function(CartesianToBearingRange)
 
     def inverse_function(self, detection, **kwargs):
         phi, rho = (float(v) for v in np.asarray(detection.state_vector, dtype=float).ravel())
