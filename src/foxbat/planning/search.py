@@ -84,6 +84,27 @@ def _pop(keys, vals, size):
     return k0, v0, size
 
 
+@njit(inline="always")
+def _cut_corner(ground, between, moves, h, r, c, z_mid_m, clear_between_m):
+    """A diagonal or knight's move whose mid-altitude clears the higher of the two cells it
+    passes between by less than ``clear_between_m`` (< 0: no such test)."""
+    return clear_between_m >= 0.0 and abs(moves[h, 0]) + abs(moves[h, 1]) > 1 and z_mid_m < clear_between_m + max(
+        ground[r + between[h, 0, 0], c + between[h, 0, 1]], ground[r + between[h, 1, 0], c + between[h, 1, 1]])
+
+
+@njit(inline="always")
+def _fuel_hazard(t, dz, ff0, ff1, k_climb, idle_kg_s, rho, r, c, l1, r2, c2, l2, ra, ca, rb, cb):
+    """Fuel (kg, at least the idle flow) and hazard of one move of ``t`` seconds climbing
+    ``dz`` metres: what astar charges and node_bound's relaxed moves charge alike."""
+    f = t * 0.5 * (ff0 + ff1) + k_climb * dz / V_REF_MPS
+    if f < idle_kg_s * t:
+        f = idle_kg_s * t
+    hz = t * 0.25 * (rho[r, c, l1] + rho[r2, c2, l2]
+                     + 0.5 * (rho[ra, ca, l1] + rho[ra, ca, l2])
+                     + 0.5 * (rho[rb, cb, l1] + rho[rb, cb, l2]))
+    return f, hz
+
+
 @njit(cache=True)
 def node_bound(heights, ground, rho, tas, ff, climb, mlen, moves, mids, k_climb, idle_kg_s, max_desc_mps,
                w_haz, w_fuel, goal_r, goal_c, max_layer_step, between, clear_between_m, start_r, start_c,
@@ -154,9 +175,7 @@ def node_bound(heights, ground, rho, tas, ff, climb, mlen, moves, mids, k_climb,
                     continue
                 z0 = ground[r, c] + heights[l1]
                 dz = g2 + heights[l2] - z0
-                if clear_between_m >= 0.0 and abs(moves[h, 0]) + abs(moves[h, 1]) > 1 and 0.5 * (
-                        z0 + g2 + heights[l2]) < clear_between_m + max(ground[r + between[h, 0, 0], c + between[h, 0, 1]],
-                                                                       ground[r + between[h, 1, 0], c + between[h, 1, 1]]):
+                if _cut_corner(ground, between, moves, h, r, c, 0.5 * (z0 + g2 + heights[l2]), clear_between_m):
                     continue
                 best = np.inf
                 for s in range(ns):
@@ -169,12 +188,8 @@ def node_bound(heights, ground, rho, tas, ff, climb, mlen, moves, mids, k_climb,
                     vz = dz / t
                     if vz > 0.5 * (climb[r, c, l1] + climb[r2, c2, l2]) or -vz > max_desc_mps:
                         continue
-                    f = t * 0.5 * (ff[r, c, l1, s] + ff[r2, c2, l2, s]) + k_climb * dz / V_REF_MPS
-                    if f < idle_kg_s * t:
-                        f = idle_kg_s * t
-                    hz = t * 0.25 * (rho[r, c, l1] + rho[r2, c2, l2]
-                                     + 0.5 * (rho[ra, ca, l1] + rho[ra, ca, l2])
-                                     + 0.5 * (rho[rb, cb, l1] + rho[rb, cb, l2]))
+                    f, hz = _fuel_hazard(t, dz, ff[r, c, l1, s], ff[r2, c2, l2, s], k_climb, idle_kg_s, rho,
+                                         r, c, l1, r2, c2, l2, ra, ca, rb, cb)
                     w = w_haz * hz + w_fuel * f
                     if w < best:
                         best = w
@@ -286,9 +301,7 @@ def astar(heights, ground, rho, tas, ff, climb, mlen, mbear_rad, moves, mids, h_
                         # floor): look at the next layer without judging the climb by it
                         l2 = l2 + 1 if direction == 0 else l2 - 1
                         continue
-                    if clear_between_m >= 0.0 and abs(moves[h2, 0]) + abs(moves[h2, 1]) > 1 and 0.5 * (z0 + g2 + heights[l2]) < clear_between_m + max(
-                            ground[r + between[h2, 0, 0], c + between[h2, 0, 1]],
-                            ground[r + between[h2, 1, 0], c + between[h2, 1, 1]]):
+                    if _cut_corner(ground, between, moves, h2, r, c, 0.5 * (z0 + g2 + heights[l2]), clear_between_m):
                         l2 = l2 + 1 if direction == 0 else l2 - 1
                         continue
                     if done[v_id]:
@@ -317,12 +330,8 @@ def astar(heights, ground, rho, tas, ff, climb, mlen, mbear_rad, moves, mids, h_
                         climb_ok = True
                         if v * v / turn_g * half_tan > 0.5 * lmin:
                             continue
-                        f = t * 0.5 * (ff[r, c, layer, s] + ff[r2, c2, l2, s]) + k_climb * dz / V_REF_MPS
-                        if f < idle_kg_s * t:
-                            f = idle_kg_s * t
-                        hz = t * 0.25 * (rho[r, c, layer] + rho[r2, c2, l2]
-                                         + 0.5 * (rho[ra, ca, layer] + rho[ra, ca, l2])
-                                         + 0.5 * (rho[rb, cb, layer] + rho[rb, cb, l2]))
+                        f, hz = _fuel_hazard(t, dz, ff[r, c, layer, s], ff[r2, c2, l2, s], k_climb, idle_kg_s, rho,
+                                             r, c, layer, r2, c2, l2, ra, ca, rb, cb)
                         w = w_haz * hz + w_fuel * f
                         if w < best_w:
                             best_w = w
