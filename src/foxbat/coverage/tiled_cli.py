@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import logging
 from pathlib import Path
 
 from foxbat.errors import ParameterError
 
 #: how long to wait for a scheduler given with --scheduler (s)
 SCHEDULER_TIMEOUT_S = 10.0
-# one thread per worker process: several processes share the cores (the kernel's OpenMP
-# threads would oversubscribe them)
-_WORKER_ENV = {"OMP_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-               "MKL_NUM_THREADS": "1"}
 # what the tiled path cannot give: each needs the whole network's raster in one process
 _WHOLE_RASTER_OPTIONS = (("rcs", "--rcs"), ("png", "--png"), ("geojson", "--geojson"),
                          ("rings_json", "--rings-json"))
@@ -49,25 +44,9 @@ def check_args(a: argparse.Namespace) -> None:
 
 
 def _client(a: argparse.Namespace):
-    from distributed import Client, LocalCluster
+    from foxbat.dask_clients import local_client, remote_client
 
-    if a.workers is not None:
-        cluster = LocalCluster(n_workers=a.workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                               silence_logs=logging.CRITICAL, env=dict(_WORKER_ENV))
-        return Client(cluster)
-    try:
-        client = Client(a.scheduler, timeout=SCHEDULER_TIMEOUT_S)
-    except (OSError, TimeoutError, ValueError, TypeError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ParameterError(f"cannot reach a Dask scheduler there within {SCHEDULER_TIMEOUT_S:g} s "
-                             f"({reason[:160]})", where=f"--scheduler {a.scheduler}") from None
-    try:
-        client.wait_for_workers(1, timeout=SCHEDULER_TIMEOUT_S)
-    except (TimeoutError, OSError):
-        client.close()
-        raise ParameterError(f"the scheduler has no workers after {SCHEDULER_TIMEOUT_S:g} s; start some with "
-                             f"`dask worker {a.scheduler} --nthreads 1`", where=f"--scheduler {a.scheduler}") from None
-    return client
+    return local_client(a.workers) if a.workers is not None else remote_client(a.scheduler, SCHEDULER_TIMEOUT_S)
 
 
 def run(a: argparse.Namespace, sites, ceiling_path: Path | None) -> int:

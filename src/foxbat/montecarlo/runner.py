@@ -32,7 +32,8 @@ from typing import Any, Callable
 import numpy as np
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from foxbat.errors import FoxbatError, InputFileError, ParameterError, ScenarioError
+from foxbat.dask_clients import LOCAL_ENV, local_client, remote_client  # noqa: F401  (re-exported)
+from foxbat.errors import FoxbatError, InputFileError, ScenarioError
 from foxbat.montecarlo.params import Uncertain, apply_params, parse_uncertain
 
 META_KEY = b"foxbat.montecarlo"
@@ -663,39 +664,5 @@ class _Progress:
 
 
 # ---------------------------------------------------------------- clients
-LOCAL_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-
-
-def local_client(n_workers: int):
-    """A LocalCluster of ``n_workers`` processes, 1 thread each, numba and BLAS on 1 thread
-    (several processes on few cores: threads inside them would oversubscribe)."""
-    import logging
-
-    from distributed import Client, LocalCluster
-
-    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                           silence_logs=logging.CRITICAL, env=dict(LOCAL_ENV))
-    return Client(cluster)
-
-
-def remote_client(address: str, timeout_s: float):
-    """A client of a running scheduler; FoxbatError when it cannot be reached or has no workers."""
-    from distributed import Client
-
-    try:
-        client = Client(address, timeout=timeout_s)
-    except (OSError, TimeoutError, ValueError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ParameterError(f"cannot reach a Dask scheduler there within {timeout_s:g} s ({reason[:160]})",
-                          where=f"--scheduler {address}") from None
-    try:
-        client.wait_for_workers(1, timeout=timeout_s)
-    except (TimeoutError, OSError):
-        client.close()
-        raise ParameterError(f"the scheduler has no workers after {timeout_s:g} s; start some with "
-                          f"`dask worker {address} --nthreads 1`", where=f"--scheduler {address}") from None
-    return client
-
-
 __all__ = ["Study", "load_study", "study_from_scenario", "run_study", "run_row", "run_seed", "local_client",
            "remote_client", "ScenarioError"]
