@@ -120,7 +120,8 @@ def plan_jobs(dem, sites: Sequence[RadarSite], k: float, floor_m: float) -> list
     site off the DEM without an antenna altitude, as compute_coverage. Same arithmetic as
     engine._single_projected, so the kernel gets the same arguments."""
     from foxbat.coverage.engine import antenna_msl_m
-    from foxbat.coverage.window_dem import LazyBand, dem_around_sites
+    from foxbat.coverage.window_dem import dem_around_sites
+    from foxbat.terrain.dem import LazyBand
 
     nr, nc = dem.shape
     near = dem_around_sites(dem, sites) if isinstance(dem.heights_m, LazyBand) else dem
@@ -309,11 +310,11 @@ def plan_network(dem_path: str, band: int | None, sites: Sequence[RadarSite], k:
     """Open the DEM lazily and plan every radar: the one-line errors (a DEM GDAL cannot
     read, a geographic DEM, a site off the DEM) come here, before a cluster starts."""
     from foxbat.coverage.engine import SEA_SURFACE_M
-    from foxbat.coverage.window_dem import open_lazy_dem
     from foxbat.geo import check_k
+    from foxbat.terrain.dem import open_dem
 
     k = check_k(k)
-    dem = open_lazy_dem(dem_path, band)
+    dem = open_dem(dem_path, band, lazy=True)
     if dem.is_geographic:
         raise ParameterError(
             f"{dem.name} is in geographic coordinates; the tiled coverage (--workers / --scheduler) needs a "

@@ -1,29 +1,17 @@
-"""A DEM opened without reading its band: georeferencing now, cells by rasterio window on demand.
+"""Cells of a DEM opened without reading its band (``open_dem(..., lazy=True)``), by rasterio window.
 
 The tiled network path (foxbat.coverage.tiled) needs each radar's window only; a
-``Dem`` whose ``heights_m`` is a :class:`LazyBand` answers ``contains``,
+``Dem`` whose ``heights_m`` is a :class:`~foxbat.terrain.dem.LazyBand` answers ``contains``,
 ``rowcol_float`` and ``scale_factor`` with the in-memory DEM's arithmetic, and
-:func:`dem_around_sites` gives ``elevation_m`` at the sites, so antenna heights and
+:func:`dem_around_sites` gives ``elevation_numpy_m`` at the sites, so antenna heights and
 observer cells are bit-for-bit those of ``compute_coverage``.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 
-from foxbat.errors import InputFileError, ParameterError
-from foxbat.terrain.dem import _GDAL_ENV, Dem, _check_complete
-
-
-class LazyBand:
-    """One band of a raster on disk: its path, band, shape and dtype (the tiled path reads
-    the windows it needs with :func:`read_window`)."""
-
-    def __init__(self, path: str, band: int, shape: tuple[int, int], dtype: np.dtype):
-        self.path, self.band, self.shape, self.dtype = path, band, shape, np.dtype(dtype)
+from foxbat.terrain.dem import Dem
 
 
 def read_window(path: str, band: int, row0: int, row1: int, col0: int, col1: int) -> np.ndarray:
@@ -35,50 +23,6 @@ def read_window(path: str, band: int, row0: int, row1: int, col0: int, col1: int
         z = np.empty((row1 - row0, col1 - col0), np.dtype(ds.dtypes[band - 1]))
         ds.read(band, out=z, window=Window(col0, row0, col1 - col0, row1 - row0))
     return z
-
-
-def open_lazy_dem(path: str | os.PathLike, band: int | None = None) -> Dem:
-    """A Dem of a raster file whose heights stay on disk (a LazyBand); the checks and
-    one-line errors of foxbat.terrain.open_dem (no such file, no CRS, a multi-band raster
-    without --band, a truncated GeoTIFF)."""
-    import rasterio
-    from rasterio.errors import RasterioIOError
-
-    p = Path(path)
-    shown = str(p)
-
-    def err(msg: str):
-        return InputFileError(msg, where=f"--dem {shown}")
-
-    if not p.exists():
-        raise err("no such file; give a GeoTIFF elevation raster")
-    if p.is_dir():
-        raise err("is a folder; give a GeoTIFF elevation raster")
-    if not os.access(p, os.R_OK):
-        raise err("cannot be read (permission denied)")
-    try:
-        with rasterio.Env(**_GDAL_ENV), rasterio.open(p) as ds:
-            if ds.count < 1:
-                raise err("the raster has no bands")
-            if band is None:
-                if ds.count > 1:
-                    raise err(f"the raster has {ds.count} bands; choose one with --band 1..{ds.count}")
-                band = 1
-            if not 1 <= band <= ds.count:
-                raise ParameterError(f"band must be 1..{ds.count}, got {band}", where="--band")
-            if ds.crs is None:
-                raise err("the raster has no coordinate reference system; give a georeferenced GeoTIFF")
-            dtype = np.dtype(ds.dtypes[band - 1])
-            if dtype.kind == "c":
-                raise err(f"band {band} is complex ({dtype}); elevations must be real numbers")
-            _check_complete(ds, band, p, err)
-            heights = LazyBand(str(p), band, (ds.height, ds.width), dtype)
-            return Dem(heights, ds.transform, ds.crs, ds.nodatavals[band - 1], shown)  # type: ignore[arg-type]
-    except RasterioIOError as exc:
-        msg = str(exc).split("\n")[0]
-        if "not recognized as" in msg or "not a supported file format" in msg:
-            msg = "not a raster file GDAL can read; give a GeoTIFF elevation raster"
-        raise err(msg) from None
 
 
 def dem_around_sites(dem: Dem, sites) -> Dem:

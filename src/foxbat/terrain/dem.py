@@ -255,13 +255,22 @@ def _check_complete(ds, band: int, path: Path, error) -> None:
                     f"has {have:,}; download or copy it again")
 
 
+class LazyBand:
+    """One band of a raster on disk: its path, band, shape and dtype, for a Dem whose cells
+    are read by window where needed (``open_dem(..., lazy=True)``; foxbat.coverage.tiled)."""
+
+    def __init__(self, path: str, band: int, shape: tuple[int, int], dtype: np.dtype):
+        self.path, self.band, self.shape, self.dtype = path, band, shape, np.dtype(dtype)
+
+
 def open_dem(path: str | os.PathLike | None = None, band: int | None = None, *,
-             where: str | None = None, field: str | None = None) -> Dem:
+             where: str | None = None, field: str | None = None, lazy: bool = False) -> Dem:
     """Read a single-band raster (GeoTIFF or anything GDAL reads) as a Dem.
 
     ``path=None`` opens the built-in DEM. A multi-band raster needs ``band`` (1-based).
     Raises InputFileError for a missing, unreadable or unsuitable file, naming ``where``
     and ``field`` (a scenario file and its ``dem`` field) or else the ``--dem`` option.
+    ``lazy``: the same checks, but the heights stay on disk (a :class:`LazyBand`).
     """
     import rasterio
     from rasterio.errors import RasterioIOError
@@ -304,10 +313,13 @@ def open_dem(path: str | os.PathLike | None = None, band: int | None = None, *,
             if dtype.kind == "c":
                 raise err(f"band {band} is complex ({dtype}); elevations must be real numbers")
             _check_complete(ds, band, p, err)
-            z = np.empty((ds.height, ds.width), dtype=dtype)
-            ds.read(band, out=z)
+            if lazy:
+                z = LazyBand(str(p), band, (ds.height, ds.width), dtype)
+            else:
+                z = np.empty((ds.height, ds.width), dtype=dtype)
+                ds.read(band, out=z)
             nodata = ds.nodatavals[band - 1]
-            return Dem(z, ds.transform, ds.crs, nodata, shown)
+            return Dem(z, ds.transform, ds.crs, nodata, shown)  # type: ignore[arg-type]
     except RasterioIOError as exc:
         msg = str(exc).split("\n")[0]
         if "not recognized as" in msg or "not a supported file format" in msg:
