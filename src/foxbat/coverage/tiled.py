@@ -155,7 +155,8 @@ def _kernel_on_window(job: SiteJob, ref: DemRef) -> tuple[np.ndarray, np.ndarray
     window, and the window's terrain as float32 with NaN at nodata (for the ceiling)."""
     from foxbat.coverage import los
     from foxbat.coverage.engine import SEA_SURFACE_M, _run_kernel
-    from foxbat.coverage.window_dem import read_window, valid_heights_f32, window_missing
+    from foxbat.coverage.window_dem import read_window, valid_heights_f32
+    from foxbat.terrain.dem import any_missing
 
     g0, g1, h0_, h1 = job.grid
     w0, w1, v0, v1 = job.win
@@ -164,7 +165,7 @@ def _kernel_on_window(job: SiteJob, ref: DemRef) -> tuple[np.ndarray, np.ndarray
         z = read_window(ref.path, ref.band, w0, w1, v0, v1)
         own = los.full(z.shape, np.inf, np.float32)
         _run_kernel(z, ref.nodata, job.r0 - g0, job.c0 - h0_, job.h0_msl_m, job.cw_m, job.ch_m, ref.k, job.site,
-                    own, no_idx, 0, ref.floor_m, window_missing(z, ref.nodata))
+                    own, no_idx, 0, ref.floor_m, any_missing(z, ref.nodata))
         return own, z
     # a site beyond the DEM's edge: the cells added are unknown terrain, the sea surface
     zp = np.full((g1 - g0, h1 - h0_), max(ref.floor_m, SEA_SURFACE_M), np.float32)
@@ -172,7 +173,7 @@ def _kernel_on_window(job: SiteJob, ref: DemRef) -> tuple[np.ndarray, np.ndarray
     zp[w0 - g0:w1 - g0, v0 - h0_:v1 - h0_] = valid_heights_f32(z, ref.nodata)
     op = np.full(zp.shape, np.inf, np.float32)
     _run_kernel(zp, None, job.r0 - g0, job.c0 - h0_, job.h0_msl_m, job.cw_m, job.ch_m, ref.k, job.site, op,
-                no_idx, 0, ref.floor_m, window_missing(zp, None))
+                no_idx, 0, ref.floor_m, any_missing(zp, None))
     return np.ascontiguousarray(op[w0 - g0:w1 - g0, v0 - h0_:v1 - h0_]), z
 
 
@@ -209,7 +210,8 @@ def _tie_bits(job: SiteJob, ref: DemRef, parts: str) -> np.ndarray:
     """Where the radar's float64 height lay below the float32 value it wrote (bool, on its
     window): a second kernel pass starting from its own raster marks the cells it lowers."""
     from foxbat.coverage.engine import _run_kernel
-    from foxbat.coverage.window_dem import read_window, window_missing
+    from foxbat.coverage.window_dem import read_window
+    from foxbat.terrain.dem import any_missing
 
     path = _part_path(parts, "tie", job.index)
     if os.path.exists(path):
@@ -219,7 +221,7 @@ def _tie_bits(job: SiteJob, ref: DemRef, parts: str) -> np.ndarray:
     out = np.array(np.load(_part_path(parts, "own", job.index)))
     idx = np.zeros(out.shape, np.int16)
     _run_kernel(z, ref.nodata, job.r0 - w0, job.c0 - v0, job.h0_msl_m, job.cw_m, job.ch_m, ref.k, job.site,
-                out, idx, 1, ref.floor_m, window_missing(z, ref.nodata))
+                out, idx, 1, ref.floor_m, any_missing(z, ref.nodata))
     bits = idx == 1
     _save(path, bits)
     return bits

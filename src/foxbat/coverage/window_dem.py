@@ -46,21 +46,10 @@ def dem_around_sites(dem: Dem, sites) -> Dem:
     return Dem(z, dem.transform, dem.crs, dem.nodata, dem.path)
 
 
-def window_missing(z: np.ndarray, nodata: float | None) -> bool:
-    """True if a window holds a NaN or nodata cell (the kernel's nodata tests change no
-    value where none is missing: tests/test_los_c.py)."""
-    from foxbat.terrain.dem import has_nan
-
-    if has_nan(z):
-        return True
-    return nodata is not None and bool(np.isfinite(nodata)) and bool((z == nodata).any())
-
-
 def valid_heights_f32(z: np.ndarray, nodata: float | None) -> np.ndarray:
     """A window as float32 with NaN at nodata (as Dem.valid_mask marks it)."""
+    from foxbat.terrain.dem import valid_cells
+
     out = z.astype(np.float32)
-    bad = ~np.isfinite(z) if np.issubdtype(z.dtype, np.floating) else np.zeros(z.shape, bool)
-    if nodata is not None and np.isfinite(nodata):
-        bad |= z == nodata
-    out[bad] = np.nan
+    out[~valid_cells(z, nodata)] = np.nan
     return out

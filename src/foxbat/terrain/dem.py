@@ -23,6 +23,24 @@ def has_nan(a: np.ndarray) -> bool:
     return bool(a.size) and np.issubdtype(a.dtype, np.floating) and bool(np.isnan(a.min()))
 
 
+def valid_cells(z: np.ndarray, nodata: float | None) -> np.ndarray:
+    """True where a grid of heights holds an elevation (finite, not ``nodata``)."""
+    ok = np.ones(z.shape, bool) if not np.issubdtype(z.dtype, np.floating) else np.isfinite(z)
+    if nodata is not None and np.isfinite(nodata):
+        ok &= z != nodata
+    return ok
+
+
+def any_missing(z: np.ndarray, nodata: float | None) -> bool:
+    """True if a grid of heights holds a NaN or a ``nodata`` cell."""
+    if has_nan(z):
+        return True
+    if z.size and nodata is not None and np.isfinite(nodata):
+        # a declared value outside the heights' range marks no cell: no scan
+        return bool(z.min() <= nodata <= z.max()) and bool((z == nodata).any())
+    return False
+
+
 @dataclass
 class Dem:
     """A single-band elevation grid (metres MSL) with its georeferencing.
@@ -56,22 +74,13 @@ class Dem:
 
     def valid_mask(self) -> np.ndarray:
         """True where the cell holds an elevation."""
-        z = self.heights_m
-        ok = np.ones(z.shape, bool) if not np.issubdtype(z.dtype, np.floating) else np.isfinite(z)
-        if self.nodata is not None and np.isfinite(self.nodata):
-            ok &= z != self.nodata
-        return ok
+        return valid_cells(self.heights_m, self.nodata)
 
     def has_missing(self) -> bool:
         """True if some cell is nodata or NaN (computed once: a DEM's heights are not
         meant to change after loading)."""
         if self._has_missing is None:
-            z = self.heights_m
-            missing = has_nan(z)
-            if not missing and z.size and self.nodata is not None and np.isfinite(self.nodata):
-                # a declared value outside the heights' range marks no cell: no scan
-                missing = bool(z.min() <= self.nodata <= z.max()) and bool((z == self.nodata).any())
-            self._has_missing = missing
+            self._has_missing = any_missing(self.heights_m, self.nodata)
         return self._has_missing
 
     def xy(self, lat_deg, lon_deg):
