@@ -161,12 +161,19 @@ def _ceiling_grid(shape, r0, c0, h0, cw, ch, k, site, ground):
     return ceil
 
 
-def _single_projected(dem, site, k, h0, out, idx, radar_id, floor_m):
+def observer_cell(dem, site) -> tuple[int, int, float, float]:
+    """The site's cell (row, col; beyond the grid for a site off the DEM) and the ground size
+    of a cell there (width, height in m, the map's scale factor taken out) on a projected DEM:
+    what the kernel starts from (also the tiled path's plan, so both give the same bits)."""
     row, col = dem.rowcol_float(site.lat_deg, site.lon_deg)
-    nr, nc = dem.shape
     s = dem.scale_factor(site.lat_deg, site.lon_deg)
     cw, ch = abs(dem.transform.a) / s, abs(dem.transform.e) / s
-    r0, c0 = int(np.rint(row)), int(np.rint(col))
+    return int(np.rint(row)), int(np.rint(col)), cw, ch
+
+
+def _single_projected(dem, site, k, h0, out, idx, radar_id, floor_m):
+    nr, nc = dem.shape
+    r0, c0, cw, ch = observer_cell(dem, site)
     if 0 <= r0 < nr and 0 <= c0 < nc:
         z = np.ascontiguousarray(dem.heights_m)
         _run_kernel(z, dem.nodata, r0, c0, h0, cw, ch, k, site, out, idx, radar_id, floor_m, dem.has_missing())

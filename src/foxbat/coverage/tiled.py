@@ -116,10 +116,11 @@ def _pid_peak() -> tuple[int, int]:
 
 
 def plan_jobs(dem, sites: Sequence[RadarSite], k: float, floor_m: float) -> list[SiteJob]:
-    """Each site's job on a DEM (a lazy one: foxbat.coverage.window_dem); OffMapError for a
-    site off the DEM without an antenna altitude, as compute_coverage. Same arithmetic as
-    engine._single_projected, so the kernel gets the same arguments."""
-    from foxbat.coverage.engine import antenna_msl_m
+    """Each site's job on a DEM (a lazy one: open_dem(..., lazy=True)); OffMapError for a
+    site off the DEM without an antenna altitude, as compute_coverage. The observer cell comes
+    from engine.observer_cell, as in engine._single_projected, so the kernel gets the same
+    arguments."""
+    from foxbat.coverage.engine import antenna_msl_m, observer_cell
     from foxbat.coverage.window_dem import dem_around_sites
     from foxbat.terrain.dem import LazyBand
 
@@ -129,10 +130,7 @@ def plan_jobs(dem, sites: Sequence[RadarSite], k: float, floor_m: float) -> list
     del near
     jobs = []
     for i, (site, h0) in enumerate(zip(sites, h0s)):
-        row, col = dem.rowcol_float(site.lat_deg, site.lon_deg)
-        s = dem.scale_factor(site.lat_deg, site.lon_deg)
-        cw, ch = abs(dem.transform.a) / s, abs(dem.transform.e) / s
-        r0, c0 = int(np.rint(row)), int(np.rint(col))
+        r0, c0, cw, ch = observer_cell(dem, site)
         on_dem = 0 <= r0 < nr and 0 <= c0 < nc
         # the kernel's steps along either axis stop at the range (its l_range)
         reach = max(int(site.max_range_m / cw * (1.0 + 1e-9)), int(site.max_range_m / ch * (1.0 + 1e-9)))
