@@ -67,20 +67,23 @@ def write_coverage_tif(path: str | os.PathLike, cov: Coverage, detectable_agl_m:
         bands.append((cov.radar_index, "radar_index"))
     if detectable_agl_m is not None:
         bands.append((detectable_agl_m, "detectable_agl_m"))
-    tags = {
-        "UNITS": "metres above ground",
-        "K_FACTOR": f"{cov.k:.6g}",
-        "RADARS": ";".join(s.name for s in cov.sites),
-        "SOFTWARE": "foxbat coverage",
-        **(detectable_tags or {}),
-    }
+    tags = {**coverage_tags(cov.k, [s.name for s in cov.sites]), **(detectable_tags or {})}
     return write_float_raster(path, cov, bands, tags)
+
+
+def coverage_tags(k: float, radar_names: list[str]) -> dict[str, str]:
+    """The tags of a coverage raster (in memory or tiled)."""
+    return {"UNITS": "metres above ground", "K_FACTOR": f"{k:.6g}", "RADARS": ";".join(radar_names),
+            "SOFTWARE": "foxbat coverage"}
+
+
+def ceiling_tags(k: float) -> dict[str, str]:
+    """The tags of a cone-of-silence ceiling raster (in memory or tiled)."""
+    return {"UNITS": "metres above ground", "K_FACTOR": f"{k:.6g}", "SOFTWARE": "foxbat coverage ceiling"}
 
 
 def write_ceiling_tif(path: str | os.PathLike, cov: Coverage) -> Path:
     """The cone-of-silence ceiling (m above ground) as its own raster."""
     if cov.ceiling_agl_m is None:
         raise ValueError("this coverage has no ceiling (no site has a maximum elevation)")
-    return write_float_raster(path, cov, [(cov.ceiling_agl_m, "ceiling_agl_m")],
-                              {"UNITS": "metres above ground", "K_FACTOR": f"{cov.k:.6g}",
-                               "SOFTWARE": "foxbat coverage ceiling"})
+    return write_float_raster(path, cov, [(cov.ceiling_agl_m, "ceiling_agl_m")], ceiling_tags(cov.k))

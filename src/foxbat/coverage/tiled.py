@@ -424,7 +424,6 @@ def coverage_to_cog(
         lap("tiles")
         if progress:
             progress("cog", 0, 1)
-        _set_tags(os.path.join(parts, "merged.tif"), sites, k)
         for src, dst in ((os.path.join(parts, "merged.tif"), out),
                          (os.path.join(parts, "ceiling.tif"), Path(ceiling_out) if want_ceiling else None)):
             if dst is not None:
@@ -450,20 +449,21 @@ def _open_merged(parts: str, dem: NetworkPlan, multi: bool, want_ceiling: bool, 
     """The tiled, uncompressed GeoTIFFs the tiles are written into (the COG's sources)."""
     import rasterio
 
-    from foxbat.coverage.raster_io import NODATA
+    from foxbat.coverage.raster_io import NODATA, ceiling_tags, coverage_tags
 
     profile = dict(driver="GTiff", width=dem.shape[1], height=dem.shape[0], dtype="float32", crs=dem.crs,
                    transform=dem.transform, nodata=NODATA, tiled=True, blockxsize=tile, blockysize=tile,
                    interleave="band", BIGTIFF="IF_SAFER")
     lowest = rasterio.open(os.path.join(parts, "merged.tif"), "w", count=2 if multi else 1, **profile)
     lowest.set_band_description(1, "lowest_visible_height_agl_m")
+    lowest.update_tags(**coverage_tags(dem_k, [s.name for s in dem.sites]))
     if multi:
         lowest.set_band_description(2, "radar_index")
     ceil = None
     if want_ceiling:
         ceil = rasterio.open(os.path.join(parts, "ceiling.tif"), "w", count=1, **profile)
         ceil.set_band_description(1, "ceiling_agl_m")
-        ceil.update_tags(UNITS="metres above ground", K_FACTOR=f"{dem_k:.6g}", SOFTWARE="foxbat coverage ceiling")
+        ceil.update_tags(**ceiling_tags(dem_k))
     return lowest, (2 if multi else None), ceil
 
 
@@ -495,16 +495,6 @@ def _write_tile(lowest, index, ceil, tile: Box, low, idx, c) -> None:
         cc = c.copy()
         cc[np.isnan(cc)] = nd
         ceil.write(cc, 1, window=w)
-
-
-def _set_tags(path: str, sites: Sequence[RadarSite], k: float) -> None:
-    """The tags write_coverage_tif gives the in-memory raster."""
-    import rasterio
-
-    with rasterio.open(path, "r+") as ds:
-        ds.update_tags(UNITS="metres above ground", K_FACTOR=f"{k:.6g}", RADARS=";".join(s.name for s in sites),
-                       SOFTWARE="foxbat coverage")
-    return None
 
 
 def overview_factors(shape: tuple[int, int], block: int = TILE) -> list[int]:
