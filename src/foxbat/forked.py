@@ -66,6 +66,14 @@ def serial_openmp() -> list[str]:
     return done
 
 
+_IN_CHILD = False  # True in a process a Job forked
+
+
+def in_child() -> bool:
+    """Whether this process is a child a :class:`Job` forked."""
+    return _IN_CHILD
+
+
 class Job(Generic[T]):
     """``fn()`` started in a forked child (or deferred, where forking is not allowed)."""
 
@@ -85,6 +93,8 @@ class Job(Generic[T]):
             warnings.simplefilter("ignore", DeprecationWarning)
             pid = os.fork()
         if pid == 0:  # the child: compute, send the pickled result, leave without clean-up
+            global _IN_CHILD
+            _IN_CHILD = True
             os.close(r)
             code = 1
             try:

@@ -33,8 +33,6 @@ def run(a: argparse.Namespace) -> int:
     from foxbat.atomic import OutputFolder, check_outputs
     from foxbat.scenario.run import scenario_inputs
 
-    global _RUN_PID
-    _RUN_PID = os.getpid()
     STAGES.clear()
     if a.seed is not None and a.seed < 0:
         raise ParameterError(f"must be an integer >= 0, got {a.seed}", where="--seed")
@@ -151,10 +149,9 @@ def _timed_rows(sc, a, heights: list[float], prepared) -> tuple[list[dict], list
 
 
 def _in_child() -> str:
-    return "[2nd process] " if os.getpid() != _RUN_PID else ""
+    from foxbat.forked import in_child
 
-
-_RUN_PID = os.getpid()  # the process of the last run(): its forked children label their stages
+    return "[2nd process] " if in_child() else ""
 
 
 def _variant_row(res) -> dict:
@@ -243,15 +240,16 @@ class _ReportProcess:
         from foxbat.forked import Job
 
         self._r, self._w = os.pipe()
-        self._parent = os.getpid()
         self.job = Job(lambda: self._work(out, sc))
         if self.job.forked:
             os.close(self._r)
             self._r = None
 
     def _work(self, out: Path, sc):
+        from foxbat.forked import in_child
+
         stages: list = []
-        if os.getpid() != self._parent:  # the child: load the drawing code, then wait
+        if in_child():  # the child: load the drawing code, then wait
             os.close(self._w)  # so that it sees the end of the pipe if this process dies
             with _stage("load matplotlib and the report modules", stages):
                 import matplotlib.backends.backend_agg  # noqa: F401
