@@ -337,21 +337,28 @@ def plan_route(dem, radars, aircraft: Aircraft, start: tuple[float, float], goal
                 stride)
 
 
-def _apply_floors(tas: np.ndarray, grid, heights: np.ndarray, floors, exempt) -> None:
-    """Close the nodes below each floor to the search (TAS NaN: no move reaches them)."""
-    g = wgs84_geod()
-    n = grid.lat.size
+def _close_below(tas: np.ndarray, heights: np.ndarray, areas, exempt) -> None:
+    """Close to the search the nodes of each ``(mask over the grid, min height AGL)`` in
+    ``areas`` below that height (TAS NaN: no move reaches them), except the ``exempt``
+    cells (the start and the goal)."""
     keep = {(int(r), int(c)) for r, c in exempt}
     saved = {rc: tas[:, rc[0], rc[1], :].copy() for rc in keep}
-    for f in floors:
-        _, _, d = g.inv(np.full(n, f.lon), np.full(n, f.lat), grid.lon.ravel(), grid.lat.ravel())
-        near = (np.asarray(d, float) <= f.radius_m).reshape(grid.shape)
-        low = heights < f.min_height_agl_m
-        rr, cc = np.nonzero(near)
-        for li in np.nonzero(low)[0]:
-            tas[li, rr, cc, :] = np.nan
+    for mask, min_height_agl_m in areas:
+        for li in np.nonzero(heights < min_height_agl_m)[0]:
+            tas[li, mask, :] = np.nan
     for (r, c), v in saved.items():
         tas[:, r, c, :] = v
+
+
+def _apply_floors(tas: np.ndarray, grid, heights: np.ndarray, floors, exempt) -> None:
+    """Close the nodes below each floor, within its radius, to the search."""
+    g = wgs84_geod()
+    n = grid.lat.size
+    areas = []
+    for f in floors:
+        _, _, d = g.inv(np.full(n, f.lon), np.full(n, f.lat), grid.lon.ravel(), grid.lat.ravel())
+        areas.append(((np.asarray(d, float) <= f.radius_m).reshape(grid.shape), f.min_height_agl_m))
+    _close_below(tas, heights, areas, exempt)
 
 
 def cell_relief_m(dem, rows: np.ndarray, cols: np.ndarray, stride: int) -> np.ndarray:
@@ -373,17 +380,13 @@ def cell_relief_m(dem, rows: np.ndarray, cols: np.ndarray, stride: int) -> np.nd
 
 
 def _apply_rough_floors(tas: np.ndarray, grid, relief: np.ndarray, heights: np.ndarray, rough_floors, exempt) -> None:
-    """Close the nodes below each rough floor wherever the relief is at least the relief at
-    the floor's grid cell (TAS NaN: no move reaches them)."""
-    keep = {(int(r), int(c)) for r, c in exempt}
-    saved = {rc: tas[:, rc[0], rc[1], :].copy() for rc in keep}
+    """Close the nodes below each rough floor to the search wherever the relief is at least
+    the relief at the floor's grid cell."""
+    areas = []
     for f in rough_floors:
         r, c = grid.nearest(f.lat, f.lon)
-        rough = relief >= relief[r, c]
-        for li in np.nonzero(heights < f.min_height_agl_m)[0]:
-            tas[li, rough, :] = np.nan
-    for (r, c), v in saved.items():
-        tas[:, r, c, :] = v
+        areas.append((relief >= relief[r, c], f.min_height_agl_m))
+    _close_below(tas, heights, areas, exempt)
 
 
 def _reach_error(search, fuel_min, budget, fuel_kg, reserve_kg, allowance_kg, dist_goal, sr, sc_, grid, heights,
