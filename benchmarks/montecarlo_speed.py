@@ -21,6 +21,13 @@ together: when it stays the same from 1 to 2 workers, the cluster adds no work a
 under 2 comes from cores that were not free). Cluster start-up is not counted.
 Also prints one in-process run's time and the per-run work outside ``sim.run`` (sampling, the
 scenario, the outcome columns) for reference.
+
+``--plain`` (default on; ``--no-plain`` skips it): the machine's own ceiling for this work,
+without Dask. The same runs (``run_row``, the coverage prepared beforehand as the plugin ships
+it) in W plain processes forked from this warm one, started together; runs/s of all of them
+and the ratio from 1 to 2 processes. Two processes on two cores that each slow the other (shared
+caches, memory bandwidth, a virtual machine's cores) cap any cluster's scaling at that ratio;
+the cluster's ratio divided by it is what Dask itself costs.
 """
 
 from __future__ import annotations
@@ -72,15 +79,17 @@ def _cpu_s(pid: int | None) -> float:
 
 
 def measure(study, kind: str, n_workers: int, runs: int, warmup: int, repeats: int,
-            tmp: Path) -> tuple[list[float], float, float]:
-    """runs/s of each repeat, and the median CPU ms per run of this process (the driver; with
-    a LocalCluster the scheduler too) and of the scheduler's process (CLI cluster)."""
+            tmp: Path) -> tuple:
+    """runs/s of each repeat; the median CPU ms per run of this process (the driver; with
+    a LocalCluster the scheduler too), of the scheduler's process (CLI cluster) and of the
+    workers together; the median ms from the study's start to its first result; and the
+    runs/s of each repeat from its first result to its last (the steady rate)."""
     from foxbat.montecarlo.runner import run_study
 
     with cluster(kind, n_workers, tmp) as client:
         sched = getattr(client, "scheduler_pid", None)
         workers = list(client.run(os.getpid).values())
-        driver_ms, sched_ms, worker_ms = [], [], []
+        driver_ms, sched_ms, worker_ms, first_ms, steady = [], [], [], [], []
         # warm-up: its own output file, so the timed runs are all new
         base = warmup * n_workers
         run_study(study, client, base, tmp / f"warm{n_workers}.parquet", progress=False)
@@ -91,8 +100,14 @@ def measure(study, kind: str, n_workers: int, runs: int, warmup: int, repeats: i
             os.replace(tmp / f"warm{n_workers}.parquet", path)
             t0, c0, s0 = time.perf_counter(), time.process_time(), _cpu_s(sched)
             w0 = sum(_cpu_s(w) for w in workers)
-            res = run_study(study, client, base + runs, path, progress=False)
+            done_t: list[float] = []
+            res = run_study(study, client, base + runs, path, progress=False,
+                            on_result=lambda _row, _n: done_t.append(time.perf_counter()))
             wall = time.perf_counter() - t0
+            # the study's own start (its coverage sets, the plugin) is the time to the first result;
+            # after it, the steady rate over the W results
+            first_ms.append((done_t[0] - t0) * 1e3)
+            steady.append((len(done_t) - 1) / max(done_t[-1] - done_t[0], 1e-9))
             driver_ms.append((time.process_time() - c0) / runs * 1e3)
             sched_ms.append((_cpu_s(sched) - s0) / runs * 1e3)
             worker_ms.append((sum(_cpu_s(w) for w in workers) - w0) / runs * 1e3)
@@ -100,7 +115,8 @@ def measure(study, kind: str, n_workers: int, runs: int, warmup: int, repeats: i
             rates.append(runs / wall)
             base += runs
             os.replace(path, tmp / f"warm{n_workers}.parquet")
-        return rates, statistics.median(driver_ms), statistics.median(sched_ms), statistics.median(worker_ms)
+        return (rates, statistics.median(driver_ms), statistics.median(sched_ms), statistics.median(worker_ms),
+                statistics.median(first_ms), steady)
 
 
 def overhead(study, indices) -> dict[str, float]:
@@ -127,6 +143,36 @@ def overhead(study, indices) -> dict[str, float]:
     return {k: statistics.median(v) for k, v in parts.items()}
 
 
+def _plain_child(study, indices, barrier) -> None:
+    from foxbat.montecarlo.runner import run_row
+
+    barrier.wait()
+    for i in indices:
+        run_row(study, i)
+
+
+def plain(study, n_proc: int, indices: list[int]) -> float:
+    """runs/s of ``indices`` run by ``n_proc`` plain processes forked from this one (each a
+    share of the indices, all started at once; no Dask), the coverage prepared here first."""
+    import multiprocessing
+
+    from foxbat.montecarlo import runner
+
+    runner._PINNED[study.id] = runner._precompute(study, indices, lambda _m: None)  # as the plugin ships it
+    ctx = multiprocessing.get_context("fork")
+    barrier = ctx.Barrier(n_proc + 1)
+    procs = [ctx.Process(target=_plain_child, args=(study, indices[k::n_proc], barrier)) for k in range(n_proc)]
+    for p in procs:
+        p.start()
+    barrier.wait()
+    t0 = time.perf_counter()
+    for p in procs:
+        p.join()
+    wall = time.perf_counter() - t0
+    assert all(p.exitcode == 0 for p in procs), [p.exitcode for p in procs]
+    return len(indices) / wall
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=48,
@@ -139,6 +185,9 @@ def main() -> None:
                     help="local: a LocalCluster; cli: `dask scheduler` and `dask worker` processes (default local)")
     ap.add_argument("--scenario", default="belenko-1976")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--plain", action=argparse.BooleanOptionalAction, default=True,
+                    help="also time the same runs in 1 and 2 plain forked processes, no Dask: the machine's "
+                         "ceiling (default on)")
     a = ap.parse_args()
 
     from foxbat.montecarlo.runner import load_study, run_row
@@ -154,20 +203,42 @@ def main() -> None:
     print(f"one run in this process (coverage cached), median of {len(idx)}: {one:.3f} s = {1 / one:.2f} runs/s; "
           f"sim.run {parts['sim.run'] * 1e3:.1f} ms, outside it: " +
           ", ".join(f"{k} {v * 1e3:.2f} ms" for k, v in parts.items() if k != "sim.run"))
-    rates = {}
+    if a.plain:
+        plain_rates: dict[int, list[float]] = {w: [] for w in a.workers}
+        base = 20_000
+        for _ in range(a.repeats):  # interleaved, so a change in the machine's load hits each count alike
+            for w in a.workers:
+                plain_rates[w].append(plain(study, w, list(range(base, base + a.runs))))
+                base += a.runs
+        for w, r in plain_rates.items():
+            print(f"{w} plain process{'es' if w > 1 else ''} (no Dask): {a.runs} runs x {a.repeats}, median "
+                  f"{statistics.median(r):.2f} runs/s (each: {', '.join(f'{x:.2f}' for x in r)})", flush=True)
+        if 1 in plain_rates:
+            for w in plain_rates:
+                if w != 1:
+                    print(f"plain scaling {w} / 1: "
+                          f"{statistics.median(plain_rates[w]) / statistics.median(plain_rates[1]):.2f}x "
+                          f"(this machine's ceiling for this work)")
+    rates, steady = {}, {}
     with tempfile.TemporaryDirectory(prefix="foxbat-mc-bench-") as d:
         for w in a.workers:
-            r, drv, sch, wrk = measure(study, a.cluster, w, a.runs, a.warmup, a.repeats, Path(d))
+            r, drv, sch, wrk, first, st = measure(study, a.cluster, w, a.runs, a.warmup, a.repeats, Path(d))
             rates[w] = statistics.median(r)
+            steady[w] = statistics.median(st)
             who = "driver" if a.cluster == "cli" else "driver and scheduler"
             print(f"{w} worker{'s' if w > 1 else ''} ({a.cluster}): {a.runs} runs x {a.repeats}, median "
                   f"{rates[w]:.2f} runs/s (each: {', '.join(f'{x:.2f}' for x in r)}); CPU per run: {who} "
                   f"{drv:.1f} ms" + (f", scheduler {sch:.1f} ms" if a.cluster == "cli" else "") +
-                  f", workers together {wrk:.0f} ms", flush=True)
+                  f", workers together {wrk:.0f} ms; first result after {first / 1e3:.1f} s (coverage sets, plugin), "
+                  f"then {steady[w]:.2f} runs/s (each: {', '.join(f'{x:.2f}' for x in st)})", flush=True)
     if 1 in rates:
         for w, r in rates.items():
             if w != 1:
-                print(f"scaling {w} workers / 1 worker: {r / rates[1]:.2f}x (ideal {w:.1f}x)")
+                print(f"scaling {w} workers / 1 worker: {r / rates[1]:.2f}x (ideal {w:.1f}x); after the first "
+                      f"result: {steady[w] / steady[1]:.2f}x")
+                if a.plain and 1 in plain_rates and w in plain_rates:
+                    ceiling = statistics.median(plain_rates[w]) / statistics.median(plain_rates[1])
+                    print(f"  against the plain processes' {ceiling:.2f}x: {r / rates[1] / ceiling:.0%} of it")
 
 
 if __name__ == "__main__":
