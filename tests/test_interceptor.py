@@ -196,3 +196,22 @@ def test_tutorial_interceptors_land_at_their_runway(tmp_path):
     p = tmp_path / "strait.yaml"
     p.write_text(re.search(r"```yaml\n(.*?)```", text, re.S).group(1))
     _landings_at_runway(sim.run(load_run_scenario(str(p))))
+
+
+def test_intruder_positions_are_np_interp_bit_for_bit():
+    """Intruder.at_many does np.interp's arithmetic on plain floats: the same bits at
+    random times, on the samples, and held beyond both ends (the search looks' geometry
+    must not move by a last bit)."""
+    rng = np.random.default_rng(7)
+    t = np.cumsum(rng.uniform(0.5, 30.0, 400))
+    la = 40.0 + np.cumsum(rng.normal(0, 1e-3, t.size))
+    lo = 135.0 + np.cumsum(rng.normal(0, 1e-3, t.size))
+    alt = 9000.0 + np.cumsum(rng.normal(0, 30.0, t.size))
+    lo[50:60] = lo[49]  # a flat stretch
+    x = np.concatenate([rng.uniform(t[0] - 50, t[-1] + 50, 20_000), t, [t[0] - 1.0, t[-1] + 1.0]])
+    truth = Intruder("X", t, la, lo, alt, alt.copy(), 5.0, 1)
+    got = truth.at_many(x)
+    for col, want in zip(got, (la, lo, alt)):
+        assert np.array_equal(np.asarray(col), np.interp(x, t, want))
+    one = Intruder("Y", t[:1], la[:1], lo[:1], alt[:1], alt[:1].copy(), 5.0, 1)
+    assert np.array_equal(np.asarray(one.at_many(x[:50])[0]), np.interp(x[:50], t[:1], la[:1]))

@@ -119,11 +119,46 @@ class Intruder:
         if j < 0:  # a flight of one sample
             return tuple(c[0] for c in self._cols)
         w = (t_s - tl[j]) / (tl[j + 1] - tl[j])
-        return tuple(c[j] + w * (c[j + 1] - c[j]) for c in self._cols)
+        la, lo, al, ag = self._cols
+        j1 = j + 1
+        return (la[j] + w * (la[j1] - la[j]), lo[j] + w * (lo[j1] - lo[j]), al[j] + w * (al[j1] - al[j]),
+                ag[j] + w * (ag[j1] - ag[j]))
 
-    def at_many(self, t_s: np.ndarray):
-        """(lat, lon, alt MSL) arrays at times within the flight (held at its ends)."""
-        return tuple(np.interp(t_s, self.t_s, c) for c in (self.lat, self.lon, self.alt_msl_m))
+    def at_many(self, t_s):
+        """(lat, lon, alt MSL) lists at times within the flight (held at its ends): the
+        values of ``np.interp`` on the samples, by its own arithmetic on plain floats (a
+        frame's few dwell times: numpy's per-call overhead cost more than the sums)."""
+        tl = self._t
+        la, lo, al = self._cols[0], self._cols[1], self._cols[2]
+        n = len(tl)
+        out_la, out_lo, out_al = [], [], []
+        for x in (t_s.tolist() if isinstance(t_s, np.ndarray) else t_s):
+            j = bisect_right(tl, x) - 1
+            if j < 0:
+                vals = (la[0], lo[0], al[0])
+            elif j >= n - 1 or tl[j] == x:  # at or past the last sample, or on a sample: its value
+                vals = (la[j], lo[j], al[j])
+            else:
+                x0, x1 = tl[j], tl[j + 1]
+                dx = x1 - x0
+                vals = (_interp_step(la[j], la[j + 1], x0, x1, dx, x), _interp_step(lo[j], lo[j + 1], x0, x1, dx, x),
+                        _interp_step(al[j], al[j + 1], x0, x1, dx, x))
+            out_la.append(vals[0])
+            out_lo.append(vals[1])
+            out_al.append(vals[2])
+        return out_la, out_lo, out_al
+
+
+def _interp_step(y0: float, y1: float, x0: float, x1: float, dx: float, x: float) -> float:
+    """One value of ``np.interp`` strictly inside [x0, x1): numpy's C loop, operation for
+    operation (slope·(x − x0) + y0, and its NaN fall-backs)."""
+    slope = (y1 - y0) / dx
+    r = slope * (x - x0) + y0
+    if r != r:
+        r = slope * (x - x1) + y1
+        if r != r and y0 == y1:
+            r = y0
+    return r
 
 
 def _max_speed_mps(t_s, lat, lon, alt_msl_m) -> float:
@@ -134,6 +169,10 @@ def _max_speed_mps(t_s, lat, lon, alt_msl_m) -> float:
     _, _, d = wgs84_geod().inv(lon[:-1], lat[:-1], lon[1:], lat[1:])
     dt = np.maximum(np.diff(t_s), 1e-9)
     return float(np.max(np.hypot(np.asarray(d, float), np.diff(alt_msl_m)) / dt))
+
+
+_COLUMNS = ("t_s", "lat", "lon", "alt_msl_m", "height_agl_m", "tas_mps", "ground_speed_mps", "heading_deg",
+            "climb_rate_mps", "load_factor", "fuel_kg", "mass_kg")
 
 
 @dataclass
@@ -193,9 +232,8 @@ def fly_interceptor(
     ``sea``/``land`` with the default sea state and land type)."""
     env = env or PathEnvironment(k=k, sea_clutter=sea, land_clutter=land)
     out = InterceptorFlight(ident, side, ac.name)
-    cols = {c: [] for c in ("t_s", "lat", "lon", "alt_msl_m", "height_agl_m", "tas_mps", "ground_speed_mps",
-                            "heading_deg", "climb_rate_mps", "load_factor", "fuel_kg", "mass_kg")}
-    out.columns = cols
+    out.columns = {c: [] for c in _COLUMNS}
+    cols = [out.columns[c].append for c in _COLUMNS]  # what _append adds to, in that order
     payload = 0.0
     empty = ac.empty_mass_kg
     # the performance model's speeds: approach 1.3 V_s, touchdown 1.15 V_s at a landing mass
@@ -496,8 +534,18 @@ def _look(radar, dem, lat, lon, alt, ground, geom, target, k, tgt):
 
 
 def _append(cols, t, lat, lon, alt, agl, tas, hdg, vz, n, fuel, mass):
-    for key, v in (("t_s", t), ("lat", lat), ("lon", lon), ("alt_msl_m", alt), ("height_agl_m", agl),
-                   ("tas_mps", tas), ("ground_speed_mps", math.sqrt(max(tas * tas - vz * vz, 0.0))),
-                   ("heading_deg", hdg), ("climb_rate_mps", vz), ("load_factor", n), ("fuel_kg", fuel),
-                   ("mass_kg", mass)):
-        cols[key].append(v)
+    """One row of the trajectory: ``cols`` the columns' ``append`` methods, in
+    :data:`_COLUMNS` order."""
+    a = cols
+    a[0](t)
+    a[1](lat)
+    a[2](lon)
+    a[3](alt)
+    a[4](agl)
+    a[5](tas)
+    a[6](math.sqrt(max(tas * tas - vz * vz, 0.0)))
+    a[7](hdg)
+    a[8](vz)
+    a[9](n)
+    a[10](fuel)
+    a[11](mass)
