@@ -219,20 +219,27 @@ def check_refs(cals: list[Calibration], scenario_name: str | None, history: dict
         own = c.scenario is None or c.scenario == scenario_name
         rows = history if own else builtin_history(c.scenario)
         ids = list(rows) if rows is not None else None
-        at = c.where
-        if c.where == where and text:
-            line = _line(text, c.field)
-            at = f"{where}:{line}" if line else where
         if ids is None:
             raise ScenarioError(f"names scenario {c.scenario!r}, which is neither this scenario "
-                                f"({scenario_name}) nor a built-in one", where=at, field=c.field)
+                                f"({scenario_name}) nor a built-in one", where=_at(c, where, text), field=c.field)
         if c.row not in ids:
             whose = "this scenario" if own else f"scenario {c.scenario}"
             raise ScenarioError(f"no history row {c.row!r} in {whose}; rows: {', '.join(ids) or 'none'}",
-                                where=at, field=c.field)
+                                where=_at(c, where, text), field=c.field)
         if c.quantity is not None and c.quantity not in rows[c.row]:
             raise ScenarioError(f"history row {c.row!r} records no {c.quantity}; it records: "
-                                f"{', '.join(sorted(rows[c.row])) or 'nothing'}", where=at, field=c.field)
+                                f"{', '.join(sorted(rows[c.row])) or 'nothing'}", where=_at(c, where, text),
+                                field=c.field)
+
+
+def _at(c: Calibration, where: str, text: str) -> str:
+    """The file (and line, where ``c`` is written in ``text``) to name in an error about ``c``:
+    looked up only when there is an error (composing the YAML again costs about 25 ms a
+    reference, paid by every run otherwise)."""
+    if c.where == where and text:
+        line = _line(text, c.field)
+        return f"{where}:{line}" if line else where
+    return c.where
 
 
 def check_scenario(data: dict, where: str, text: str, scenario_name: str | None) -> None:
