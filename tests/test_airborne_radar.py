@@ -166,7 +166,7 @@ def test_point_sampler_equals_the_vectorised_sampler():
     ref = dem.elevation_m(la, lo)
     got = np.array([f(a, b) for a, b in zip(la, lo)])
     assert np.array_equal(np.isnan(ref), np.isnan(got)) and np.isnan(ref).any()
-    assert np.allclose(got[~np.isnan(ref)], ref[~np.isnan(ref)], rtol=0, atol=1e-9)
+    assert np.array_equal(got[~np.isnan(ref)], ref[~np.isnan(ref)])  # bit for bit: the looks use both
 
 
 # ---------------------------------------------------------------- clutter over real ground
@@ -355,3 +355,34 @@ def test_interval_cached_transition_model_gives_stone_soups_bits():
         assert np.array_equal(x1, x2) and np.array_equal(p1, p2)
     cache = fast.predictor.transition_model._memo
     assert 2 <= len(cache) <= 8  # F and Q for the few intervals met, not one per update
+
+
+@pytest.mark.parametrize("radar", ["APQ-120", "P-37"])
+def test_one_look_path_factors_equal_the_array_path_bit_for_bit(radar):
+    """An interceptor's look takes F and the elevation pattern from
+    path_factors_point_db: the same bits as path_factors_db on a one-element array, over
+    the built-in DEM's sea and mountains (reflection on either), for a type without an
+    elevation pattern and one with."""
+    from foxbat.sensing.path import path_factors_db, path_factors_point_db
+    from foxbat.terrain import builtin_dem_path, open_dem
+
+    rt = get_radar_type(radar)
+    dem = open_dem(builtin_dem_path())
+    f = point_sampler(dem)
+    rng = np.random.default_rng(11)
+    ground = lambda la, lo: f(la, lo) if f(la, lo) > 0.0 else 0.0  # noqa: E731  (NaN off the map)
+    env = PathEnvironment(k=K, sea_state=4.0, land_type="medium")
+    seas, n = set(), 0
+    for _ in range(300):
+        lat0, lon0 = rng.uniform(36.0, 44.0), rng.uniform(134.0, 142.0)
+        ant = ground(lat0, lon0) + rng.uniform(20.0, 12_000.0)
+        tlat, tlon = destination(lat0, lon0, rng.uniform(0, 360), rng.uniform(2_000.0, 250_000.0))
+        talt = ground(tlat, tlon) + rng.uniform(5.0, 15_000.0)
+        fa, pa, sea = path_factors_db(rt, lat0, lon0, ant, np.array([tlat]), np.array([tlon]), np.array([talt]),
+                                      dem=dem, env=env)
+        got = path_factors_point_db(rt, lat0, lon0, ant, tlat, tlon, talt, dem=dem, env=env, height_at=f)
+        assert got == (float(fa[0]), float(pa[0]))
+        seas.add(bool(sea[0]))
+        n += float(pa[0]) != 0.0
+    assert seas == {True, False}  # both surfaces were exercised
+    assert (n > 0) is (rt.elevation_pattern is not None)

@@ -32,7 +32,7 @@ from foxbat.radar.catalogue import RadarType
 from foxbat.sensing.airborne import BarScan, MofN, TrackFilter, look_through_terrain
 from foxbat.sensing.geometry import (bearing_to, destination, line_of_sight_clear, look_angles, look_angles_point,
                                      wrap180)
-from foxbat.sensing.path import PathEnvironment, path_factors_db
+from foxbat.sensing.path import PathEnvironment, path_factors_point_db
 from foxbat.terrain.dem import Dem
 from foxbat.terrain.point import point_sampler
 
@@ -399,7 +399,7 @@ def fly_interceptor(
             t0 = next_frame
             next_frame += frame
             u = rng.random()  # one draw per frame, looked or not: streams stay aligned
-            tgt = (intruder.rcs_m2, intruder.swerling, gamma, env)
+            tgt = (intruder.rcs_m2, intruder.swerling, gamma, env, ground_at)
             if own_track is not None:  # track mode: the beam stays on the target
                 look = _track_look(radar, scan, intruder, t, lat, lon, alt, heading, dem, k, tgt)
             else:
@@ -520,15 +520,16 @@ def _track_look(radar, scan, intruder, t, lat, lon, alt, heading, dem, k, tgt):
 
 
 def _look(radar, dem, lat, lon, alt, ground, geom, target, k, tgt):
-    rcs, swerling, (g_sea, g_land), env = tgt
+    """``tgt``: (RCS, Swerling case, (γ sea, γ land), path environment[, terrain point
+    sampler of ``dem``])."""
+    rcs, swerling, (g_sea, g_land), env, *sampler = tgt
     slant, brg, el = geom
     tlat, tlon, talt = target
     visible, snr = look_through_terrain(radar, dem, lat, lon, alt, brg, ground, slant, el, talt, rcs, g_sea, g_land, k)
     if not visible:
         return visible, snr, 0.0, geom, math.nan, math.nan
-    f, p, _ = path_factors_db(radar, lat, lon, alt, np.array([tlat]), np.array([tlon]), np.array([talt]), dem=dem,
-                              env=env)
-    f_db, pattern_db = float(f[0]), float(p[0])
+    f_db, pattern_db = path_factors_point_db(radar, lat, lon, alt, tlat, tlon, talt, dem=dem, env=env,
+                                             height_at=sampler[0] if sampler else None)
     snr = snr + 2.0 * pattern_db + 2.0 * f_db
     return visible, snr, float(radar.pd_from_snr(snr, swerling)), geom, f_db, pattern_db
 

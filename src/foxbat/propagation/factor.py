@@ -26,6 +26,7 @@ delete ``__pycache__/*.nbi``) or the old code keeps running.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 from numba import njit
@@ -252,6 +253,45 @@ def propagation_factor_eta_db(ground_range_m, radar_height_m, target_height_m, f
                    sigma_h, roughness == "miller-brown", float(beta), float(k_adm), F_DB_FLOOR,
                    RAY_RESIDUAL_RATIO, out_db, out_region)
     return out_db.reshape(shape), out_region.reshape(shape)
+
+
+@lru_cache(maxsize=64)
+def _surface_constants(surface: str, f_hz: float, sea_state: float, polarization: str, k: float):
+    """What :func:`propagation_factor_db` derives from its scalar arguments, once per
+    surface and radar: (a, eta, σ_h, β, K)."""
+    _surf.check_surface(surface)
+    _surf.check_polarization(polarization)
+    sigma_h = float(_check_array("rms_height_m", _rough.sea_state_rms_height_m(sea_state)))
+    eta = complex(_surf.complex_permittivity(surface, f_hz))
+    a = check_k(k, where="k") * EARTH_RADIUS_M
+    k_adm = _dif.surface_admittance_k(eta, f_hz, a, polarization)
+    return a, eta, sigma_h, float(_dif.beta_from_k(k_adm)), float(k_adm)
+
+
+def propagation_factor_point_db(ground_range_m: float, radar_height_m: float, target_height_m: float,
+                                frequency_hz: float, *, surface: str, sea_state: float, polarization: str,
+                                k: float, reflected_gain_db) -> float:
+    """:func:`propagation_factor_db` of one path (Ament roughness from the sea state), as a
+    float: the same kernel on the same one-element arrays, its surface constants made
+    once per surface (an interceptor's radar looks one target at a time, and the
+    argument checks and constants cost more than the kernel). ``reflected_gain_db`` is a
+    one-element array, as the array path turns it into the kernel's gain the same way."""
+    f_hz = _check_frequency(frequency_hz)
+    a, eta, sigma_h, beta, k_adm = _surface_constants(surface, f_hz, float(sea_state), polarization, float(k))
+    d = float(ground_range_m)
+    h1, h2 = float(radar_height_m), float(target_height_m)
+    g_db = np.asarray(reflected_gain_db, float).reshape(1)
+    g0 = float(g_db[0])
+    if not (math.isfinite(d) and math.isfinite(h1) and math.isfinite(h2) and g0 == g0 and g0 != math.inf) \
+            or min(d, h1, h2) < 0.0:  # what the array path refuses: its error
+        return float(np.ravel(propagation_factor_db(d, h1, h2, f_hz, surface=surface, sea_state=sea_state,
+                                                    polarization=polarization, k=k, reflected_gain_db=g_db)[0])[0])
+    out_db = np.empty(1)
+    out_region = np.empty(1, dtype=np.int8)
+    g_refl = 10.0 ** (g_db / 20.0)
+    _factor_kernel(np.array([d]), np.array([h1]), np.array([h2]), g_refl, f_hz, a, eta, polarization == "v",
+                   sigma_h, False, beta, k_adm, F_DB_FLOOR, RAY_RESIDUAL_RATIO, out_db, out_region)
+    return float(out_db[0])
 
 
 @njit(cache=True)

@@ -24,8 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from foxbat.geo import DEFAULT_K, wgs84_geod
+from foxbat.geo import DEFAULT_K, EARTH_RADIUS_M, wgs84_geod
 from foxbat.propagation import deygout_loss_db, propagation_factor_db, ray_elevations_rad
+from foxbat.propagation.factor import propagation_factor_point_db
 from foxbat.sensing.geometry import look_angles
 
 PROFILE_SAMPLES = 64
@@ -187,6 +188,55 @@ def path_factors_db(rt, lat0: float, lon0: float, antenna_msl_m: float, lat, lon
             loss = terrain_loss_db(dem, lat0, lon0, antenna_msl_m, lat[ob], lon[ob], alt[ob], freq, env.k)
             f_db[ob] = np.minimum(f_db[ob], -loss)
     return f_db.reshape(shape), pattern.reshape(shape), sea.reshape(shape)
+
+
+def path_factors_point_db(rt, lat0: float, lon0: float, antenna_msl_m: float, lat: float, lon: float,
+                          alt_msl_m: float, *, dem, env: PathEnvironment, height_at=None) -> tuple[float, float]:
+    """:func:`path_factors_db` of one unobstructed look, as floats (f_db, pattern_db): the
+    same operations in the same order, each transcendental on the same one-element
+    array (numpy's last bits differ between 0-d and 1-element arrays for some), the
+    exactly rounded ones (+ − × ÷, max) on Python floats, without the broadcasting and
+    checks that made up most of an interceptor's look. ``height_at(lat, lon)``: the
+    terrain sampler (:func:`foxbat.terrain.point.point_sampler`, the same bilinear
+    value as ``dem.elevation_m``), made here when not given."""
+    if height_at is None:
+        from foxbat.terrain.point import point_sampler
+
+        height_at = point_sampler(dem)
+    geod = wgs84_geod()
+    # look_angles: pyproj's scalar call gives the same geodesic as its array call
+    az, _, ground = geod.inv(float(lon0), float(lat0), float(lon), float(lat))
+    alt = np.array([float(alt_msl_m)])
+    kr = env.k * EARTH_RADIUS_M
+    phi = np.array([ground]) / kr
+    ra, rt_ = kr + antenna_msl_m, kr + alt
+    dz = rt_ * np.cos(phi) - ra
+    dh = rt_ * np.sin(phi)
+    elev_deg = np.degrees(np.arctan2(dz, dh))
+    az = az % 360.0  # np.mod's floating remainder, operation for operation
+    # reflection_surface
+    a_m, t_m = float(antenna_msl_m), float(alt_msl_m)
+    z = 0.0
+    for _ in range(2):
+        h1 = max(a_m - z, MIN_HEIGHT_M)
+        h2 = max(t_m - z, MIN_HEIGHT_M)
+        d1 = ground * h1 / (h1 + h2)
+        lon_r, lat_r, _ = geod.fwd(float(lon0), float(lat0), az, d1)
+        z_raw = height_at(lat_r, lon_r)
+        z = z_raw if z_raw > 0.0 else 0.0  # NaN (off the map) and the sea: 0 m
+    sea = z <= 0.0
+    # factors_db
+    h1 = max(a_m - z, MIN_HEIGHT_M)
+    h2 = max(t_m - z, MIN_HEIGHT_M)
+    pattern_db = float(np.asarray(rt.elevation_pattern_db(np.radians(elev_deg)), float).reshape(-1)[0])
+    el_direct, el_reflected = ray_elevations_rad(np.array([ground]), np.array([h1]), np.array([h2]), k=env.k)
+    reflected_gain = np.asarray(rt.elevation_pattern_db(el_reflected), float) \
+        - np.asarray(rt.elevation_pattern_db(el_direct), float)
+    f_db = propagation_factor_point_db(ground, h1, h2, rt.frequency_hz.value,
+                                       surface="sea" if sea else env.land_type,
+                                       sea_state=env.sea_state if sea else 0.0, polarization=polarization(rt),
+                                       k=env.k, reflected_gain_db=reflected_gain)
+    return f_db, pattern_db
 
 
 def signal_snr_db(rt, slant_m, rcs_m2, f_db, pattern_db, *, radar_height_m, target_height_m, surface):
