@@ -386,3 +386,26 @@ def test_one_look_path_factors_equal_the_array_path_bit_for_bit(radar):
         n += float(pa[0]) != 0.0
     assert seas == {True, False}  # both surfaces were exercised
     assert (n > 0) is (rt.elevation_pattern is not None)
+
+
+def test_profile_helpers_equal_numpy_bit_for_bit():
+    """The look's terrain profile: gradient_1d is np.gradient (uniform linspace steps, which
+    are not always equal in floating point, and uneven ones) and ground_or_sea_m is
+    np.maximum(np.nan_to_num(z, nan=0), 0) (NaN, ±inf, -0, sizes about SIMD widths)."""
+    from foxbat.radar.terrain_clutter import gradient_1d
+    from foxbat.sensing.airborne import ground_or_sea_m
+
+    rng = np.random.default_rng(5)
+    for n in (2, 3, 4, 7, 8, 9, 63, 64, 65, 200, 2000):
+        f = rng.normal(300.0, 500.0, n)
+        for x in (np.linspace(0.0, rng.uniform(1e3, 4e5), n + 1)[1:], np.cumsum(rng.uniform(1.0, 2e3, n)),
+                  np.arange(1.0, n + 1.0) * 500.0):
+            assert np.array_equal(gradient_1d(f, x), np.gradient(f, x))
+        z = f.copy()
+        z[rng.random(n) < 0.2] = np.nan
+        z[rng.random(n) < 0.1] = -0.0
+        z[rng.random(n) < 0.05] = np.inf
+        z[rng.random(n) < 0.05] = -np.inf
+        want = np.maximum(np.nan_to_num(z, nan=0.0), 0.0)
+        got = ground_or_sea_m(z)
+        assert np.array_equal(got, want) and np.array_equal(np.signbit(got), np.signbit(want))
