@@ -29,6 +29,7 @@ def run(a: argparse.Namespace) -> int:
     from foxbat.forked import Job
     from foxbat.run_output import write_run_folder
     from foxbat.scenario.run import load_run_scenario
+    from foxbat.tracker_import import import_tracker
 
     from foxbat.atomic import OutputFolder, check_outputs
     from foxbat.scenario.run import scenario_inputs
@@ -48,10 +49,9 @@ def run(a: argparse.Namespace) -> int:
     with drawer, console.status("running") as status:
         with _stage("prepare (coverage of every ground radar)"):
             prepared = sim.prepare(sc)
+        with _stage("import the tracker"):  # before the fork below: loaded once, not by both processes
+            import_tracker()  # Stone Soup without scipy.stats, which a run does not use
         heights = [] if a.no_reports else _variant_heights(sc, a)
-        if heights:  # Stone Soup and scipy.stats (0.5 s of CPU) loaded once, not by both processes
-            with _stage("import the tracker"):
-                import foxbat.tracking  # noqa: F401
         # the other low-level heights beside this run, in a second process (foxbat.forked)
         with Job(lambda: _timed_rows(sc, a, heights, prepared)) if heights else nullcontext() as others:
             with _stage("sim.run" + (" (the other heights beside it)" if others and others.forked else "")):
