@@ -163,3 +163,21 @@ def test_the_flagship_low_level_speed_is_the_best_range_schedule():
     ac = load_aircraft(sc.aircraft.type)
     m = ac.empty_mass_kg + sc.aircraft.payload_kg + 0.5 * sc.aircraft.fuel_kg
     assert leg.body.speed.tas_kmh == pytest.approx(ac.schedule_tas_mps("best_range", 250.0, m) * 3.6, rel=0.01)
+
+
+@pytest.mark.parametrize("name", ["F-4EJ", "MiG-25P", "F-86F"])
+def test_accel_limits_are_the_four_kernels_sums_bit_for_bit(name):
+    """accel_limits_mps2 takes drag, thrust, density and idle thrust from one compiled
+    call: the same bits as the drag, thrust and density functions called one by one."""
+    from foxbat.aircraft.performance import BRAKE_DCD0, WING_AREA_M2, idle_thrust_nb
+
+    ac = load_aircraft(name)
+    rng = np.random.default_rng(2)
+    for alt, tas, mass in zip(rng.uniform(-100.0, 20_000.0, 400), rng.uniform(0.5, 900.0, 400),
+                              rng.uniform(ac.empty_mass_kg, ac.takeoff_mass_kg, 400)):
+        alt, tas, mass = float(alt), float(tas), float(mass)
+        d = ac.drag_n(alt, tas, mass)
+        up = (ac.thrust_n(alt, tas) - d) / mass
+        q_s = 0.5 * density_kg_m3(alt) * tas ** 2 * ac.scalars[WING_AREA_M2]
+        down = (d + q_s * ac.scalars[BRAKE_DCD0] - idle_thrust_nb(ac.scalars, alt)) / mass
+        assert ac.accel_limits_mps2(alt, tas, mass) == (max(up, 0.0), max(down, 0.3))

@@ -175,10 +175,13 @@ class Aircraft:
     def accel_limits_mps2(self, alt_msl_m: float, tas_mps: float, mass_kg: float) -> tuple[float, float]:
         """(most acceleration at full dry thrust, most deceleration at idle with speed
         brakes), m/s², level at 1 g; at least 0.3 m/s² of deceleration."""
-        d = self.drag_n(alt_msl_m, tas_mps, mass_kg)
-        up = (self.thrust_n(alt_msl_m, tas_mps) - d) / mass_kg
-        q_s = 0.5 * density_kg_m3(float(alt_msl_m)) * tas_mps ** 2 * self.scalars[WING_AREA_M2]
-        down = (d + q_s * self.scalars[BRAKE_DCD0] - idle_thrust_nb(self.scalars, float(alt_msl_m))) / mass_kg
+        # drag, dry thrust, density and idle thrust in one compiled call (one per 1 s step
+        # of every interceptor); the sums stay here, as they were
+        d, thrust, rho, idle = accel_terms_nb(self.scalars, self.aero, float(alt_msl_m), float(tas_mps),
+                                              float(mass_kg))
+        up = (thrust - d) / mass_kg
+        q_s = 0.5 * rho * tas_mps ** 2 * self.scalars[WING_AREA_M2]
+        down = (d + q_s * self.scalars[BRAKE_DCD0] - idle) / mass_kg
         return max(up, 0.0), max(down, 0.3)
 
     def schedule_tas_mps(self, schedule: str, alt_msl_m: float, mass_kg: float) -> float:
@@ -339,6 +342,14 @@ def drag_nb(sc, aero, alt, tas, mass, n_load):
     k = interp1_nb(aero[0], aero[2], mach)
     cl = n_load * mass * G0_MPS2 / qs
     return qs * (cd0 + k * cl * cl)
+
+
+@njit(cache=True)
+def accel_terms_nb(sc, aero, alt, tas, mass):
+    """(drag at 1 g, full dry thrust, air density, idle thrust) for
+    :meth:`Aircraft.accel_limits_mps2`: the four kernels it called one by one."""
+    return drag_nb(sc, aero, alt, tas, mass, 1.0), thrust_max_nb(sc, alt, tas, False), density_kg_m3(alt), \
+        idle_thrust_nb(sc, alt)
 
 
 @njit(cache=True)
