@@ -101,10 +101,37 @@ def write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     return Path(path)
 
 
+#: zlib level of the PNGs of save_figure: level 3 of an RGB image is smaller than
+#: matplotlib's RGBA at its level 6 and takes about half the time to write
+PNG_COMPRESS_LEVEL = 3
+
+
 def save_figure(fig, path: str | os.PathLike) -> Path:
-    """Save a matplotlib figure as PNG atomically (white background)."""
+    """Save a matplotlib figure as PNG atomically (white background, at the figure's dpi).
+
+    The pixels are those ``fig.savefig`` draws, in one pass: savefig first draws the
+    whole figure once more without output just to run its layout engine, while here the
+    layout (if the figure still has an engine) runs at the start of the one draw. An
+    opaque image is written as RGB (no alpha channel: smaller and quicker to encode),
+    with matplotlib's metadata (Software, dpi)."""
+    import matplotlib
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image, PngImagePlugin
+
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    face = fig.get_facecolor()
+    fig.set_facecolor("white")
+    try:
+        canvas.draw()
+    finally:
+        fig.set_facecolor(face)
+    rgba = np.asarray(canvas.buffer_rgba())
+    image = Image.fromarray(rgba[..., :3] if bool(np.all(rgba[..., 3] == 255)) else rgba)
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Software", f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/")
     with atomic_output(path) as tmp:
-        fig.savefig(tmp, format="png", facecolor="white")
+        image.save(tmp, format="png", pnginfo=info, dpi=(fig.dpi, fig.dpi), compress_level=PNG_COMPRESS_LEVEL)
     return Path(path)
 
 

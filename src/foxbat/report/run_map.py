@@ -21,6 +21,7 @@ import numpy as np
 
 from foxbat.atomic import save_figure
 from foxbat.report.coverage_map import _COAST_COLOUR, _deg_label, terrain_rgb
+from foxbat.report.figures import freeze_layout
 from foxbat.report.run_folder import RunData
 
 #: Opacity of a side's coverage tint where the side sees a target at the low-level height.
@@ -369,58 +370,81 @@ def render_run_map(run: RunData, path: str | os.PathLike, *, width_in: float = 1
     avoid = [(r.lon, r.lat) for r in run.radars if not r.airborne and r.lat is not None]
     avoid += [(ev["lon"], ev["lat"]) for ev in run.events
               if ev["kind"] in _EVENT_STYLE and ev["lat"] is not None and ev["lon"] is not None]
-    _place_labels(fig, ax, place, avoid)
-
     t0, t1 = run.t_range()
     date = run.utc(t0).strftime("%d %b %Y")
     ax.set_title(f"{run.title}\n{date}, {clock(run, t0)}\u2013{clock(run, t1)} {run.local_tz_name} "
                  f"({run.utc(t0):%H:%M}\u2013{run.utc(t1):%H:%M} UTC)", fontsize=12)
     fig.supxlabel(_note(run), x=0.01, ha="left", fontsize=7, color="#444444")
+    _place_labels(fig, ax, place, avoid)
     save_figure(fig, path)
     fig.clear()
     return path
 
 
+#: Where a label may go round its point, in order of preference: (dx, dy) in points,
+#: horizontal and vertical alignment
+_LABEL_OFFSETS = [(8, 6, "left", "bottom"), (8, -6, "left", "top"), (-8, 6, "right", "bottom"),
+                  (-8, -6, "right", "top"), (0, 12, "center", "bottom"), (0, -12, "center", "top"),
+                  (16, 18, "left", "bottom"), (-16, -18, "right", "top"), (16, -18, "left", "top"),
+                  (-16, 18, "right", "bottom")]
+_HA = {"left": 0.0, "center": 0.5, "right": 1.0}
+_VA = {"bottom": 0.0, "center": 0.5, "top": 1.0}
+
+
 def _place_labels(fig, ax, items, avoid=()) -> None:
-    """Annotate points, trying offsets round each point until a label overlaps no earlier one."""
+    """Annotate points, trying offsets round each point until a label overlaps no earlier
+    one (nor a marker of ``avoid``); where every offset of _LABEL_OFFSETS overlaps, also
+    one and two label heights further above or below, before the least overlap.
+
+    The figure is laid out first, once, with everything but these labels (which stay
+    inside the axes, so they do not change the layout), and the save keeps that layout;
+    a label that fits nowhere inside the axes has the save lay the figure out again.
+    Each label is measured once; its box at each offset is that box moved."""
     from matplotlib import patheffects
 
     halo = [patheffects.withStroke(linewidth=3, foreground="white")]
     renderer = fig.canvas.get_renderer()
-    fig.draw_without_rendering()  # settle the layout so window extents are final
-    axbox = ax.get_window_extent(renderer)
-    from matplotlib.transforms import Bbox
+    engine = freeze_layout(fig)  # the layout, so that window extents are final
+    ax.apply_aspect()  # the axes' box at the map's aspect, as the draw will place it
+    ax_x0, ax_y0, ax_x1, ax_y1 = ax.get_window_extent(renderer).extents
+    pt_px = fig.dpi / 72.0
 
-    placed = []
-    for x, y in avoid:  # keep labels off the markers
-        px, py = ax.transData.transform((x, y))
-        placed.append(Bbox.from_extents(px - 6, py - 6, px + 6, py + 6))
-    offsets = [(8, 6, "left", "bottom"), (8, -6, "left", "top"), (-8, 6, "right", "bottom"),
-               (-8, -6, "right", "top"), (0, 12, "center", "bottom"), (0, -12, "center", "top"),
-               (16, 18, "left", "bottom"), (-16, -18, "right", "top"), (16, -18, "left", "top"),
-               (-16, 18, "right", "bottom")]
-    def overlap(b1, b2) -> float:
-        w = min(b1.x1, b2.x1) - max(b1.x0, b2.x0)
-        h = min(b1.y1, b2.y1) - max(b1.y0, b2.y0)
-        return w * h if w > 0 and h > 0 else 0.0
-
+    boxes = [(px - 6, py - 6, px + 6, py + 6)  # keep labels off the markers
+             for px, py in (ax.transData.transform((x, y)) for x, y in avoid)]
     for text, x, y, kw in items:
-        best = None  # (score, offset index, bbox)
-        for i, (dx, dy, ha, va) in enumerate(offsets):
-            a = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
-                            path_effects=halo, zorder=12, **kw)
-            bb = a.get_window_extent(renderer).expanded(1.04, 1.1)
-            a.remove()
-            inside = axbox.contains(bb.x0, bb.y0) and axbox.contains(bb.x1, bb.y1)
-            score = sum(overlap(bb, p) for p in placed) + (0 if inside else 1e6)
-            if best is None or score < best[0]:
-                best = (score, i, bb)
-            if score == 0:
-                break
-        dx, dy, ha, va = offsets[best[1]]
-        ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
-                    path_effects=halo, zorder=12, **kw)
-        placed.append(best[2])
+        px, py = ax.transData.transform((x, y))
+        if not ax.contains_point((px, py)):
+            continue  # off the map: an annotation of it is not drawn (annotation_clip)
+        a = ax.annotate(text, (x, y), xytext=(0, 0), textcoords="offset points", path_effects=halo,
+                        zorder=12, **kw)
+        size = a.get_window_extent(renderer)
+        w, h = size.width, size.height
+        h_pt = h / pt_px
+        offsets = _LABEL_OFFSETS + [(dx, dy + np.sign(dy) * k * h_pt, ha, va)
+                                    for k in (1, 2) for dx, dy, ha, va in _LABEL_OFFSETS[:4]]
+        cand = np.array([(px + dx * pt_px - _HA[ha] * w, py + dy * pt_px - _VA[va] * h) for dx, dy, ha, va in offsets])
+        # each box a little larger than its text (4 % wider, 10 % taller, about its centre)
+        cx, cy = cand[:, 0] + w / 2, cand[:, 1] + h / 2
+        x0, x1 = cx - 0.52 * w, cx + 0.52 * w
+        y0, y1 = cy - 0.55 * h, cy + 0.55 * h
+        inside = (x0 >= ax_x0) & (x1 <= ax_x1) & (y0 >= ax_y0) & (y1 <= ax_y1)
+        if boxes:
+            b = np.array(boxes)
+            ow = np.minimum(x1[:, None], b[None, :, 2]) - np.maximum(x0[:, None], b[None, :, 0])
+            oh = np.minimum(y1[:, None], b[None, :, 3]) - np.maximum(y0[:, None], b[None, :, 1])
+            score = np.where((ow > 0) & (oh > 0), ow * oh, 0.0).sum(axis=1)
+        else:
+            score = np.zeros(len(offsets))
+        score = score + np.where(inside, 0.0, 1e6)
+        free = np.flatnonzero(score == 0)
+        i = int(free[0]) if free.size else int(np.argmin(score))
+        dx, dy, ha, va = offsets[i]
+        a.set_horizontalalignment(ha)
+        a.set_verticalalignment(va)
+        a.xyann = (dx, dy)
+        boxes.append((x0[i], y0[i], x1[i], y1[i]))
+        if not inside[i]:  # outside the axes: the layout makes room for it
+            fig.set_layout_engine(engine)
 
 
 def _event_text(run: RunData, ev: dict) -> str:

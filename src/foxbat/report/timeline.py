@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from foxbat.atomic import save_figure
+from foxbat.report.figures import freeze_layout
 from foxbat.report.run_folder import RunData
 from foxbat.report.run_map import clock, side_clock
 
@@ -191,41 +192,6 @@ def render_timeline(run: RunData, path: str | os.PathLike, *, width_in: float = 
     ax_fuel.set_ylim(bottom=0)
     ax_fuel.legend(loc="upper left", bbox_to_anchor=(1.002, 1.0), fontsize=8, frameon=False)
 
-    # --- events -----------------------------------------------------------------------------
-    halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
-    groups: list[list] = []
-    for ev in run.events:
-        if ev["kind"] not in _LABELLED:
-            continue
-        if groups and ev["t_s"] - groups[-1][0] <= span * 0.006:
-            groups[-1][1].append(ev)
-        else:
-            groups.append([ev["t_s"], [ev]])
-    ymax = max(float(np.nanmax(tr.alt_msl_m)) for tr in run.aircraft.values())
-    ax_alt.set_xlim(t0, t1)
-    ax_alt.set_ylim(0, ymax * 1.75 + 100)
-    fig.draw_without_rendering()
-    ax_px = ax_alt.get_window_extent().width
-    px_per_s = ax_px / span
-    line_px = 6.5 * fig.dpi / 72 * 1.25
-    last_end = -1e9
-    for tg, evs in groups:
-        for ax in (ax_alt, ax_det, ax_fuel):
-            ax.axvline(tg, color="#777777", linewidth=0.6, alpha=0.5, zorder=0)
-        lines = [f"{side_clock(run, e.get('side'), e['t_s'])} {_short(e)}" for e in evs[:3]]
-        if len(evs) > 3:
-            lines.append(f"+{len(evs) - 3} more")
-        x_px = (tg - t0) * px_per_s + 1
-        x_px = max(x_px, last_end + 1)
-        last_end = x_px + line_px * len(lines)
-        col = run.side_color(evs[0]["side"]) if evs[0].get("side") else "#222222"
-        dx_pt = (x_px - (tg - t0) * px_per_s) * 72 / fig.dpi
-        ax_alt.annotate("\n".join(lines), (tg, 1.0), xycoords=("data", "axes fraction"), xytext=(dx_pt, -6),
-                        textcoords="offset points", rotation=90, fontsize=6.5, va="top", ha="right", color=col,
-                        path_effects=halo, zorder=6, annotation_clip=False, rotation_mode="anchor")
-        ax_alt.plot([tg], [1.0], marker="v", color=col, markersize=5, zorder=6, clip_on=False,
-                    transform=ax_alt.get_xaxis_transform())
-
     # --- time axis --------------------------------------------------------------------------
     step = 60 * next(m for m in (1, 2, 5, 10, 15, 30, 60, 120, 240) if span / (60 * m) <= 14)
     ax_fuel.xaxis.set_major_locator(MultipleLocator(step))
@@ -250,8 +216,50 @@ def render_timeline(run: RunData, path: str | os.PathLike, *, width_in: float = 
         ax.tick_params(labelbottom=False)
     for ax in (ax_alt, ax_fuel):
         ax.grid(True, color="#999999", linewidth=0.4, alpha=0.4)
+
+    # --- events -----------------------------------------------------------------------------
+    halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+    groups: list[list] = []
+    for ev in run.events:
+        if ev["kind"] not in _LABELLED:
+            continue
+        if groups and ev["t_s"] - groups[-1][0] <= span * 0.006:
+            groups[-1][1].append(ev)
+        else:
+            groups.append([ev["t_s"], [ev]])
+    ymax = max(float(np.nanmax(tr.alt_msl_m)) for tr in run.aircraft.values())
     ax_alt.set_xlim(t0, t1)
+    ax_alt.set_ylim(0, ymax * 1.75 + 100)
     fig.suptitle(f"{run.title}: altitude, detections and fuel, {run.utc(t0):%d %b %Y}", fontsize=12)
+    # the layout once, with every artist that shapes it; the labels below stay inside the axes
+    engine = freeze_layout(fig)
+    ax_px = ax_alt.get_window_extent().width
+    px_per_s = ax_px / span
+    line_px = 6.5 * fig.dpi / 72 * 1.25
+    last_end = -1e9
+    for tg, evs in groups:
+        for ax in (ax_alt, ax_det, ax_fuel):
+            ax.axvline(tg, color="#777777", linewidth=0.6, alpha=0.5, zorder=0)
+        lines = [f"{side_clock(run, e.get('side'), e['t_s'])} {_short(e)}" for e in evs[:3]]
+        if len(evs) > 3:
+            lines.append(f"+{len(evs) - 3} more")
+        x_px = (tg - t0) * px_per_s + 1
+        x_px = max(x_px, last_end + 1)
+        last_end = x_px + line_px * len(lines)
+        col = run.side_color(evs[0]["side"]) if evs[0].get("side") else "#222222"
+        dx_pt = (x_px - (tg - t0) * px_per_s) * 72 / fig.dpi
+        ax_alt.annotate("\n".join(lines), (tg, 1.0), xycoords=("data", "axes fraction"), xytext=(dx_pt, -6),
+                        textcoords="offset points", rotation=90, fontsize=6.5, va="top", ha="right", color=col,
+                        path_effects=halo, zorder=6, annotation_clip=False, rotation_mode="anchor")
+        ax_alt.plot([tg], [1.0], marker="v", color=col, markersize=5, zorder=6, clip_on=False,
+                    transform=ax_alt.get_xaxis_transform())
+    # labels pushed right past the legends (the layout's right margin): lay the figure out with them
+    legends = [ax.get_legend() for ax in (ax_alt, ax_det, ax_fuel) if ax.get_legend() is not None]
+    margin_x1 = max((lg.get_window_extent().x1 for lg in legends), default=ax_alt.get_window_extent().x1)
+    if ax_alt.get_window_extent().x0 + last_end > margin_x1:
+        fig.set_layout_engine(engine)
+
+    ax_alt.set_xlim(t0, t1)
     save_figure(fig, path)
     fig.clear()
     return path
