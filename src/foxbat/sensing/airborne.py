@@ -142,7 +142,7 @@ class TrackFilter:
     """A constant-velocity Kalman filter (Stone Soup) on position measurements converted
     from range, bearing and elevation, each with its covariance from the radar's noise."""
 
-    def __init__(self, rt: RadarType, k: float = DEFAULT_K, q_m2_s3: float = 25.0):
+    def __init__(self, rt: RadarType, k: float = DEFAULT_K, q_m2_s3: float = 25.0, fast: bool = True):
         from stonesoup.predictor.kalman import KalmanPredictor
         from stonesoup.updater.kalman import KalmanUpdater
 
@@ -154,6 +154,13 @@ class TrackFilter:
         # frames repeat a few intervals); Stone Soup still predicts and updates
         self.predictor = KalmanPredictor(constant_velocity_3d(q_m2_s3, q_m2_s3))
         self._updater = KalmanUpdater
+        # the same predict and update, restated on the same arrays in the same order
+        # (foxbat.tracking.fastpath: the ground trackers' single-track path; for a linear
+        # measurement model its EKF lines are the Kalman ones), without Stone Soup's
+        # per-call objects; fast=False keeps Stone Soup's own (the tests compare both)
+        from foxbat.tracking.fastpath import SingleTrackEkf
+
+        self._fast = SingleTrackEkf(self.predictor, None, None, math.inf) if fast else None
         self.sig_r = rt.sigma_range_m.value
         self.sig_b = math.radians(rt.sigma_bearing_deg.value)
         sig_e = rt.sigma_elevation_deg.value if rt.sigma_elevation_deg is not None else rt.sigma_bearing_deg.value
@@ -203,9 +210,16 @@ class TrackFilter:
         pos, cov = self._position(track.frame, own_lat, own_lon, own_alt, meas)
         model = LinearGaussian(6, [0, 2, 4], cov)
         when = _EPOCH + timedelta(seconds=t_s)
-        pred = self.predictor.predict(track.state, timestamp=when)
         det = Detection(pos.reshape(3, 1), timestamp=when, measurement_model=model)
-        track.state = self._updater(model).update(SingleHypothesis(pred, det))
+        if self._fast is not None:
+            from foxbat.tracking.fastpath import FastHypothesis
+
+            pred = self._fast.predict(track.state, when)
+            mp = self._fast.predict_measurement(pred, model)
+            track.state = self._fast.update(FastHypothesis(pred, det, mp, None))
+        else:
+            pred = self.predictor.predict(track.state, timestamp=when)
+            track.state = self._updater(model).update(SingleHypothesis(pred, det))
         track.t_s = t_s
 
 
