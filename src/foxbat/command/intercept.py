@@ -84,7 +84,8 @@ class TrackPicture:
         if i < 0 or t_known_s - self._t[i] > self.max_age_s:
             return None
         dt = t_s - self._t[i]
-        lat, lon, alt, ve, vn = (c[i] for c in self._cols)
+        c_lat, c_lon, c_alt, c_ve, c_vn = self._cols
+        lat, lon, alt, ve, vn = c_lat[i], c_lon[i], c_alt[i], c_ve[i], c_vn[i]
         speed = math.hypot(ve, vn)
         if speed * dt > 1.0:
             lat, lon = destination(lat, lon, math.degrees(math.atan2(ve, vn)), speed * dt)

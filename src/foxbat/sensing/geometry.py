@@ -3,6 +3,8 @@ line of sight over the DEM on the effective-Earth sphere."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from foxbat.geo import DEFAULT_K, EARTH_RADIUS_M, wgs84_geod
@@ -37,9 +39,12 @@ def look_angles_point(lat0_deg: float, lon0_deg: float, alt0_msl_m: float, lat_d
     kr = k * EARTH_RADIUS_M
     phi = ground / kr
     ra, rt = kr + alt0_msl_m, kr + alt_msl_m
-    dz = rt * np.cos(phi) - ra
-    dh = rt * np.sin(phi)
-    return float(ground), float(np.mod(az, 360.0)), float(np.hypot(dz, dh)), float(np.degrees(np.arctan2(dz, dh)))
+    # numpy's cos, sin, hypot and arctan2 (their last bits are numpy's, not libm's); the
+    # exactly rounded sums, np.mod's remainder (Python's % is the same fmod-and-adjust) and
+    # np.degrees' x·(180/π) on Python floats
+    dz = rt * float(np.cos(phi)) - ra
+    dh = rt * float(np.sin(phi))
+    return float(ground), az % 360.0, float(np.hypot(dz, dh)), math.degrees(float(np.arctan2(dz, dh)))
 
 
 def line_of_sight_clear(dem_heights_fn, lat1, lon1, alt1_msl_m, lat2, lon2, alt2_msl_m,
