@@ -460,3 +460,20 @@ def test_look_angles_point_keeps_its_bits():
         args = (lat0, lon0, rng.uniform(-50, 20_000), lat, lon, rng.uniform(-50, 20_000), rng.choice([1.0, K, 4.0]))
         assert look_angles_point(*args) == oracle(*args)
     assert look_angles_point(40.0, 140.0, 100.0, 40.0, 140.0, 100.0, K) == oracle(40.0, 140.0, 100.0, 40.0, 140.0, 100.0, K)
+
+
+def test_bar_test_on_floats_is_the_numpy_test():
+    """bar_containing and dwell_offsets_list work on Python floats: the same bar and
+    dwell times as the numpy formulas, on random directions and tilts (many on a bar's edge)."""
+    scan = BarScan.of(APQ)
+    rng = np.random.default_rng(12)
+    offs = scan.bar_offsets_rad
+    for _ in range(5_000):
+        tilt = float(rng.uniform(scan.tilt_min_rad, scan.tilt_max_rad))
+        az = rng.uniform(-1.2, 1.2, scan.bars) * scan.half_width_rad
+        el = tilt + offs + rng.choice([-1.0, 1.0], scan.bars) * scan.half_bar_rad * rng.choice([1.0, 0.999, 1.001, 0.5])
+        inside = (np.abs(az) <= scan.half_width_rad) & (np.abs(el - (tilt + offs)) <= scan.half_bar_rad)
+        want = int(np.flatnonzero(inside)[0]) if inside.any() else -1
+        assert scan.bar_containing(az.tolist(), el.tolist(), tilt) == want
+        a0 = float(rng.uniform(-1.5, 1.5))
+        assert np.array_equal(scan.dwell_offsets_list(a0), scan.dwell_offsets_s(a0))

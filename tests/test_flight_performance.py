@@ -181,3 +181,34 @@ def test_accel_limits_are_the_four_kernels_sums_bit_for_bit(name):
         q_s = 0.5 * density_kg_m3(alt) * tas ** 2 * ac.scalars[WING_AREA_M2]
         down = (d + q_s * ac.scalars[BRAKE_DCD0] - idle_thrust_nb(ac.scalars, alt)) / mass
         assert ac.accel_limits_mps2(alt, tas, mass) == (max(up, 0.0), max(down, 0.3))
+
+
+@pytest.mark.parametrize("name", ["F-4EJ", "MiG-25P", "MiG-15bis"])
+def test_speed_schedules_are_the_per_speed_search_bit_for_bit(name):
+    """schedule_tas_mps evaluates thrust, drag and fuel flow at its 400 speeds in one
+    kernel: the same speed as the search over thrust_n, drag_n and fuel_flow_kg_s one
+    speed at a time."""
+    ac = load_aircraft(name)
+
+    def oracle(schedule, alt, mass):
+        lo = max(ac.min_tas_mps(alt), 1.2 * ac.stall_tas_mps(alt, mass, True))
+        v = np.linspace(lo, ac.max_tas_mps(alt), 400)
+        ok = np.array([ac.thrust_n(alt, x) >= ac.drag_n(alt, x, mass) for x in v])
+        if not ok.any():
+            return float(lo)
+        if schedule == "max_dry":
+            return float(v[np.nonzero(ok)[0].max()])
+        v = v[ok]
+        ff = np.array([ac.fuel_flow_kg_s(alt, x, mass) for x in v])
+        return float(v[int(np.argmax(v / ff))]) if schedule == "best_range" else float(v[int(np.argmin(ff))])
+
+    from foxbat.aircraft.performance import schedule_terms_nb
+
+    rng = np.random.default_rng(8)
+    for alt, mass in zip(rng.uniform(0.0, 21_000.0, 25), rng.uniform(ac.empty_mass_kg, ac.takeoff_mass_kg, 25)):
+        v = np.linspace(50.0, 900.0, 97)
+        ok, ff = schedule_terms_nb(ac.scalars, ac.aero, float(alt), v, float(mass))
+        assert np.array_equal(ok, [ac.thrust_n(alt, x) >= ac.drag_n(alt, x, mass) for x in v])
+        assert np.array_equal(ff, [ac.fuel_flow_kg_s(alt, x, mass) for x in v])
+        for schedule in ("best_range", "best_endurance", "max_dry"):
+            assert ac.schedule_tas_mps(schedule, float(alt), float(mass)) == oracle(schedule, float(alt), float(mass))

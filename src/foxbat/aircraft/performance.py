@@ -194,13 +194,15 @@ class Aircraft:
         lo = max(self.min_tas_mps(alt), 1.2 * self.stall_tas_mps(alt, mass_kg, True))
         hi = self.max_tas_mps(alt)
         v = np.linspace(lo, hi, 400)
-        ok = np.array([self.thrust_n(alt, x) >= self.drag_n(alt, x, mass_kg) for x in v])
+        # thrust >= drag and the level fuel flow at every speed, by the same kernels as
+        # thrust_n, drag_n and fuel_flow_kg_s, in one compiled call instead of ~1,000
+        ok, ff_all = schedule_terms_nb(self.scalars, self.aero, alt, v, float(mass_kg))
         if not ok.any():
             return float(lo)
         if schedule == "max_dry":
             return float(v[np.nonzero(ok)[0].max()])
         v = v[ok]  # only speeds that full dry thrust can hold level
-        ff = np.array([self.fuel_flow_kg_s(alt, x, mass_kg) for x in v])
+        ff = ff_all[ok]
         if schedule == "best_range":
             return float(v[int(np.argmax(v / ff))])
         if schedule == "best_endurance":
@@ -350,6 +352,18 @@ def accel_terms_nb(sc, aero, alt, tas, mass):
     :meth:`Aircraft.accel_limits_mps2`: the four kernels it called one by one."""
     return drag_nb(sc, aero, alt, tas, mass, 1.0), thrust_max_nb(sc, alt, tas, False), density_kg_m3(alt), \
         idle_thrust_nb(sc, alt)
+
+
+@njit(cache=True)
+def schedule_terms_nb(sc, aero, alt, v, mass):
+    """For :meth:`Aircraft.schedule_tas_mps`, at each speed of ``v``: whether full dry
+    thrust holds level 1 g flight (thrust >= drag) and the level fuel flow (kg/s)."""
+    ok = np.empty(v.size, np.bool_)
+    ff = np.empty(v.size)
+    for i in range(v.size):
+        ok[i] = thrust_max_nb(sc, alt, v[i], False) >= drag_nb(sc, aero, alt, v[i], mass, 1.0)
+        ff[i] = fuel_flow_nb(sc, aero, alt, v[i], mass, 0.0, 0.0, 1.0, False)
+    return ok, ff
 
 
 @njit(cache=True)

@@ -477,13 +477,15 @@ def _search_look(radar, scan, intruder, t0, lat, lon, alt, heading, tilt, dem, k
         return (t0, *_NO_LOOK)
     ground0, brg0, slant0, el0 = look_angles_point(lat, lon, alt, tr[0], tr[1], tr[2], k)
     az0 = math.radians(wrap180(brg0 - heading))
-    tb = t0 + scan.dwell_offsets_s(az0)
+    tb = [t0 + x for x in scan.dwell_offsets_list(az0)]
     if screen and _outside_every_bar(scan, intruder.max_speed_mps, az0, ground0, slant0, el0, tilt):
         return (float(tb[0]), *_NO_LOOK)
     la, lo, al = intruder.at_many(tb)
     ground, brg, slant, el = look_angles(lat, lon, alt, la, lo, al, k)
-    az = np.radians((brg - heading + 180.0) % 360.0 - 180.0)
-    b = scan.bar_containing(az, np.radians(el), tilt)
+    # the bars' few directions on Python floats: np.remainder is Python's %, np.radians
+    # is math.radians (the same x·(π/180))
+    az = [math.radians((x - heading + 180.0) % 360.0 - 180.0) for x in brg.tolist()]
+    b = scan.bar_containing(az, [math.radians(x) for x in el.tolist()], tilt)
     if b < 0 or slant[b] > radar.instrumented_range_m.value or tb[b] > intruder.t_s[-1]:
         return (float(tb[0]), *_NO_LOOK)
     geom = (float(slant[b]), float(brg[b]), float(el[b]))

@@ -71,23 +71,31 @@ class BarScan:
     def dwell_offsets_s(self, azimuth_off_rad: float) -> np.ndarray:
         """Time into the frame at which each bar's sweep passes ``azimuth_off_rad`` (from
         the nose), s: even bars sweep left to right, odd bars back."""
+        return np.array(self.dwell_offsets_list(azimuth_off_rad))
+
+    def dwell_offsets_list(self, azimuth_off_rad: float) -> list[float]:
+        """:meth:`dwell_offsets_s` as a list of floats."""
         frac = (min(max(azimuth_off_rad, -self.half_width_rad), self.half_width_rad) + self.half_width_rad) \
             / (2.0 * self.half_width_rad)
-        bar_s = self.frame_s / self.bars
+        bars = self.bars
+        bar_s = self.frame_s / bars
         # plain floats (a few bars, once per frame): the same IEEE operations as numpy's
-        return np.array([(b + (frac if b % 2 == 0 else 1.0 - frac)) * bar_s for b in range(self.bars)])
+        return [(b + (frac if b % 2 == 0 else 1.0 - frac)) * bar_s for b in range(bars)]
 
     def bar_containing(self, azimuth_off_rad, elevation_rad, tilt_rad: float) -> int:
         """Index of the first bar whose beam holds the target at its own dwell, -1 if none.
 
         ``azimuth_off_rad`` and ``elevation_rad`` are arrays, one per bar: the target's
         direction at that bar's dwell time."""
-        az = np.asarray(azimuth_off_rad, float)
-        el = np.asarray(elevation_rad, float)
-        inside = (np.abs(az) <= self.half_width_rad) & \
-            (np.abs(el - (tilt_rad + self.bar_offsets_rad)) <= self.half_bar_rad)
-        hit = np.flatnonzero(inside)
-        return int(hit[0]) if hit.size else -1
+        # a few bars, once per frame: the same comparisons on Python floats (tilt + offset
+        # and the difference are single IEEE operations either way)
+        az = np.asarray(azimuth_off_rad, float).tolist()
+        el = np.asarray(elevation_rad, float).tolist()
+        hw, half = self.half_width_rad, self.half_bar_rad
+        for b, off in enumerate(self.bar_offsets_rad.tolist()):
+            if abs(az[b]) <= hw and abs(el[b] - (tilt_rad + off)) <= half:
+                return b
+        return -1
 
 
 class MofN:
