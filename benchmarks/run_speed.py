@@ -11,7 +11,7 @@ report) in <= 3 s wall once installed and compiled.
    folder: median wall time and CPU time (this process's children: the command and any
    process it forks), after one untimed run that fills numba's cache;
 2. where the time of that command goes: the stages ``foxbat run`` records
-   (``foxbat.run_cli.STAGES``, stages done in its second process marked so), plus the
+   (``foxbat.run_cli.STAGES``, stages done in its second or third process marked so), plus the
    interpreter's start with the imports before the command runs and its exit; medians;
 3. (``--in-process N``) sim.run + writing the run folder in this process, median of N;
 4. (``--profile N``) a cProfile of one sim.run by cumulative time, N lines.
@@ -91,7 +91,7 @@ def staged_command(out: Path, src: str | None) -> dict[str, tuple[float, float |
     for name, wall, cpu in d["stages"]:
         w0, c0 = res.get(name, (0.0, 0.0))
         res[name] = (w0 + wall, c0 + cpu)
-        if not name.startswith("[2nd process]"):
+        if not name.startswith(("[2nd process]", "[3rd process]")):
             inside += wall
     res["rest of the command (imports, checks, output)"] = ((d["end"] - d["main"]) - inside, None)
     res["exit"] = (t_done - d["end"], None)
@@ -148,7 +148,7 @@ def main() -> None:
         print(f"  target <= 3 s wall: {'met' if statistics.median(x[0] for x in walls['this']) <= 3.0 else 'NOT met'}")
         for name in trees:
             print(f"\nwhere the time goes ({name}), median seconds of {a.repeats} (a stage marked [2nd process] "
-                  "runs beside the others and is not part of the total):\n     wall      CPU")
+                  "or [3rd process] runs beside the others and is not part of the total):\n     wall      CPU")
             for stage, wall, cpu in _median_table(staged[name]):
                 print(f"  {wall:7.3f}  {'' if cpu is None else f'{cpu:7.3f}':>7s}  {stage}")
 

@@ -301,6 +301,14 @@ def test_default_run_writes_every_report(tmp_path, monkeypatch, capsys):
     assert line.startswith("predicted: " + rows[1].rsplit(",", 1)[1] + " within tolerance"), (line, rows[1])
     # no temporary files left: the only hidden file is the manifest of what foxbat wrote
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [".foxbat-manifest.json"]
+    from foxbat import run_cli
+    from foxbat.forked import forking_allowed
+
+    if forking_allowed():  # the second process and the third it forks draw; this one draws nothing
+        stages = [name for name, *_ in run_cli.STAGES]
+        assert [n for n in stages if n.startswith("[3rd process] ")] == [f"[3rd process] {n}" for n in run_cli.BESIDE]
+        assert {f"[2nd process] {n}" for n in run_cli.THERE} <= set(stages)
+        assert not {"read the run folder back", *run_cli.THERE, *run_cli.BESIDE} & set(stages)
 
 
 # the basis of each recorded figure of the flagship: the scenario sets the take-off (the

@@ -199,16 +199,20 @@ def print_low_level(res, rows: list[dict], console) -> None:
     print_table(t, console)
 
 
-#: The reports the second process draws: about half the drawing time (benchmarks/run_speed.py)
-THERE = ("history.png", "map.png", "flight.kml", "flight.czml", "paths.geojson")
+#: The reports drawn by the second process (forked before the computation, it loads the
+#: drawing code while the run computes) and by a third forked from it once it has read the
+#: run folder back (so both start with the drawing code loaded and the run read): about half
+#: the drawing time each (benchmarks/run_speed.py); this process draws none
+THERE = ("map.png", "history.png")
+BESIDE = ("timeline.png", "replay.html", "flight.kml", "flight.czml", "paths.geojson")
 
 
-def _draw(out: Path, sc, names) -> tuple[dict[str, Path], list]:
+def _draw(out: Path, sc, names, run=None) -> tuple[dict[str, Path], list]:
     """Draw the reports ``names`` of the run folder ``out`` (history.png or a name of
-    all_reports.REPORTS); their paths and stages."""
+    all_reports.REPORTS) from ``run`` (read from ``out`` if None and needed); their paths
+    and stages."""
     stages: list = []
     paths = {}
-    run = None
     for name in names:
         if name == "history.png":
             from foxbat.report.history_plot import render_history_png
@@ -233,8 +237,9 @@ def _draw(out: Path, sc, names) -> tuple[dict[str, Path], list]:
 class _ReportProcess:
     """A second process forked before the computation, which loads the drawing code
     (matplotlib, the report modules) while this one computes, then waits until the run
-    folder is written (:meth:`go`) and draws THERE from it. Where it cannot be forked or it
-    fails, :meth:`result` draws them here (foxbat.forked.Job)."""
+    folder is written (:meth:`go`), reads it back, forks a third process that draws BESIDE
+    while it draws THERE. Where a process cannot be forked or it fails, its reports are
+    drawn by the process that would have forked it (foxbat.forked.Job)."""
 
     def __init__(self, out: Path, sc):
         from foxbat.forked import Job
@@ -246,7 +251,7 @@ class _ReportProcess:
             self._r = None
 
     def _work(self, out: Path, sc):
-        from foxbat.forked import in_child
+        from foxbat.forked import Job, in_child
 
         stages: list = []
         if in_child():  # the child: load the drawing code, then wait
@@ -259,8 +264,17 @@ class _ReportProcess:
                 import foxbat.report.history_plot  # noqa: F401
             if os.read(self._r, 1) != b"1":
                 raise RuntimeError("the run folder was not written")
-        paths, more = _draw(out, sc, THERE)
-        return paths, stages + more
+        from foxbat.report.run_folder import read_run
+
+        with _stage("read the run folder back", stages):
+            run = read_run(out)
+        with Job(lambda: _draw(out, sc, BESIDE, run)) as beside:
+            paths, more = _draw(out, sc, THERE, run)
+            with _stage("wait for the 3rd process", more):
+                there, besides = beside.result()
+        if beside.forked:
+            besides = [(n.replace("[2nd process] ", "[3rd process] ", 1), w, c) for n, w, c in besides]
+        return {**paths, **there}, stages + more + besides
 
     def go(self) -> None:
         """The run folder is written: draw."""
@@ -284,8 +298,8 @@ class _ReportProcess:
 
 
 def _reports(res, out: Path, status, folder, drawer: _ReportProcess) -> list[Path]:
-    """history.csv and .png, coverage.geojson and every report of all_reports: THERE in the
-    second process (``drawer``), the rest in this one."""
+    """history.csv and .png, coverage.geojson and every report of all_reports: history.csv
+    and coverage.geojson here, the rest by the drawing processes (``drawer``)."""
     from foxbat.history import write_history_csv
 
     status.update("reports")
@@ -303,12 +317,9 @@ def _reports(res, out: Path, status, folder, drawer: _ReportProcess) -> list[Pat
     drawer.go()
     with _stage("coverage.geojson"):
         geojson = _write_coverage_geojson(res, out / "coverage.geojson")
-    here, stages = _draw(out, res.scenario, [n for n in REPORTS if n not in THERE])
-    STAGES.extend(stages)
     with _stage("wait for the reports of the 2nd process"):
         done, stages = drawer.result()
     STAGES.extend(stages if drawer.job.forked else [])  # else: inside the wait
-    done.update(here)
     return [history_csv, done["history.png"], geojson] + [done[n] for n in REPORTS]
 
 
