@@ -164,3 +164,17 @@ def test_swerling1_one_look_gives_the_uncached_bits():
         for pfa in (1e-6, 1e-8):
             for snr in np.linspace(-20.0, 40.0, 241):
                 assert float(det.pd_swerling1(float(snr), pfa, n)) == float(_pd_swerling1_uncached(float(snr), pfa, n))
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 13, 40])
+def test_swerling1_point_is_pd_swerling1_bit_for_bit(n):
+    """pd_swerling1_point (an interceptor's look) is pd_swerling1 of one SNR, to the bit,
+    from vanishing to saturating signals and at ±inf."""
+    rng = np.random.default_rng(n)
+    snrs = np.concatenate([rng.uniform(-60.0, 60.0, 3000), [-np.inf, np.inf, -200.0, 0.0, 13.0, 300.0]])
+    for pfa in (1e-6, 1e-4, 0.01):
+        for s in snrs.tolist():
+            want = float(det.pd_swerling1(s, pfa, n))
+            got = det.pd_swerling1_point(s, pfa, n)
+            assert got == want or (math.isnan(got) and math.isnan(want)), (s, pfa, n)
+            assert math.copysign(1.0, got) == math.copysign(1.0, want)

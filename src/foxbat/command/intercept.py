@@ -29,6 +29,7 @@ from foxbat.command.recovery import (FAF_DISTANCE_M, FINAL_CAPTURE_M, FLARE_M, G
                                      plan_approach, touchdown)
 from foxbat.geo import wgs84_geod
 from foxbat.radar.catalogue import RadarType
+from foxbat.radar.detection import pd_swerling1_point
 from foxbat.sensing.airborne import BarScan, MofN, TrackFilter, look_through_terrain
 from foxbat.sensing.geometry import (bearing_to, destination, line_of_sight_clear, look_angles, look_angles_point,
                                      wrap180)
@@ -534,7 +535,11 @@ def _look(radar, dem, lat, lon, alt, ground, geom, target, k, tgt):
     f_db, pattern_db = path_factors_point_db(radar, lat, lon, alt, tlat, tlon, talt, dem=dem, env=env,
                                              height_at=sampler[0] if sampler else None)
     snr = snr + 2.0 * pattern_db + 2.0 * f_db
-    return visible, snr, float(radar.pd_from_snr(snr, swerling)), geom, f_db, pattern_db
+    if swerling == 1:  # radar.pd_from_snr's value, without its per-call checks and arrays
+        pd = pd_swerling1_point(snr, radar.pfa.value, radar.n_pulses)
+    else:
+        pd = float(radar.pd_from_snr(snr, swerling))
+    return visible, snr, pd, geom, f_db, pattern_db
 
 
 def _append(cols, t, lat, lon, alt, agl, tas, hdg, vz, n, fuel, mass):

@@ -202,6 +202,28 @@ def pd_swerling1(snr_db, pfa, n_pulses=1):
     return np.clip(1.0 - p1 + term, 0.0, 1.0)
 
 
+def pd_swerling1_point(snr_db: float, pfa: float, n_pulses: int) -> float:
+    """:func:`pd_swerling1` of one look (valid ``pfa`` and ``n_pulses``), as a float: the
+    same operations, numpy's power, log, exp and the incomplete gamma on the same 0-d
+    values, the exactly rounded ones (+ − × ÷, max, min) on Python floats, without the
+    argument checks and 0-d array wrappers (an interceptor's radar, one look at a time)."""
+    n = float(n_pulses)
+    chi = 10.0 ** (np.asarray(snr_db, dtype=float) / 10.0)
+    chi = float(chi)
+    chi = 1e-20 if 1e-20 > chi else chi  # np.maximum(chi, 1e-20), NaN kept
+    if n == 1.0:
+        return float(pd_swerling1(snr_db, pfa, n_pulses))
+    t, m, p1 = _swerling1_constants(n, float(pfa))
+    nchi = n * chi
+    f = 1.0 + 1.0 / nchi
+    p2 = float(_sp().gammainc(m, t / f))
+    log_k = (n - 1.0) * float(np.log(f)) - float(t) / (1.0 + nchi)
+    with np.errstate(divide="ignore"):
+        term = float(np.exp(float(np.log(p2)) + log_k))
+    v = 1.0 - float(p1) + term
+    return 1.0 if v > 1.0 else (0.0 if v <= 0.0 else v)  # np.clip: -0.0 gives +0.0
+
+
 def _swerling1_terms(n, pfa_):
     """T, max(N − 1, 1) and P(N − 1, T) of :func:`pd_swerling1` (N from :func:`_n`)."""
     t = threshold_from_pfa(pfa_, n)
