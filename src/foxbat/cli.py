@@ -72,6 +72,31 @@ def _no_cloud_sessions() -> None:
     sys.modules.setdefault("boto3", None)  # type: ignore[arg-type]  # import boto3 -> ImportError
 
 
+def _lazy_numpy_extras() -> None:
+    """Load numpy.f2py and numpy.testing on first use. scipy copies numpy's namespace when
+    it is first imported (``from numpy import *`` in its array-API layer), which imports
+    numpy's Fortran wrapper generator and its test helpers (with unittest): about 0.07 s of
+    every command that uses scipy, for modules no command uses. importlib's LazyLoader makes
+    each a module that loads itself when one of its names is first used. Only the command
+    does this; the Python API leaves the caller's imports alone."""
+    import importlib.util
+
+    import numpy as np
+
+    for name in ("f2py", "testing"):
+        full = f"numpy.{name}"
+        if full in sys.modules or name in vars(np):
+            continue
+        spec = importlib.util.find_spec(full)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            continue
+        spec.loader = importlib.util.LazyLoader(spec.loader)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[full] = module
+        spec.loader.exec_module(module)
+        setattr(np, name, module)  # as an import does (numpy's __getattr__ would import it again)
+
+
 def _caused_by_interrupt(exc: BaseException) -> bool:
     """True when a KeyboardInterrupt lies in the cause/context chain of ``exc``."""
     seen = 0
@@ -88,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
 
     _no_cloud_sessions()
     _small_pages()
+    _lazy_numpy_extras()
 
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv)
