@@ -39,21 +39,24 @@ _COAST_COLOUR = "#1d3f66"
 
 def terrain_rgb(zf: np.ndarray, valid: np.ndarray, is_sea: np.ndarray, cell_w_m: float, cell_h_m: float, *,
                 vert_exag: float, shade_sea: bool = False) -> np.ndarray:
-    """The maps' terrain colours (rows x cols x 3, 0..1): land hillshaded in a warm grey,
-    the sea tinted darker with depth (lightly shaded too with ``shade_sea`` when the DEM
-    has bathymetry), nodata white."""
+    """The maps' terrain colours (rows x cols x 3, float32 0..1): land hillshaded in a warm
+    grey, the sea tinted darker with depth (lightly shaded too with ``shade_sea`` when the
+    DEM has bathymetry), nodata white. Computed in float32 in place (a run map's basemap is
+    about a million cells; fresh memory is what its drawing waited on most)."""
     from matplotlib.colors import LightSource
 
     shade = LightSource(azdeg=315, altdeg=40).hillshade(np.maximum(zf, 0.0), vert_exag=vert_exag, dx=cell_w_m,
-                                                        dy=cell_h_m)
-    land = _LAND_RGB[None, None, :] * (0.55 + 0.45 * shade[..., None])
-    depth = np.clip(-zf / 4000.0, 0.0, 1.0)[..., None]
-    sea = _SEA_SHALLOW_RGB * (1 - depth) + _SEA_DEEP_RGB * depth
-    if shade_sea and np.any(zf < 0):
-        sea = sea * (0.93 + 0.07 * shade[..., None])
-    rgb = np.where(is_sea[..., None], sea, land)
+                                                        dy=cell_h_m).astype(np.float32)
+    rgb = np.empty(zf.shape + (3,), np.float32)
+    np.multiply((0.55 + 0.45 * shade)[..., None], _LAND_RGB.astype(np.float32), out=rgb)
+    if np.any(is_sea):
+        depth = np.clip(-zf[is_sea] / 4000.0, 0.0, 1.0).astype(np.float32)[:, None]
+        sea = _SEA_SHALLOW_RGB.astype(np.float32) * (1 - depth) + _SEA_DEEP_RGB.astype(np.float32) * depth
+        if shade_sea and np.any(zf < 0):
+            sea *= (0.93 + 0.07 * shade[is_sea])[:, None]
+        rgb[is_sea] = sea
     rgb[~valid] = _NODATA_RGB
-    return np.clip(rgb, 0.0, 1.0)
+    return np.clip(rgb, 0.0, 1.0, out=rgb)
 
 
 def render_coverage_png(

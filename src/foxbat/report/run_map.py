@@ -136,9 +136,9 @@ def basemap(run: RunData, bounds, width_px: int = 1400, height_m: float | None =
         if np.any(is_sea) and np.any(valid & ~is_sea):
             coast_level = 0.0 if has_bathy else 0.5
     else:
-        rgb = np.broadcast_to(np.array([0.95, 0.95, 0.95]), (ny, nx, 3)).copy()
-    rgb = np.clip(rgb, 0, 1)
-    rgb = rgb * (1 - BASEMAP_FADE) + BASEMAP_FADE  # paler, so the overlays stand out
+        rgb = np.full((ny, nx, 3), 0.95, np.float32)
+    rgb *= 1 - BASEMAP_FADE  # paler, so the overlays stand out (in place: float32 0..1)
+    rgb += BASEMAP_FADE
 
     cover = {}
     for side, sc in run.coverage.items():
@@ -158,15 +158,18 @@ def hex_rgb(colour: str) -> np.ndarray:
 
 
 def composite(bm: Basemap, sides, alpha: float = COVERAGE_TINT_ALPHA) -> np.ndarray:
-    """The basemap with each side's coverage tinted in its colour (sides: [(name, colour)])."""
-    rgb = bm.rgb.copy()
+    """The basemap with each side's coverage tinted in its colour (sides: [(name, colour)]),
+    as an opaque RGBA float32 image (alpha 1), which imshow resamples as it is (an RGB
+    image it first copies into float64 RGBA)."""
+    rgb = bm.rgb.astype(np.float32)  # a copy
     for name, colour in sides:
         frac = bm.coverage.get(name)
         if frac is None:
             continue
-        a = (alpha * np.clip(frac, 0, 1))[..., None]
-        rgb = rgb * (1 - a) + hex_rgb(colour)[None, None, :] * a
-    return np.clip(rgb, 0, 1)
+        a = (alpha * np.clip(frac, 0, 1)).astype(np.float32)[..., None]
+        rgb += a * (hex_rgb(colour).astype(np.float32) - rgb)
+    np.clip(rgb, 0, 1, out=rgb)
+    return np.concatenate([rgb, np.ones(rgb.shape[:2] + (1,), np.float32)], axis=2)
 
 
 def state_colour(run: RunData, detecting: tuple[str, ...]) -> str:
@@ -231,6 +234,7 @@ def render_run_map(run: RunData, path: str | os.PathLike, *, width_in: float = 1
     """Draw the run map and write it to ``path`` as a PNG (atomically); return the path."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.collections import LineCollection
+    from matplotlib.colors import to_rgba
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -268,16 +272,17 @@ def render_run_map(run: RunData, path: str | os.PathLike, *, width_in: float = 1
         bits = detection_states(run, aid)
         pts = np.column_stack([tr.lon, tr.lat])
         seg = np.stack([pts[:-1], pts[1:]], axis=1)
-        cols = []
-        for b in bits[:-1]:
+        states, which = np.unique(bits[:-1], return_inverse=True)  # a colour per state, not per sample
+        rgba = np.zeros((len(states), 4))
+        for k, b in enumerate(states):
             detecting = sides_of_bits(run, int(b))
             c = state_colour(run, detecting)
-            cols.append(c)
+            rgba[k] = to_rgba(c)
             label = " + ".join(detecting) if detecting else "not detected"
             legend_paths.setdefault(label, c)
         lw = 3.0 if tr.role == "intruder" else 2.0
         ax.plot(tr.lon, tr.lat, color="white", linewidth=lw + 2.2, solid_capstyle="round", zorder=4)
-        ax.add_collection(LineCollection(seg, colors=cols, linewidths=lw, capstyle="round", zorder=5))
+        ax.add_collection(LineCollection(seg, colors=rgba[which.ravel()], linewidths=lw, capstyle="round", zorder=5))
         ax.plot(tr.lon[0], tr.lat[0], marker="o", markersize=6, markerfacecolor="white",
                 markeredgecolor=run.side_color(tr.side), markeredgewidth=2, zorder=6)
         ax.plot(tr.lon[-1], tr.lat[-1], marker="o", markersize=6, color=run.side_color(tr.side), zorder=6)

@@ -65,14 +65,9 @@ def _short(ev: dict) -> str:
     return f"{actor} {k.replace('_', ' ')}"
 
 
-def _bars(ax, t_s: np.ndarray, width_s: float, yrange: tuple[float, float], **kwargs):
-    """``ax.broken_barh([(t, width_s) for t in t_s], yrange, **kwargs)`` for plain floats, the
-    same rectangles built at once: broken_barh converts each bar's units one by one, 0.1 s of
-    the timeline's drawing for the flagship's ~4,000 looks."""
-    from matplotlib.collections import PolyCollection
-
-    if len(t_s) == 0:
-        return ax.broken_barh([], yrange, **kwargs)
+def _bar_verts(t_s: np.ndarray, width_s: float, yrange: tuple[float, float]) -> np.ndarray:
+    """The rectangles ``ax.broken_barh([(t, width_s) for t in t_s], yrange)`` draws, as an
+    (n, 4, 2) array of vertices."""
     x0 = np.asarray(t_s, dtype=float)
     x1 = x0 + width_s
     y0, dy = yrange
@@ -82,9 +77,23 @@ def _bars(ax, t_s: np.ndarray, width_s: float, yrange: tuple[float, float], **kw
     verts[:, 2, 0] = verts[:, 3, 0] = x1
     verts[:, 0, 1] = verts[:, 3, 1] = y0
     verts[:, 1, 1] = verts[:, 2, 1] = y1
-    col = PolyCollection(verts, **kwargs)
-    ax.add_collection(col)
-    return col
+    return verts
+
+
+def _bars(ax, layers: list[list[tuple[np.ndarray, tuple]]], zorders) -> None:
+    """One PolyCollection per layer (``[(verts, facecolour), ...]``) at its zorder: the
+    detection panel's ~4,000 bars of every radar row at once. broken_barh converts each
+    bar's units one by one (0.1 s of the flagship's timeline) and a collection per row and
+    kind costs its own set-up and autoscale; the rows' bars are drawn in the same order
+    either way (layer by layer, row by row)."""
+    from matplotlib.collections import PolyCollection
+
+    for layer, z in zip(layers, zorders):
+        if not layer:
+            continue
+        verts = np.concatenate([v for v, _ in layer])
+        faces = np.concatenate([np.broadcast_to(c, (len(v), 4)) for v, c in layer])
+        ax.add_collection(PolyCollection(verts, facecolors=faces, zorder=z))
 
 
 def render_timeline(run: RunData, path: str | os.PathLike, *, width_in: float = 13.0) -> Path:
@@ -147,6 +156,7 @@ def render_timeline(run: RunData, path: str | os.PathLike, *, width_in: float = 
     labels = []
     y = 0
     period = run.scan_period_s()
+    layers: list[list] = [[], [], []]  # looked, visible, detected: each row's bars
     for rside, radar, tgt in pairs:
         sel = (lk.radar == radar) & (lk.target == tgt)
         col = run.side_color(rside)
@@ -154,11 +164,12 @@ def render_timeline(run: RunData, path: str | os.PathLike, *, width_in: float = 
         t_det = lk.t_s[sel & lk.detected]
         t_any = lk.t_s[sel]
         w = period
-        _bars(ax_det, t_any, w, (y - 0.06, 0.12), facecolors=LOOK_COLOUR, zorder=1)
-        _bars(ax_det, t_vis, w, (y - 0.25, 0.5), facecolors=to_rgba(col, VISIBLE_ALPHA), zorder=2)
-        _bars(ax_det, t_det, w, (y - 0.32, 0.64), facecolors=col, zorder=3)
+        layers[0].append((_bar_verts(t_any, w, (y - 0.06, 0.12)), to_rgba(LOOK_COLOUR)))
+        layers[1].append((_bar_verts(t_vis, w, (y - 0.25, 0.5)), to_rgba(col, VISIBLE_ALPHA)))
+        layers[2].append((_bar_verts(t_det, w, (y - 0.32, 0.64)), to_rgba(col)))
         labels.append(f"{radar} \u2192 {tgt}")
         y += 1
+    _bars(ax_det, layers, zorders=(1, 2, 3))
     for side in track_sides:
         col = run.side_color(side)
         for (s, tid), tk in run.tracks.items():
