@@ -254,8 +254,8 @@ def print_low_level(res, rows: list[dict], console) -> None:
 #: drawing code while the run computes) and by a third forked from it once it has read the
 #: run folder back (so both start with the drawing code loaded and the run read): about half
 #: the drawing time each (benchmarks/run_speed.py); this process draws none
-THERE = ("map.png", "history.png")
-BESIDE = ("timeline.png", "replay.html", "flight.kml", "flight.czml", "paths.geojson")
+THERE = ("map.png", "history.png", "flight.kml", "flight.czml", "paths.geojson")
+BESIDE = ("timeline.png", "replay.html")
 
 
 def _draw(out: Path, sc, names, run=None) -> tuple[dict[str, Path], list]:
@@ -285,6 +285,23 @@ def _draw(out: Path, sc, names, run=None) -> tuple[dict[str, Path], list]:
     return paths, stages
 
 
+def _load_drawing_code() -> None:
+    """Import what drawing the reports imports on first use (about 0.15 s of CPU), while
+    the run computes: then neither the reading of the run folder (before the third process
+    is forked) nor the drawing waits on it."""
+    import contourpy  # noqa: F401  (matplotlib's contours)
+    import matplotlib.backends.backend_agg  # noqa: F401
+    import matplotlib.figure  # noqa: F401
+    import matplotlib.patheffects  # noqa: F401
+    import PIL.PngImagePlugin  # noqa: F401
+    import rasterio.warp  # noqa: F401  (the basemaps; rasterio also reads the coverage rasters back)
+
+    import foxbat.history_compare  # noqa: F401
+    import foxbat.report.all_reports  # noqa: F401
+    import foxbat.report.history_plot  # noqa: F401
+    import foxbat.terrain  # noqa: F401
+
+
 class _ReportProcess:
     """A second process forked before the computation, which loads the drawing code
     (matplotlib, the report modules) while this one computes, then waits until the run
@@ -308,11 +325,7 @@ class _ReportProcess:
         if in_child():  # the child: load the drawing code, then wait
             os.close(self._w)  # so that it sees the end of the pipe if this process dies
             with _stage("load matplotlib and the report modules", stages):
-                import matplotlib.backends.backend_agg  # noqa: F401
-                import matplotlib.figure  # noqa: F401
-
-                import foxbat.report.all_reports  # noqa: F401
-                import foxbat.report.history_plot  # noqa: F401
+                _load_drawing_code()
             if os.read(self._r, 1) != b"1":
                 raise RuntimeError("the run folder was not written")
         from foxbat.report.run_folder import read_run
