@@ -21,7 +21,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import math
+
 import numpy as np
+from numba import njit
 
 from foxbat.geo import DEFAULT_K, EARTH_RADIUS_M
 from foxbat.radar.clutter import beam_pattern_two_way, clutter_cell_area_m2, sigma0_constant_gamma
@@ -137,4 +140,127 @@ def path_clear(view: ProfileView, target_x_m: float, target_alt_msl_m: float, ra
     return bool(np.all(line > view.ground_msl_m[m]))
 
 
-__all__ = ["ProfileView", "view_profile", "ClutterCells", "cells_at_range", "clutter_rcs_m2", "path_clear"]
+# ---------------------------------------------------------------- one look, compiled where exact
+#
+# profile_cells is path_clear + view_profile + cells_at_range for one look (an interceptor's
+# radar, once per frame): numpy still does every transcendental (cos, sin, hypot, arctan2,
+# arctan: its last bits are its own), the kernels below only the exactly rounded
+# operations (+ − × ÷, comparisons) in numpy's order, so the bits are the same; about
+# sixty numpy calls on short arrays become five and three kernel calls.
+
+@njit(cache=True)
+def _path_clear_nb(x, g, radar_alt, k, target_x, target_alt):
+    """:func:`path_clear` on the profile's arrays."""
+    if target_x < 1.0:
+        return True
+    denom = 2.0 * k * EARTH_RADIUS_M
+    for i in range(x.size):
+        if x[i] < target_x:
+            line = radar_alt + (target_alt - radar_alt) * x[i] / target_x - x[i] * (target_x - x[i]) / denom
+            if not line > g[i]:
+                return False
+    return True
+
+
+@njit(cache=True)
+def _dz_dh_nb(g, cos_phi, sin_phi, a, ra):
+    """(a + g)·cos φ − (a + h) and (a + g)·sin φ of :func:`view_profile`."""
+    dz = np.empty(g.size)
+    dh = np.empty(g.size)
+    for i in range(g.size):
+        ag = a + g[i]
+        dz[i] = ag * cos_phi[i] - ra
+        dh[i] = ag * sin_phi[i]
+    return dz, dh
+
+
+@njit(cache=True)
+def _gradient_nb(f, x):
+    """:func:`gradient_1d` (np.gradient's operations) in one loop."""
+    n = f.size
+    out = np.empty(n)
+    d0 = x[1] - x[0]
+    uniform = True
+    for i in range(1, n - 1):
+        if not (x[i + 1] - x[i]) == d0:
+            uniform = False
+            break
+    if uniform:
+        two_dx = 2. * d0
+        for i in range(1, n - 1):
+            out[i] = (f[i + 1] - f[i - 1]) / two_dx
+        out[0] = (f[1] - f[0]) / d0
+        out[n - 1] = (f[n - 1] - f[n - 2]) / d0
+    else:
+        for i in range(1, n - 1):
+            dx1 = x[i] - x[i - 1]
+            dx2 = x[i + 1] - x[i]
+            ca = -(dx2) / (dx1 * (dx1 + dx2))
+            cb = (dx2 - dx1) / (dx1 * dx2)
+            cc = dx1 / (dx2 * (dx1 + dx2))
+            out[i] = ca * f[i - 1] + cb * f[i] + cc * f[i + 1]
+        out[0] = (f[1] - f[0]) / (x[1] - x[0])
+        out[n - 1] = (f[n - 1] - f[n - 2]) / (x[n - 1] - x[n - 2])
+    return out
+
+
+@njit(cache=True)
+def _cells_nb(x, g, phi, eps, slant, atan_slope, range_m):
+    """Grazing angles and illumination of :func:`view_profile`, then :func:`cells_at_range`."""
+    n = x.size
+    psi = np.empty(n)
+    lit = np.empty(n, np.bool_)
+    top = eps[0]
+    for i in range(n):
+        psi[i] = -eps[i] - phi[i] + atan_slope[i]
+        if eps[i] > top:
+            top = eps[i]
+        lit[i] = eps[i] >= top - 1e-12 and psi[i] > 0
+    m = 0
+    for i in range(n - 1):
+        if (math.copysign(1.0, slant[i] - range_m) < 0.0) != (math.copysign(1.0, slant[i + 1] - range_m) < 0.0):
+            m += 1
+    cx = np.empty(m)
+    cg = np.empty(m)
+    ce = np.empty(m)
+    cp = np.empty(m)
+    cl = np.empty(m, np.bool_)
+    j = 0
+    for i in range(n - 1):
+        s0 = slant[i] - range_m
+        s1 = slant[i + 1] - range_m
+        if (math.copysign(1.0, s0) < 0.0) != (math.copysign(1.0, s1) < 0.0):
+            w = s0 / (s0 - s1)
+            cx[j] = x[i] + w * (x[i + 1] - x[i])
+            cg[j] = g[i] + w * (g[i + 1] - g[i])
+            ce[j] = eps[i] + w * (eps[i + 1] - eps[i])
+            cp[j] = psi[i] + w * (psi[i + 1] - psi[i])
+            cl[j] = lit[i] if w < 0.5 else lit[i + 1]
+            j += 1
+    return cx, cg, ce, cp, cl
+
+
+def profile_cells(x_m, ground_msl_m, radar_alt_msl_m: float, k: float, target_x_m: float, target_alt_msl_m: float,
+                  range_m: float):
+    """One look along a profile: ``(False, None)`` when the terrain blocks the path to the
+    target (:func:`path_clear`), else ``(True, cells)``, the clutter cells at ``range_m``
+    (:func:`cells_at_range` of :func:`view_profile`), the same values bit for bit.
+
+    ``x_m`` increasing ground distances (> 0, at least two), ``ground_msl_m`` the terrain
+    there (sea at 0), float arrays."""
+    x = np.ascontiguousarray(x_m, dtype=float)
+    g = np.ascontiguousarray(ground_msl_m, dtype=float)
+    alt, k = float(radar_alt_msl_m), float(k)
+    if not _path_clear_nb(x, g, alt, k, float(target_x_m), float(target_alt_msl_m)):
+        return False, None
+    a = k * EARTH_RADIUS_M
+    phi = x / a
+    dz, dh = _dz_dh_nb(g, np.cos(phi), np.sin(phi), a, a + alt)
+    slant = np.hypot(dz, dh)
+    eps = np.arctan2(dz, dh)
+    slope = _gradient_nb(g, x) if x.size > 1 else np.zeros_like(g)
+    return True, ClutterCells(*_cells_nb(x, g, phi, eps, slant, np.arctan(slope), float(range_m)))
+
+
+__all__ = ["ProfileView", "view_profile", "ClutterCells", "cells_at_range", "clutter_rcs_m2", "path_clear",
+           "profile_cells"]

@@ -261,7 +261,7 @@ def look_through_terrain(rt: RadarType, dem, lat_deg: float, lon_deg: float, alt
     (:mod:`foxbat.radar.terrain_clutter`: local grazing angle from the slope, shadowed
     cells add nothing, sea or land from the DEM)."""
     from foxbat.radar.clutter import clutter_to_noise_db, sinr_db
-    from foxbat.radar.terrain_clutter import cells_at_range, clutter_rcs_m2, path_clear, view_profile
+    from foxbat.radar.terrain_clutter import clutter_rcs_m2, profile_cells
 
     n = int(min(max(slant_m / PROFILE_STEP_M + 2, 64), 2000))
     x = np.linspace(0.0, slant_m * 1.01, n)[1:]
@@ -269,11 +269,11 @@ def look_through_terrain(rt: RadarType, dem, lat_deg: float, lon_deg: float, alt
     b = math.radians(bearing_deg)
     la, lo = frame.to_latlon(x * math.sin(b), x * math.cos(b))
     g = ground_or_sea_m(dem.elevation_m(la, lo))
-    view = view_profile(x, g, alt_msl_m, k)
-    if not path_clear(view, ground_range_m, target_alt_msl_m, alt_msl_m, k):
+    # path_clear, view_profile and cells_at_range in one (the same values)
+    clear, cells = profile_cells(x, g, alt_msl_m, k, ground_range_m, target_alt_msl_m, slant_m)
+    if not clear:
         return False, -math.inf
     snr = float(rt.snr_db(slant_m, rcs_m2))
-    cells = cells_at_range(view, slant_m)
     sigma_c = clutter_rcs_m2(cells, slant_m, gamma_db=np.where(cells.ground_msl_m > 0, gamma_land_db, gamma_sea_db),
                              target_elevation_rad=math.radians(elevation_deg), beamwidth_az_rad=rt.beamwidth_az_rad,
                              beamwidth_el_rad=rt.beamwidth_el_rad, pulse_width_s=rt.pulse_width_s.value)
