@@ -101,19 +101,22 @@ def write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     return Path(path)
 
 
-#: zlib level of the PNGs of save_figure: level 3 of an RGB image is smaller than
-#: matplotlib's RGBA at its level 6 and takes about half the time to write
-PNG_COMPRESS_LEVEL = 3
+#: zlib level of figure_png: an RGB image at level 4 is smaller than matplotlib's RGBA at its
+#: level 6 (each report figure of the two built-in scenarios: 3 to 14 % smaller) and takes
+#: about 30 % less time to encode (level 3: 10 ms less again, but some files 6 % larger)
+PNG_COMPRESS_LEVEL = 4
 
 
-def save_figure(fig, path: str | os.PathLike) -> Path:
-    """Save a matplotlib figure as PNG atomically (white background, at the figure's dpi).
+def figure_png(fig) -> bytes:
+    """A matplotlib figure as PNG bytes (white background, at the figure's dpi).
 
     The pixels are those ``fig.savefig`` draws, in one pass: savefig first draws the
     whole figure once more without output just to run its layout engine, while here the
     layout (if the figure still has an engine) runs at the start of the one draw. An
     opaque image is written as RGB (no alpha channel: smaller and quicker to encode),
     with matplotlib's metadata (Software, dpi)."""
+    import io
+
     import matplotlib
     import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -130,9 +133,14 @@ def save_figure(fig, path: str | os.PathLike) -> Path:
     image = Image.fromarray(rgba[..., :3] if bool(np.all(rgba[..., 3] == 255)) else rgba)
     info = PngImagePlugin.PngInfo()
     info.add_text("Software", f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/")
-    with atomic_output(path) as tmp:
-        image.save(tmp, format="png", pnginfo=info, dpi=(fig.dpi, fig.dpi), compress_level=PNG_COMPRESS_LEVEL)
-    return Path(path)
+    buf = io.BytesIO()
+    image.save(buf, format="png", pnginfo=info, dpi=(fig.dpi, fig.dpi), compress_level=PNG_COMPRESS_LEVEL)
+    return buf.getvalue()
+
+
+def save_figure(fig, path: str | os.PathLike) -> Path:
+    """Save a matplotlib figure as PNG atomically (:func:`figure_png`)."""
+    return write_bytes(path, figure_png(fig))
 
 
 # ---------------------------------------------------------------- checking output paths

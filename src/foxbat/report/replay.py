@@ -52,6 +52,8 @@ def _background_png(run: RunData, bounds, width_px: int) -> tuple[bytes, dict]:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    from foxbat.atomic import figure_png
+
     bm = basemap(run, bounds, width_px=width_px)
     img = composite(bm, [(s.name, s.color) for s in run.sides])
     ny, nx = img.shape[:2]
@@ -77,12 +79,11 @@ def _background_png(run: RunData, bounds, width_px: int) -> tuple[bytes, dict]:
         ax.axhline(lat, color="#555555", linewidth=0.4, alpha=0.35)
     ax.set_xlim(w, e)
     ax.set_ylim(s, n)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
+    png = figure_png(fig)
     fig.clear()
     grat = {"lons": list(range(math.ceil(w), math.floor(e) + 1)),
             "lats": list(range(math.ceil(s), math.floor(n) + 1))}
-    return buf.getvalue(), {"west": w, "east": e, "south": s, "north": n, "width": nx, "height": ny,
+    return png, {"west": w, "east": e, "south": s, "north": n, "width": nx, "height": ny,
                             "graticule": grat}
 
 
