@@ -480,10 +480,11 @@ def test_bar_test_on_floats_is_the_numpy_test():
 
 
 def test_profile_cells_is_path_clear_view_profile_cells_at_range_bit_for_bit():
-    """profile_cells (the compiled look) against the numpy functions it replaces, on random
+    """profile_cells (the compiled look) and clutter_rcs_cells_m2 against the numpy
+    functions they replace (clutter RCS for two radar types, random γ), on random
     hilly, flat-sea and ridged profiles with linspace and uneven spacing, targets hidden and
     in view, ranges crossing the profile several times or not at all."""
-    from foxbat.radar.terrain_clutter import path_clear, profile_cells
+    from foxbat.radar.terrain_clutter import clutter_rcs_cells_m2, path_clear, profile_cells
 
     rng = np.random.default_rng(21)
     seen = {"blocked": 0, "cells": 0, "many": 0}
@@ -515,4 +516,10 @@ def test_profile_cells_is_path_clear_view_profile_cells_at_range_bit_for_bit():
             assert np.array_equal(getattr(cells, f), getattr(want, f)), f
         seen["cells"] += cells.x_m.size > 0
         seen["many"] += cells.x_m.size > 1
+        gs, gl, el_t = float(rng.uniform(-60, -20)), float(rng.uniform(-30, 0)), float(rng.uniform(-0.3, 0.3))
+        for rt in (APQ, get_radar_type("P-37")):
+            kw = dict(target_elevation_rad=el_t, beamwidth_az_rad=rt.beamwidth_az_rad,
+                      beamwidth_el_rad=rt.beamwidth_el_rad, pulse_width_s=rt.pulse_width_s.value)
+            assert clutter_rcs_cells_m2(cells, r, gamma_sea_db=gs, gamma_land_db=gl, **kw) == \
+                clutter_rcs_m2(want, r, gamma_db=np.where(want.ground_msl_m > 0, gl, gs), **kw)
     assert min(seen.values()) >= 5, seen  # every branch exercised: blocked, one cell, several cells

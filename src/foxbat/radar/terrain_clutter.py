@@ -22,12 +22,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import math
+from functools import lru_cache
 
 import numpy as np
 from numba import njit
 
 from foxbat.geo import DEFAULT_K, EARTH_RADIUS_M
 from foxbat.radar.clutter import beam_pattern_two_way, clutter_cell_area_m2, sigma0_constant_gamma
+from foxbat.radar.equation import SPEED_OF_LIGHT_MPS, from_db
 
 
 @dataclass(frozen=True)
@@ -262,5 +264,37 @@ def profile_cells(x_m, ground_msl_m, radar_alt_msl_m: float, k: float, target_x_
     return True, ClutterCells(*_cells_nb(x, g, phi, eps, slant, np.arctan(slope), float(range_m)))
 
 
+@lru_cache(maxsize=16)
+def _sidelobe_floor(sidelobe_two_way_db: float):
+    return from_db(sidelobe_two_way_db)
+
+
+def clutter_rcs_cells_m2(cells: ClutterCells, range_m: float, *, gamma_sea_db: float, gamma_land_db: float,
+                         target_elevation_rad: float, beamwidth_az_rad: float, beamwidth_el_rad: float,
+                         pulse_width_s: float, sidelobe_two_way_db: float = -50.0) -> float:
+    """:func:`clutter_rcs_m2` with γ by the cells' surface (land above 0 m MSL, else sea),
+    the same ufuncs on the same arrays in the same order (cell area, σ⁰ and beam gain of
+    :mod:`foxbat.radar.clutter` written out), without their argument wrappers: one look's
+    few cells."""
+    if cells.x_m.size == 0:
+        return 0.0
+    r, th_az, th_el, tau = float(range_m), float(beamwidth_az_rad), float(beamwidth_el_rad), float(pulse_width_s)
+    lit = cells.lit
+    psi = np.where(lit, cells.grazing_rad, -1.0)
+    ok = psi > 0
+    # clutter_cell_area_m2 (cos and sin of at least 1e-12 rad and at most pi/2: no zero division)
+    psi_c = np.where(ok, np.clip(psi, 1e-12, math.pi / 2), 1.0)
+    pulse = r * th_az * (SPEED_OF_LIGHT_MPS * tau / 2.0) / np.cos(psi_c)
+    beam = (math.pi / 4.0) * r * r * th_az * th_el / np.sin(psi_c)
+    area = np.where(ok, np.minimum(pulse, beam), 0.0)
+    # sigma0_constant_gamma
+    gamma_db = np.where(cells.ground_msl_m > 0, gamma_land_db, gamma_sea_db)
+    sigma = np.where(ok, 10.0 ** (gamma_db / 10.0) * np.sin(np.clip(psi, 0.0, math.pi / 2)), 0.0) * area
+    # beam_pattern_two_way
+    d = (target_elevation_rad - cells.elevation_rad) / th_el
+    gain = np.maximum(np.exp(-8.0 * math.log(2.0) * d * d), _sidelobe_floor(float(sidelobe_two_way_db)))
+    return float(np.sum(np.where(lit, sigma * gain, 0.0)))
+
+
 __all__ = ["ProfileView", "view_profile", "ClutterCells", "cells_at_range", "clutter_rcs_m2", "path_clear",
-           "profile_cells"]
+           "profile_cells", "clutter_rcs_cells_m2"]

@@ -261,7 +261,7 @@ def look_through_terrain(rt: RadarType, dem, lat_deg: float, lon_deg: float, alt
     (:mod:`foxbat.radar.terrain_clutter`: local grazing angle from the slope, shadowed
     cells add nothing, sea or land from the DEM)."""
     from foxbat.radar.clutter import clutter_to_noise_db, sinr_db
-    from foxbat.radar.terrain_clutter import clutter_rcs_m2, profile_cells
+    from foxbat.radar.terrain_clutter import clutter_rcs_cells_m2, profile_cells
 
     n = int(min(max(slant_m / PROFILE_STEP_M + 2, 64), 2000))
     x = np.linspace(0.0, slant_m * 1.01, n)[1:]
@@ -274,9 +274,10 @@ def look_through_terrain(rt: RadarType, dem, lat_deg: float, lon_deg: float, alt
     if not clear:
         return False, -math.inf
     snr = float(rt.snr_db(slant_m, rcs_m2))
-    sigma_c = clutter_rcs_m2(cells, slant_m, gamma_db=np.where(cells.ground_msl_m > 0, gamma_land_db, gamma_sea_db),
-                             target_elevation_rad=math.radians(elevation_deg), beamwidth_az_rad=rt.beamwidth_az_rad,
-                             beamwidth_el_rad=rt.beamwidth_el_rad, pulse_width_s=rt.pulse_width_s.value)
+    sigma_c = clutter_rcs_cells_m2(cells, slant_m, gamma_sea_db=gamma_sea_db, gamma_land_db=gamma_land_db,
+                                   target_elevation_rad=math.radians(elevation_deg),
+                                   beamwidth_az_rad=rt.beamwidth_az_rad, beamwidth_el_rad=rt.beamwidth_el_rad,
+                                   pulse_width_s=rt.pulse_width_s.value)
     if sigma_c <= 0.0:
         return True, snr
     cnr = clutter_to_noise_db(snr, rcs_m2, sigma_c)
