@@ -24,9 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from foxbat.geo import DEFAULT_K, EARTH_RADIUS_M, wgs84_geod
+from foxbat.geo import DEFAULT_K, EARTH_RADIUS_M, check_k, wgs84_geod
 from foxbat.propagation import deygout_loss_db, propagation_factor_db, ray_elevations_rad
-from foxbat.propagation.factor import propagation_factor_point_db
+from foxbat.propagation.factor import _ray_elevations_kernel, propagation_factor_point_db
 from foxbat.sensing.geometry import look_angles
 
 PROFILE_SAMPLES = 64
@@ -228,10 +228,16 @@ def path_factors_point_db(rt, lat0: float, lon0: float, antenna_msl_m: float, la
     # factors_db
     h1 = max(a_m - z, MIN_HEIGHT_M)
     h2 = max(t_m - z, MIN_HEIGHT_M)
-    pattern_db = float(np.asarray(rt.elevation_pattern_db(np.radians(elev_deg)), float).reshape(-1)[0])
-    el_direct, el_reflected = ray_elevations_rad(np.array([ground]), np.array([h1]), np.array([h2]), k=env.k)
-    reflected_gain = np.asarray(rt.elevation_pattern_db(el_reflected), float) \
-        - np.asarray(rt.elevation_pattern_db(el_direct), float)
+    if rt.elevation_pattern is None:  # elevation_pattern_db is 0 dB everywhere: the same zeros
+        pattern_db, reflected_gain = 0.0, np.zeros(1)
+    else:
+        pattern_db = float(np.asarray(rt.elevation_pattern_db(np.radians(elev_deg)), float).reshape(-1)[0])
+        # ray_elevations_rad's kernel on the one path (its checks passed: h1, h2 >= 1 m, ground >= 0)
+        el_direct, el_reflected = np.empty(1), np.empty(1)
+        _ray_elevations_kernel(np.array([ground]), np.array([h1]), np.array([h2]), check_k(env.k, where="k") *
+                               EARTH_RADIUS_M, el_direct, el_reflected)
+        reflected_gain = np.asarray(rt.elevation_pattern_db(el_reflected), float) \
+            - np.asarray(rt.elevation_pattern_db(el_direct), float)
     f_db = propagation_factor_point_db(ground, h1, h2, rt.frequency_hz.value,
                                        surface="sea" if sea else env.land_type,
                                        sea_state=env.sea_state if sea else 0.0, polarization=polarization(rt),
