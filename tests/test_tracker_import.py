@@ -1,4 +1,4 @@
-"""foxbat.tracker_import: Stone Soup imported without scipy.stats, with the same results."""
+"""foxbat.tracker_import: Stone Soup imported without scipy.stats and scipy.integrate, with the same results."""
 
 from __future__ import annotations
 
@@ -32,7 +32,11 @@ def test_the_tracker_is_imported_without_scipy_stats_and_its_names_still_work():
         from foxbat.tracker_import import import_tracker
         import_tracker()
         import foxbat.tracking, stonesoup.types.state as st, stonesoup.models.base as mb
-        before = "scipy.stats" in sys.modules
+        before = "scipy.stats" in sys.modules or "scipy.integrate" in sys.modules
+        import stonesoup.models.transition.linear as lin
+        area = lin.quad(lambda x: x * x, 0.0, 3.0)[0]  # imports scipy.integrate now
+        import scipy.integrate
+        real_quad = scipy.integrate.quad(lambda x: x * x, 0.0, 3.0)[0] == area
         args = ([1.0, 2.0], [0.5, -0.25], [[2.0, 0.3], [0.3, 1.0]])
         via_stand_in = st.multivariate_normal.pdf(*args)  # imports scipy.stats now
         import scipy, scipy.stats
@@ -40,12 +44,16 @@ def test_the_tracker_is_imported_without_scipy_stats_and_its_names_still_work():
         print(json.dumps({"before": before, "stand_in": via_stand_in, "real": real.pdf(*args),
                           "real_module": getattr(sys.modules["scipy.stats"], "__file__", None) is not None,
                           "attr_is_module": scipy.stats is sys.modules["scipy.stats"],
-                          "models_forward": bool(mb.multivariate_normal.logpdf(*args) == real.logpdf(*args))}))
+                          "models_forward": bool(mb.multivariate_normal.logpdf(*args) == real.logpdf(*args)),
+                          "quad": area, "real_quad": real_quad,
+                          "integrate_module": scipy.integrate is sys.modules["scipy.integrate"]
+                                              and hasattr(scipy.integrate, "__file__")}))
     """)
     assert got["before"] is False  # Stone Soup imported, scipy.stats not
     assert got["stand_in"] == got["real"] and got["stand_in"] > 0  # the same function, the same bits
     assert got["real_module"] and got["attr_is_module"]  # the stand-in left nothing behind
     assert got["models_forward"]
+    assert got["quad"] == pytest.approx(9.0, rel=1e-12) and got["real_quad"] and got["integrate_module"]
 
 
 def test_a_module_the_stand_in_cannot_serve_is_imported_the_ordinary_way(tmp_path):
@@ -53,8 +61,8 @@ def test_a_module_the_stand_in_cannot_serve_is_imported_the_ordinary_way(tmp_pat
         "from scipy.stats import rv_continuous\n\n\nclass Half(rv_continuous):\n    pass\n", encoding="utf-8")
     got = _fresh("""
         import json, sys
-        from foxbat.tracker_import import import_without_stats
-        m = import_without_stats("subclasses_stats")
+        from foxbat.tracker_import import import_without
+        m = import_without("subclasses_stats")
         import scipy.stats
         print(json.dumps({"subclass": issubclass(m.Half, scipy.stats.rv_continuous),
                           "real_module": getattr(sys.modules["scipy.stats"], "__file__", None) is not None}))
@@ -63,10 +71,10 @@ def test_a_module_the_stand_in_cannot_serve_is_imported_the_ordinary_way(tmp_pat
 
 
 def test_a_module_that_is_missing_raises_its_real_error():
-    from foxbat.tracker_import import import_without_stats
+    from foxbat.tracker_import import import_without
 
     with pytest.raises(ModuleNotFoundError, match="no_such_module_here"):
-        import_without_stats("no_such_module_here")
+        import_without("no_such_module_here")
     assert type(sys.modules.get("scipy.stats", sys)).__name__ == "module"
 
 
@@ -81,11 +89,12 @@ def test_the_gate_is_scipy_stats_chi2_ppf_to_the_bit():
     assert _chi2_gate(0.9999) ** 2 == pytest.approx(21.108, abs=1e-3)  # chi-square, 3 dof, 0.9999: 21.108 (tables)
 
 
-def test_foxbat_run_imports_no_scipy_stats(tmp_path):
+def test_foxbat_run_imports_neither_scipy_stats_nor_integrate(tmp_path):
     got = _fresh(f"""
         import json, sys
         import foxbat.cli
         rc = foxbat.cli.main(["run", "--no-reports", "--out", {str(tmp_path / "out")!r}])
-        print(json.dumps({{"rc": rc, "stats": "scipy.stats" in sys.modules}}))
+        print(json.dumps({{"rc": rc, "stats": "scipy.stats" in sys.modules,
+                          "integrate": "scipy.integrate" in sys.modules}}))
     """)
-    assert got == {"rc": 0, "stats": False}
+    assert got == {"rc": 0, "stats": False, "integrate": False}

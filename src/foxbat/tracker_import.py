@@ -1,18 +1,20 @@
-"""Import the tracker (Stone Soup) without importing scipy.stats, for ``foxbat run``.
+"""Import the tracker (Stone Soup) without scipy.stats and scipy.integrate, for ``foxbat run``.
 
-Stone Soup's core modules bind a few scipy.stats objects when they are imported
-(``multivariate_normal`` in stonesoup.types.state and stonesoup.models, ``ortho_group``)
-for methods a foxbat run never calls (the pdf and random draws of its states and models).
-scipy.stats takes about 0.25 s to import (it parses hundreds of docstrings), all of it on
-``foxbat run``'s serial path before its first simulation. While :func:`import_tracker`
-imports foxbat.tracking, each scipy.stats name a module asks for is bound to a stand-in
-that imports scipy.stats when it is first used and forwards to the real object, so a
-program that does use one gets the same function and the same numbers.
+Stone Soup's core modules bind a few objects of these when they are imported
+(``multivariate_normal`` in stonesoup.types.state and stonesoup.models, ``ortho_group``;
+``quad`` in stonesoup.models.transition.linear) for methods a foxbat run never calls (the
+pdf and random draws of its states and models, the covariance of a model it does not use).
+scipy.stats takes about 0.25 s to import (it parses hundreds of docstrings) and
+scipy.integrate about 0.04 s, all of it on ``foxbat run``'s serial path before its first
+simulation. While :func:`import_tracker` imports foxbat.tracking, each name a module asks
+of them is bound to a stand-in that imports the real module when it is first used and
+forwards to the real object, so a program that does use one gets the same function and
+the same numbers.
 
-Where the stand-in cannot serve (a module that subclasses a scipy.stats class, or imports
-a submodule of it, while it is imported), that import fails and foxbat.tracking is then
-imported the ordinary way. Only the command-line path uses this (as foxbat.coverage.startup
-does for numba's BLAS probe); the Python API imports Stone Soup as it is.
+Where a stand-in cannot serve (a module that subclasses a class of them, or imports a
+submodule, while it is imported), that import fails and foxbat.tracking is then imported
+the ordinary way. Only the command-line path uses this (as foxbat.coverage.startup does for
+numba's BLAS probe); the Python API imports Stone Soup as it is.
 """
 
 from __future__ import annotations
@@ -21,19 +23,21 @@ import importlib
 import sys
 import types
 
-_STATS = "scipy.stats"
+#: the modules whose names Stone Soup's modules take at import and a run never uses
+DEFERRED = ("scipy.stats", "scipy.integrate")
 
 
 class _OnFirstUse:
-    """A scipy.stats object, looked up in the real scipy.stats when first used."""
+    """An object of a deferred module, looked up in the real module when first used."""
 
-    __slots__ = ("_name",)
+    __slots__ = ("_module", "_name")
 
-    def __init__(self, name: str):
+    def __init__(self, module: str, name: str):
+        self._module = module
         self._name = name
 
     def _real(self):
-        return getattr(importlib.import_module(_STATS), self._name)
+        return getattr(importlib.import_module(self._module), self._name)
 
     def __getattr__(self, attr: str):
         return getattr(self._real(), attr)
@@ -42,43 +46,45 @@ class _OnFirstUse:
         return self._real()(*args, **kwargs)
 
     def __repr__(self) -> str:
-        return f"<{_STATS}.{self._name}, imported on first use>"
+        return f"<{self._module}.{self._name}, imported on first use>"
 
 
-def _stand_in() -> types.ModuleType:
+def _stand_in(module: str) -> types.ModuleType:
     """A module whose public names are :class:`_OnFirstUse` stand-ins (not a package: a
     submodule import through it fails)."""
-    mod = types.ModuleType(_STATS, "stand-in for scipy.stats while the tracker is imported (foxbat.tracker_import)")
+    mod = types.ModuleType(module, f"stand-in for {module} while the tracker is imported (foxbat.tracker_import)")
 
     def public(name: str):
         if name.startswith("_"):
-            raise AttributeError(f"module {_STATS!r} has no attribute {name!r}")
-        return _OnFirstUse(name)
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        return _OnFirstUse(module, name)
 
     mod.__getattr__ = public  # type: ignore[attr-defined]
     return mod
 
 
-def import_without_stats(module: str) -> types.ModuleType:
-    """Import ``module`` with scipy.stats names bound to stand-ins (see the module doc);
-    where that fails, import it the ordinary way (raising its real error, if any)."""
-    if module in sys.modules or _STATS in sys.modules:
-        return importlib.import_module(module)
-    fake = _stand_in()
-    sys.modules[_STATS] = fake
+def import_without(module: str, deferred: tuple[str, ...] = DEFERRED) -> types.ModuleType:
+    """Import ``module`` with the names it takes from the ``deferred`` modules bound to
+    stand-ins (see the module doc); where that fails, import it the ordinary way (raising
+    its real error, if any). A deferred module already imported is used as it is."""
+    if module in sys.modules:
+        return sys.modules[module]
+    fakes = {name: _stand_in(name) for name in deferred if name not in sys.modules}
+    sys.modules.update(fakes)
     try:
         return importlib.import_module(module)
-    except Exception:  # noqa: BLE001 - the stand-in could not serve: the ordinary import below
+    except Exception:  # noqa: BLE001 - a stand-in could not serve: the ordinary import below
         pass
     finally:
-        if sys.modules.get(_STATS) is fake:
-            del sys.modules[_STATS]
-        scipy = sys.modules.get("scipy")
-        if scipy is not None and vars(scipy).get("stats") is fake:
-            delattr(scipy, "stats")
+        for name, fake in fakes.items():
+            if sys.modules.get(name) is fake:
+                del sys.modules[name]
+            parent, _, attr = name.rpartition(".")
+            if parent in sys.modules and vars(sys.modules[parent]).get(attr) is fake:
+                delattr(sys.modules[parent], attr)
     return importlib.import_module(module)
 
 
 def import_tracker() -> None:
-    """Import foxbat.tracking (Stone Soup) without scipy.stats."""
-    import_without_stats("foxbat.tracking")
+    """Import foxbat.tracking (Stone Soup) without scipy.stats and scipy.integrate."""
+    import_without("foxbat.tracking")
