@@ -82,10 +82,13 @@ def open_run_dem(run: RunData):
 
 
 def basemap(run: RunData, bounds, width_px: int = 1400, height_m: float | None = None) -> Basemap:
-    """Resample terrain and coverage onto a lon/lat grid over ``bounds`` (w, s, e, n)."""
+    """Resample terrain and coverage onto a lon/lat grid over ``bounds`` (w, s, e, n); the
+    terrain through foxbat.report.terrain_cache."""
     from rasterio.crs import CRS
     from rasterio.transform import from_bounds
     from rasterio.warp import Resampling, reproject
+
+    from foxbat.report.terrain_cache import terrain
 
     w, s, e, n = bounds
     lat_mid = 0.5 * (s + n)
@@ -98,30 +101,60 @@ def basemap(run: RunData, bounds, width_px: int = 1400, height_m: float | None =
     height_m = run.low_level_height_m if height_m is None else height_m
 
     dem = open_run_dem(run)
-    z = None
-    sea_frac = None
-    has_bathy = False
     if dem is not None:
-        src = np.asarray(dem.heights_m, np.float32)
-        if dem.nodata is not None and np.isfinite(dem.nodata):
-            src = np.where(dem.heights_m == dem.nodata, np.nan, src).astype(np.float32)
-        z = np.full((ny, nx), np.nan, np.float32)
-        reproject(src, z, src_transform=dem.transform, src_crs=dem.crs, src_nodata=np.nan,
-                  dst_transform=dst_t, dst_crs=dst_crs, dst_nodata=np.nan, resampling=Resampling.cubic)
-        # bathymetry is judged on the DEM itself: cubic resampling rings below 0 m at the
-        # coasts of a DEM whose sea is clamped to 0 m (GLOBE, SRTM), which is no bathymetry
-        with np.errstate(invalid="ignore"):
-            has_bathy = bool(np.nanmin(src) < 0) if np.any(np.isfinite(src)) else False
-        if not has_bathy:  # the sea is where the DEM says 0 m, resampled as a share of the pixel
-            sea_src = np.where(np.isfinite(src), (src <= 0).astype(np.float32), np.nan).astype(np.float32)
-            sea_frac = np.full((ny, nx), np.nan, np.float32)
-            reproject(sea_src, sea_frac, src_transform=dem.transform, src_crs=dem.crs, src_nodata=np.nan,
-                      dst_transform=dst_t, dst_crs=dst_crs, dst_nodata=np.nan, resampling=Resampling.bilinear)
-        if not np.any(np.isfinite(z)):
-            z = None
+        t = terrain(dem, (w, s, e, n), nx, lambda: _terrain(dem, (w, s, e, n), nx, ny))
+        rgb, z, sea_frac = t["rgb"], t.get("z"), t.get("sea_share")
+        coast_level = float(t["coast_level"]) if np.isfinite(t["coast_level"]) else None
+    else:
+        rgb = np.full((ny, nx, 3), 0.95, np.float32)
+        rgb *= 1 - BASEMAP_FADE
+        rgb += BASEMAP_FADE
+        z = sea_frac = coast_level = None
 
-    coast_level = None
-    if z is not None:
+    cover = {}
+    for side, sc in run.coverage.items():
+        frac = np.full((ny, nx), np.nan, np.float32)
+        src = sc.covered(height_m).astype(np.float32)
+        reproject(src, frac, src_transform=sc.transform, src_crs=sc.crs, src_nodata=None,
+                  dst_transform=dst_t, dst_crs=dst_crs, dst_nodata=np.nan, resampling=Resampling.bilinear)
+        cover[side] = np.nan_to_num(frac, nan=0.0)
+    return Basemap(rgb, z, (w, e, s, n), cover, coast_level, sea_frac)
+
+
+def _terrain(dem, bounds, nx: int, ny: int) -> dict[str, np.ndarray]:
+    """The basemap's terrain on its grid: ``rgb`` (hillshaded, faded, float32 0..1), ``z``
+    (heights, m; absent where the DEM has none there), ``sea_share`` (share of sea cells,
+    where the DEM has no bathymetry) and ``coast_level`` (NaN for no coast)."""
+    from rasterio.crs import CRS
+    from rasterio.transform import from_bounds
+    from rasterio.warp import Resampling, reproject
+
+    w, s, e, n = bounds
+    coslat = max(math.cos(math.radians(0.5 * (s + n))), 0.05)
+    dlon = (e - w) / nx
+    dst_t = from_bounds(w, s, e, n, nx, ny)
+    dst_crs = CRS.from_epsg(4326)
+    src = np.asarray(dem.heights_m, np.float32)
+    if dem.nodata is not None and np.isfinite(dem.nodata):
+        src = np.where(dem.heights_m == dem.nodata, np.nan, src).astype(np.float32)
+    z = np.full((ny, nx), np.nan, np.float32)
+    reproject(src, z, src_transform=dem.transform, src_crs=dem.crs, src_nodata=np.nan,
+              dst_transform=dst_t, dst_crs=dst_crs, dst_nodata=np.nan, resampling=Resampling.cubic)
+    # bathymetry is judged on the DEM itself: cubic resampling rings below 0 m at the
+    # coasts of a DEM whose sea is clamped to 0 m (GLOBE, SRTM), which is no bathymetry
+    with np.errstate(invalid="ignore"):
+        has_bathy = bool(np.nanmin(src) < 0) if np.any(np.isfinite(src)) else False
+    out = {}
+    sea_frac = None
+    if not has_bathy:  # the sea is where the DEM says 0 m, resampled as a share of the pixel
+        sea_src = np.where(np.isfinite(src), (src <= 0).astype(np.float32), np.nan).astype(np.float32)
+        sea_frac = np.full((ny, nx), np.nan, np.float32)
+        reproject(sea_src, sea_frac, src_transform=dem.transform, src_crs=dem.crs, src_nodata=np.nan,
+                  dst_transform=dst_t, dst_crs=dst_crs, dst_nodata=np.nan, resampling=Resampling.bilinear)
+        out["sea_share"] = sea_frac
+
+    coast_level = math.nan
+    if np.any(np.isfinite(z)):
         valid = np.isfinite(z)
         zf = np.where(valid, z, 0.0)
         cell_w = dlon * 111_320.0 * coslat
@@ -135,19 +168,14 @@ def basemap(run: RunData, bounds, width_px: int = 1400, height_m: float | None =
                           vert_exag=float(np.clip(math.sqrt(max(cell_w, cell_h) / 90.0), 1.0, 8.0)))
         if np.any(is_sea) and np.any(valid & ~is_sea):
             coast_level = 0.0 if has_bathy else 0.5
+        out["z"] = z
     else:
         rgb = np.full((ny, nx, 3), 0.95, np.float32)
     rgb *= 1 - BASEMAP_FADE  # paler, so the overlays stand out (in place: float32 0..1)
     rgb += BASEMAP_FADE
-
-    cover = {}
-    for side, sc in run.coverage.items():
-        frac = np.full((ny, nx), np.nan, np.float32)
-        src = sc.covered(height_m).astype(np.float32)
-        reproject(src, frac, src_transform=sc.transform, src_crs=sc.crs, src_nodata=None,
-                  dst_transform=dst_t, dst_crs=dst_crs, dst_nodata=np.nan, resampling=Resampling.bilinear)
-        cover[side] = np.nan_to_num(frac, nan=0.0)
-    return Basemap(rgb, z, (w, e, s, n), cover, coast_level, None if has_bathy else sea_frac)
+    out["rgb"] = rgb
+    out["coast_level"] = np.float64(coast_level)
+    return out
 
 
 def hex_rgb(colour: str) -> np.ndarray:
