@@ -32,7 +32,12 @@ def test_the_tracker_is_imported_without_scipy_stats_and_its_names_still_work():
         from foxbat.tracker_import import import_tracker
         import_tracker()
         import foxbat.tracking, stonesoup.types.state as st, stonesoup.models.base as mb
-        before = "scipy.stats" in sys.modules or "scipy.integrate" in sys.modules
+        before = any(m in sys.modules for m in ("scipy.stats", "scipy.integrate", "scipy.spatial"))
+        import stonesoup.measures.state as ms
+        u, v, vi = [1.0, 2.0], [0.0, 3.0], [[2.0, 0.5], [0.5, 1.0]]
+        d = ms.distance.mahalanobis(u, v, vi)  # imports scipy.spatial now
+        import scipy.spatial.distance
+        real_d = scipy.spatial.distance.mahalanobis(u, v, vi) == d
         import stonesoup.models.transition.linear as lin
         area = lin.quad(lambda x: x * x, 0.0, 3.0)[0]  # imports scipy.integrate now
         import scipy.integrate
@@ -45,7 +50,7 @@ def test_the_tracker_is_imported_without_scipy_stats_and_its_names_still_work():
                           "real_module": getattr(sys.modules["scipy.stats"], "__file__", None) is not None,
                           "attr_is_module": scipy.stats is sys.modules["scipy.stats"],
                           "models_forward": bool(mb.multivariate_normal.logpdf(*args) == real.logpdf(*args)),
-                          "quad": area, "real_quad": real_quad,
+                          "quad": area, "real_quad": real_quad, "mahalanobis": d, "real_d": bool(real_d),
                           "integrate_module": scipy.integrate is sys.modules["scipy.integrate"]
                                               and hasattr(scipy.integrate, "__file__")}))
     """)
@@ -54,6 +59,7 @@ def test_the_tracker_is_imported_without_scipy_stats_and_its_names_still_work():
     assert got["real_module"] and got["attr_is_module"]  # the stand-in left nothing behind
     assert got["models_forward"]
     assert got["quad"] == pytest.approx(9.0, rel=1e-12) and got["real_quad"] and got["integrate_module"]
+    assert got["mahalanobis"] == pytest.approx(math.sqrt(2.0), rel=1e-12) and got["real_d"]  # (1,-1) VI (1,-1) = 2
 
 
 def test_a_module_the_stand_in_cannot_serve_is_imported_the_ordinary_way(tmp_path):
@@ -95,6 +101,6 @@ def test_foxbat_run_imports_neither_scipy_stats_nor_integrate(tmp_path):
         import foxbat.cli
         rc = foxbat.cli.main(["run", "--no-reports", "--out", {str(tmp_path / "out")!r}])
         print(json.dumps({{"rc": rc, "stats": "scipy.stats" in sys.modules,
-                          "integrate": "scipy.integrate" in sys.modules}}))
+                          "integrate": "scipy.integrate" in sys.modules, "spatial": "scipy.spatial" in sys.modules}}))
     """)
-    assert got == {"rc": 0, "stats": False, "integrate": False}
+    assert got == {"rc": 0, "stats": False, "integrate": False, "spatial": False}
