@@ -100,6 +100,7 @@ def render_timeline(run: RunData, path: str | os.PathLike, *, width_in: float = 
     """Draw the timeline and write it to ``path`` as a PNG (atomically); return the path."""
     from matplotlib import patheffects
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.collections import LineCollection
     from matplotlib.colors import to_rgba
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter, MultipleLocator
@@ -248,9 +249,11 @@ def render_timeline(run: RunData, path: str | os.PathLike, *, width_in: float = 
     px_per_s = ax_px / span
     line_px = 6.5 * fig.dpi / 72 * 1.25
     last_end = -1e9
+    for ax in (ax_alt, ax_det, ax_fuel):  # a line at each event group, across each panel: one collection
+        segs = [((tg, 0.0), (tg, 1.0)) for tg, _ in groups]
+        ax.add_collection(LineCollection(segs, colors="#777777", linewidths=0.6, alpha=0.5, zorder=0,
+                                         transform=ax.get_xaxis_transform()), autolim=False)
     for tg, evs in groups:
-        for ax in (ax_alt, ax_det, ax_fuel):
-            ax.axvline(tg, color="#777777", linewidth=0.6, alpha=0.5, zorder=0)
         lines = [f"{side_clock(run, e.get('side'), e['t_s'])} {_short(e)}" for e in evs[:3]]
         if len(evs) > 3:
             lines.append(f"+{len(evs) - 3} more")
