@@ -24,7 +24,7 @@ from typing import Callable
 import numpy as np
 
 from foxbat.aircraft.atmosphere import G0_MPS2, speed_of_sound_mps
-from foxbat.aircraft.performance import Aircraft
+from foxbat.aircraft.performance import Aircraft, excess_power_nb, fuel_flow_nb, max_tas_nb
 from foxbat.command.recovery import (FAF_DISTANCE_M, FINAL_CAPTURE_M, FLARE_M, GLIDE_SLOPE_RAD, LOOKAHEAD_M,
                                      plan_approach, touchdown)
 from foxbat.geo import wgs84_geod
@@ -243,6 +243,8 @@ def fly_interceptor(
     v_approach = ac.approach_tas_mps(base_elev_m, empty + payload + 0.1 * ac.internal_fuel_kg)
     v_touchdown = ac.touchdown_tas_mps(base_elev_m, empty + payload + 0.1 * ac.internal_fuel_kg)
     ground_at = point_sampler(dem)
+    # the performance kernels' arrays: the step loop calls the kernels behind Aircraft's methods directly
+    sc, aero, mm_alt, mm = ac.scalars, ac.aero, ac.max_mach_alt_m, ac.max_mach
 
     def heights(la, lo):
         g = ground_at(la, lo)
@@ -319,7 +321,8 @@ def fly_interceptor(
             if mode == "rtb":
                 approach = plan_approach(base_lat, base_lon, base_elev_m, runway_heading_deg, runway_length_m,
                                          lat, lon)
-        want_speed = min(cruise_mach * speed_of_sound_mps(alt), ac.max_tas_mps(alt))
+        # min(cruise Mach, ac.max_tas_mps(alt)), the method's kernel called directly
+        want_speed = min(cruise_mach * speed_of_sound_mps(alt), max_tas_nb(sc, mm_alt, mm, float(alt)))
         want_alt = search_alt_msl_m
         vz_ff = 0.0  # feed-forward climb rate (the glide path)
         follow_terrain = True
@@ -381,13 +384,16 @@ def fly_interceptor(
         # --- climb or descend within the aircraft's limits, clear of the terrain
         if follow_terrain:
             want_alt = max(want_alt, ground + TERRAIN_MARGIN_M)
-        climb_lim = max(ac.climb_limit_mps(alt, afterburner=False, mass_kg=empty + fuel + payload, tas_mps=speed), 0.0)
+        # ac.climb_limit_mps(alt, afterburner=False, mass_kg=..., tas_mps=speed): its kernel, called directly
+        climb_lim = max(excess_power_nb(sc, aero, float(alt), float(speed), float(empty + fuel + payload), False, 1.0),
+                        0.0)
         vz = max(-DESCENT_LIMIT_MPS, min(climb_lim, vz_ff + (want_alt - alt) / (5.0 if on_final else 10.0)))
         alt += vz * dt_s
         horiz = math.sqrt(max(speed * speed - vz * vz, 1.0))
         lat, lon = destination(lat, lon, heading, horiz * dt_s)
-        fuel -= ac.fuel_flow_kg_s(alt, speed, empty + fuel + payload, climb_mps=vz,
-                                  accel_mps2=(speed - speed_before) / dt_s, load_factor=load) * dt_s
+        # ac.fuel_flow_kg_s(alt, speed, mass, climb_mps=vz, accel_mps2=..., load_factor=load): its kernel
+        fuel -= fuel_flow_nb(sc, aero, float(alt), float(speed), float(empty + fuel + payload), float(vz),
+                             float((speed - speed_before) / dt_s), float(load), False) * dt_s
         t += dt_s
         ground = heights(lat, lon)
         if fuel <= 0:
