@@ -254,8 +254,8 @@ def print_low_level(res, rows: list[dict], console) -> None:
 #: drawing code while the run computes) and by a third forked from it once it has read the
 #: run folder back (so both start with the drawing code loaded and the run read): about half
 #: the drawing time each (benchmarks/run_speed.py); this process draws none
-THERE = ("map.png", "history.png", "flight.kml", "flight.czml", "paths.geojson")
-BESIDE = ("timeline.png", "replay.html")
+THERE = ("map.png", "history.png", "flight.kml")
+BESIDE = ("timeline.png", "replay.html", "flight.czml", "paths.geojson")
 
 
 def _draw(out: Path, sc, names, run=None) -> tuple[dict[str, Path], list]:
