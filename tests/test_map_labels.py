@@ -4,6 +4,7 @@ markers, inside the axes, in the layout the saved figure keeps (run_map._place_l
 from __future__ import annotations
 
 import itertools
+import json
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -87,3 +88,31 @@ def test_points_off_the_map_get_no_label():
     fig, ax = _figure()
     _place_labels(fig, ax, [("off", 150.0, 50.0, {}), ("on", 50.0, 50.0, {})])
     assert [t.get_text() for t in _labels(ax)] == ["on"]
+
+
+def test_the_maps_note_fits_in_the_figure(tmp_path, monkeypatch):
+    """The note under the map goes on as many lines as it takes: on one line it ran past
+    the figure's right edge (the flagship's 271 characters; the run fixture's too)."""
+    from foxbat.report import run_map
+    from foxbat.report.run_folder import read_run
+    from run_fixture import make_run_folder
+
+    seen = {}
+    save = run_map.save_figure
+
+    def spy_save(fig, path):
+        out = save(fig, path)
+        (note,) = [t for t in fig.texts if t.get_text().startswith("Coverage:")]
+        seen["note"], seen["fig"] = note.get_window_extent(), fig.bbox
+        seen["lines"] = note.get_text().count("\n") + 1
+        return out
+
+    monkeypatch.setattr(run_map, "save_figure", spy_save)
+    d = make_run_folder(tmp_path / "run")
+    meta = json.loads((d / "run.json").read_text())  # as many notional figures as the flagship names
+    meta["notional"] = [{"what": f"radars[{n}]"} for n in ("Okushiri", "Tobetsu", "Ominato", "Kamo", "Erimo")]
+    (d / "run.json").write_text(json.dumps(meta))
+    run_map.render_run_map(read_run(d), tmp_path / "map.png")
+    assert seen["lines"] >= 2
+    assert seen["fig"].x0 <= seen["note"].x0 and seen["note"].x1 <= seen["fig"].x1
+    assert seen["fig"].y0 <= seen["note"].y0

@@ -407,7 +407,10 @@ def render_run_map(run: RunData, path: str | os.PathLike, *, width_in: float = 1
     date = run.utc(t0).strftime("%d %b %Y")
     ax.set_title(f"{run.title}\n{date}, {clock(run, t0)}\u2013{clock(run, t1)} {run.local_tz_name} "
                  f"({run.utc(t0):%H:%M}\u2013{run.utc(t1):%H:%M} UTC)", fontsize=12)
-    fig.supxlabel(_note(run), x=0.01, ha="left", fontsize=7, color="#444444")
+    # the note on as many lines as it takes: at 7 pt a character is about 0.6 em wide on
+    # average; one line ran past the figure's right edge (the flagship's 271 characters)
+    fig.supxlabel(_note(run, line_chars=int(0.95 * width_in * 72 / (7 * 0.6))), x=0.01, ha="left", fontsize=7,
+                  color="#444444")
     _place_labels(fig, ax, place, avoid)
     save_figure(fig, path)
     fig.clear()
@@ -497,7 +500,9 @@ def _event_text(run: RunData, ev: dict) -> str:
     return f"{t} {k.replace('_', ' ')}"
 
 
-def _note(run: RunData) -> str:
+def _note(run: RunData, line_chars: int = 10**9) -> str:
+    """The map's note: its parts joined by "  ·  ", a new line before a part that would take
+    a line past ``line_chars`` characters."""
     parts = [f"Coverage: cells where a side's ground radars see a target {run.low_level_height_m:g} m above ground "
              f"(k = {float(run.meta.get('k', 4 / 3)):.3g})",
              f"path colour: detected within 1.5 scans ({run.scan_period_s():g} s revisit)"]
@@ -506,4 +511,10 @@ def _note(run: RunData) -> str:
         parts.append(f"notional: {', '.join(str(x.get('what')) for x in notional[:4] if isinstance(x, dict))}"
                      + (" …" if len(notional) > 4 else ""))
     parts.append(f"scenario {run.scenario}, seed {run.meta.get('seed')}  ·  foxbat")
-    return "  ·  ".join(parts)
+    lines = [parts[0]]
+    for part in parts[1:]:
+        if len(lines[-1]) + 5 + len(part) > line_chars:
+            lines.append(part)
+        else:
+            lines[-1] += "  ·  " + part
+    return "\n".join(lines)
