@@ -524,3 +524,31 @@ def test_profile_cells_is_path_clear_view_profile_cells_at_range_bit_for_bit():
             assert clutter_rcs_cells_m2(cells, r, gamma_sea_db=gs, gamma_land_db=gl, **kw) == \
                 clutter_rcs_m2(want, r, gamma_db=np.where(want.ground_msl_m > 0, gl, gs), **kw)
     assert min(seen.values()) >= 5, seen  # every branch exercised: blocked, one cell, several cells
+
+
+def test_look_angles_of_a_few_targets_pointwise_equal_the_array_call():
+    """look_angles asks pyproj one target at a time for up to 8 targets: the same
+    geodesics (and so the same angles) as its array call, on random pairs near and far,
+    across the antimeridian and near the poles."""
+    from foxbat.geo import wgs84_geod
+    from foxbat.sensing import geometry
+
+    rng = np.random.default_rng(13)
+    g = wgs84_geod()
+    for _ in range(3000):
+        lat0, lon0 = float(rng.uniform(-89.9, 89.9)), float(rng.uniform(-180, 180))
+        n = int(rng.integers(1, 9))
+        lat = np.clip(lat0 + rng.normal(0, rng.choice([0.01, 1.0, 30.0]), n), -90, 90)
+        lon = (lon0 + rng.normal(0, rng.choice([0.01, 1.0, 60.0]), n) + 180.0) % 360.0 - 180.0
+        alt = rng.uniform(0, 20_000, n)
+        az, _, d = g.inv(np.full(n, lon0), np.full(n, lat0), lon, lat)
+        got = geometry.look_angles(lat0, lon0, 5000.0, lat, lon, alt, K)
+        assert np.array_equal(got[0], np.asarray(d)) and np.array_equal(got[1], np.mod(np.asarray(az), 360.0))
+        old = geometry._POINTWISE_MAX
+        try:
+            geometry._POINTWISE_MAX = 0  # the array call
+            want = geometry.look_angles(lat0, lon0, 5000.0, lat, lon, alt, K)
+        finally:
+            geometry._POINTWISE_MAX = old
+        for a, b in zip(got, want):
+            assert np.array_equal(a, b)
