@@ -299,7 +299,6 @@ def render_run_map(run: RunData, path: str | os.PathLike, *, width_in: float = 1
     for aid, tr in run.aircraft.items():
         bits = detection_states(run, aid)
         pts = np.column_stack([tr.lon, tr.lat])
-        seg = np.stack([pts[:-1], pts[1:]], axis=1)
         states, which = np.unique(bits[:-1], return_inverse=True)  # a colour per state, not per sample
         rgba = np.zeros((len(states), 4))
         for k, b in enumerate(states):
@@ -310,7 +309,14 @@ def render_run_map(run: RunData, path: str | os.PathLike, *, width_in: float = 1
             legend_paths.setdefault(label, c)
         lw = 3.0 if tr.role == "intruder" else 2.0
         ax.plot(tr.lon, tr.lat, color="white", linewidth=lw + 2.2, solid_capstyle="round", zorder=4)
-        ax.add_collection(LineCollection(seg, colors=rgba[which.ravel()], linewidths=lw, capstyle="round", zorder=5))
+        # a polyline per run of samples in one state (its segments in one colour), not a
+        # path per segment: the flagship's 3,600 segments are a few dozen lines
+        which = which.ravel()
+        starts = np.flatnonzero(np.r_[True, which[1:] != which[:-1]]) if len(which) else np.zeros(0, int)
+        ends = np.r_[starts[1:], len(which)]
+        runs = [pts[a:b + 1] for a, b in zip(starts, ends)]
+        ax.add_collection(LineCollection(runs, colors=rgba[which[starts]], linewidths=lw, capstyle="round",
+                                         joinstyle="round", zorder=5))
         ax.plot(tr.lon[0], tr.lat[0], marker="o", markersize=6, markerfacecolor="white",
                 markeredgecolor=run.side_color(tr.side), markeredgewidth=2, zorder=6)
         ax.plot(tr.lon[-1], tr.lat[-1], marker="o", markersize=6, color=run.side_color(tr.side), zorder=6)
