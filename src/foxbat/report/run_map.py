@@ -82,13 +82,10 @@ def open_run_dem(run: RunData):
 
 
 def basemap(run: RunData, bounds, width_px: int = 1400, height_m: float | None = None) -> Basemap:
-    """Resample terrain and coverage onto a lon/lat grid over ``bounds`` (w, s, e, n); the
-    terrain through foxbat.report.terrain_cache."""
+    """Resample terrain and coverage onto a lon/lat grid over ``bounds`` (w, s, e, n)."""
     from rasterio.crs import CRS
     from rasterio.transform import from_bounds
     from rasterio.warp import Resampling, reproject
-
-    from foxbat.report.terrain_cache import terrain
 
     w, s, e, n = bounds
     lat_mid = 0.5 * (s + n)
@@ -102,7 +99,7 @@ def basemap(run: RunData, bounds, width_px: int = 1400, height_m: float | None =
 
     dem = open_run_dem(run)
     if dem is not None:
-        t = terrain(dem, (w, s, e, n), nx, lambda: _terrain(dem, (w, s, e, n), nx, ny))
+        t = _terrain(dem, (w, s, e, n), nx, ny)
         rgb, z, sea_frac = t["rgb"], t.get("z"), t.get("sea_share")
         coast_level = float(t["coast_level"]) if np.isfinite(t["coast_level"]) else None
     else:
