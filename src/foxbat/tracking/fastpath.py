@@ -93,6 +93,7 @@ class SingleTrackEkf:
         self._ctrl_x = np.asarray(ctrl.function(None), dtype=float)
         b = np.asarray(ctrl.matrix(), dtype=float)
         self._ctrl_p = b @ np.asarray(ctrl.covar(), dtype=float) @ b.T
+        self._fq: dict = {}  # time interval -> (F, Fᵀ, Q) as float arrays
         self.measure = measure
         self.gate = gate
         self.prefilter = prefilter
@@ -101,11 +102,13 @@ class SingleTrackEkf:
     def applies(predictor, updater) -> bool:
         """Whether this class restates ``predictor`` and ``updater`` exactly."""
         from stonesoup.models.control.linear import LinearControlModel
+        from stonesoup.models.base import LinearModel
         from stonesoup.predictor.kalman import KalmanPredictor
         from stonesoup.updater.kalman import ExtendedKalmanUpdater
 
         return (
             type(predictor) is KalmanPredictor
+            and isinstance(predictor.transition_model, LinearModel)  # F and Q by the interval alone
             and type(predictor.control_model) is LinearControlModel
             and type(updater) is ExtendedKalmanUpdater
             and not updater.use_joseph_cov
@@ -116,11 +119,16 @@ class SingleTrackEkf:
     def predict(self, prior, timestamp) -> Predicted:
         """``KalmanPredictor.predict(prior, timestamp)``: x = F x + B u, P = F P Fᵀ + Q + B N Bᵀ."""
         dt = timestamp - prior.timestamp
-        f = self.transition.matrix(prior=prior, time_interval=dt)
-        q = self.transition.covar(time_interval=dt)
-        x = np.asarray(f, dtype=np.float64) @ np.asarray(prior.state_vector, dtype=np.float64) + self._ctrl_x
-        fa = np.asarray(f, dtype=np.float64)
-        p = fa @ np.asarray(prior.covar, dtype=np.float64) @ fa.T + np.asarray(q, dtype=np.float64) + self._ctrl_p
+        fq = self._fq.get(dt)
+        if fq is None:  # F, Fᵀ and Q of a linear model depend on the interval alone
+            f = np.asarray(self.transition.matrix(prior=prior, time_interval=dt), dtype=np.float64)
+            fq = (f, f.T, np.asarray(self.transition.covar(time_interval=dt), dtype=np.float64))
+            if len(self._fq) > 512:
+                self._fq.clear()
+            self._fq[dt] = fq
+        fa, fa_t, q = fq
+        x = fa @ np.asarray(prior.state_vector, dtype=np.float64) + self._ctrl_x
+        p = fa @ np.asarray(prior.covar, dtype=np.float64) @ fa_t + q + self._ctrl_p
         return Predicted(x.view(StateVector), p.view(CovarianceMatrix))
 
     @staticmethod

@@ -199,8 +199,11 @@ class SideTracker:
         self._reset()
         for i, m in enumerate(meas):
             self._site(m)  # radar geometry, also for radars only in `scans` once seen
-        for (t_s, radar), idx in sorted(groups.items(), key=lambda kv: kv[0]):
-            self._process_scan(t_s, radar, [meas[i] for i in idx])
+        process = self._process_scan
+        for key in sorted(groups):
+            idx = groups[key]
+            if idx or self._confirmed or self._tentative:  # else nothing can change (most scans)
+                process(key[0], key[1], [meas[i] for i in idx])
         end_t_s = max((k[0] for k in groups), default=None)
         records = track_records(self.side, self.frame, self._finished + self._confirmed, self.ground_msl_m)
         return TrackingResult(
