@@ -554,3 +554,22 @@ def test_cli_cluster_survives_a_killed_worker(light_files, tmp_path):
     here = [R.run_row(st, i) for i in range(n + 2)]  # undisturbed, in this process
     assert R.PREPARE_CALLS - before == len(keys | {st.coverage_key(st.values(i)) for i in (n, n + 1)})
     assert [_nan_free(r) for r in rows] == [_nan_free(r) for r in here]
+
+
+def test_plugin_freezes_the_workers_heap_and_teardown_releases_it():
+    """A worker's imports, study and coverage stay out of the runs' cyclic collections
+    (gc.freeze at setup); teardown makes them collectable again."""
+    import gc
+
+    gc.unfreeze()
+    study = R.load_study("belenko-1976")
+    cov = {"key": {"held": [1.0, 2.0]}}
+    plugin = R.StudyPlugin(study, cov)
+    plugin.setup()
+    try:
+        assert gc.get_freeze_count() > 1000  # at least the pytest process's own heap
+        assert R.get_prepared("key", None, study.id) is cov["key"]
+    finally:
+        plugin.teardown()
+    assert gc.get_freeze_count() == 0
+    assert study.id not in R._PINNED

@@ -237,10 +237,26 @@ class StudyPlugin(WorkerPlugin):
     def setup(self, worker=None):
         _STUDIES[self.study.id] = self.study
         _PINNED[self.study.id] = dict(self.prepared)
+        freeze_heap()
 
     def teardown(self, worker=None):
         _STUDIES.pop(self.study.id, None)
         _PINNED.pop(self.study.id, None)
+        import gc
+
+        gc.unfreeze()  # what the study kept is collectable again
+
+
+def freeze_heap() -> None:
+    """Keep what a worker holds for its runs (the imports, the study, its coverage: about a
+    million objects) out of Python's cyclic collections: ``gc.freeze`` after one collection.
+    The full collections a run's garbage sets off then scan only the runs' own objects: on the
+    flagship about 9-10 ms of collection per run before, 4 ms after (gc callbacks over 36
+    runs). Reference counting still frees what a run drops."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def run_one(study_id: str, run_index: int) -> dict:
