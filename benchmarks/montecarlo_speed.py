@@ -79,7 +79,7 @@ def _cpu_s(pid: int | None) -> float:
 
 
 def measure(study, kind: str, n_workers: int, runs: int, warmup: int, repeats: int,
-            tmp: Path) -> tuple:
+            tmp: Path, per_task: int | None = None) -> tuple:
     """runs/s of each repeat; the median CPU ms per run of this process (the driver; with
     a LocalCluster the scheduler too), of the scheduler's process (CLI cluster) and of the
     workers together; the median ms from the study's start to its first result; and the
@@ -101,7 +101,7 @@ def measure(study, kind: str, n_workers: int, runs: int, warmup: int, repeats: i
             t0, c0, s0 = time.perf_counter(), time.process_time(), _cpu_s(sched)
             w0 = sum(_cpu_s(w) for w in workers)
             done_t: list[float] = []
-            res = run_study(study, client, base + runs, path, progress=False,
+            res = run_study(study, client, base + runs, path, progress=False, runs_per_task=per_task,
                             on_result=lambda _row, _n: done_t.append(time.perf_counter()))
             wall = time.perf_counter() - t0
             # the study's own start (its coverage sets, the plugin) is the time to the first result;
@@ -185,6 +185,10 @@ def main() -> None:
                     help="local: a LocalCluster; cli: `dask scheduler` and `dask worker` processes (default local)")
     ap.add_argument("--scenario", default="belenko-1976")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--runs-per-task", type=int, default=None,
+                    help="runs per Dask task for every worker count (default: run_study's own rule, which "
+                         "gives a short study of 2 workers fewer runs per task than of 1, and a 10,000-run "
+                         "study 8 for both)")
     ap.add_argument("--plain", action=argparse.BooleanOptionalAction, default=True,
                     help="also time the same runs in 1 and 2 plain forked processes, no Dask: the machine's "
                          "ceiling (default on)")
@@ -222,7 +226,8 @@ def main() -> None:
     rates, steady = {}, {}
     with tempfile.TemporaryDirectory(prefix="foxbat-mc-bench-") as d:
         for w in a.workers:
-            r, drv, sch, wrk, first, st = measure(study, a.cluster, w, a.runs, a.warmup, a.repeats, Path(d))
+            r, drv, sch, wrk, first, st = measure(study, a.cluster, w, a.runs, a.warmup, a.repeats, Path(d),
+                                                  a.runs_per_task)
             rates[w] = statistics.median(r)
             steady[w] = statistics.median(st)
             who = "driver" if a.cluster == "cli" else "driver and scheduler"
