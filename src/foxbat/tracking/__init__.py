@@ -19,6 +19,7 @@ Modules, one job each (each imports only modules listed above it, so no cycle):
 - :mod:`~foxbat.tracking.fastpath`: a lone track's association and EKF step, as Stone Soup
   computes them, without its per-call objects;
 - :mod:`~foxbat.tracking.initiation`: a new track's state from one detection;
+- :mod:`~foxbat.tracking.tracks`: a track's bookkeeping, its Stone Soup state built on demand;
 - :mod:`~foxbat.tracking.records`: confirmed tracks as :class:`TrackRecord` objects;
 - :mod:`~foxbat.tracking.events`: started / reacquired / lost events, held spans;
 - :mod:`~foxbat.tracking.tracker`: :class:`SideTracker` (association, M-of-N, deletion);

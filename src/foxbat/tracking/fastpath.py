@@ -118,17 +118,20 @@ class SingleTrackEkf:
 
     def predict(self, prior, timestamp) -> Predicted:
         """``KalmanPredictor.predict(prior, timestamp)``: x = F x + B u, P = F P Fᵀ + Q + B N Bᵀ."""
-        dt = timestamp - prior.timestamp
+        return self.predict_state(prior.state_vector, prior.covar, timestamp - prior.timestamp)
+
+    def predict_state(self, mean, covar, dt) -> Predicted:
+        """:meth:`predict` of the state ``mean`` (6, 1), ``covar`` over the interval ``dt`` (a timedelta)."""
         fq = self._fq.get(dt)
         if fq is None:  # F, Fᵀ and Q of a linear model depend on the interval alone
-            f = np.asarray(self.transition.matrix(prior=prior, time_interval=dt), dtype=np.float64)
+            f = np.asarray(self.transition.matrix(time_interval=dt), dtype=np.float64)
             fq = (f, f.T, np.asarray(self.transition.covar(time_interval=dt), dtype=np.float64))
             if len(self._fq) > 512:
                 self._fq.clear()
             self._fq[dt] = fq
         fa, fa_t, q = fq
-        x = fa @ np.asarray(prior.state_vector, dtype=np.float64) + self._ctrl_x
-        p = fa @ np.asarray(prior.covar, dtype=np.float64) @ fa_t + q + self._ctrl_p
+        x = fa @ np.asarray(mean, dtype=np.float64) + self._ctrl_x
+        p = fa @ np.asarray(covar, dtype=np.float64) @ fa_t + q + self._ctrl_p
         return Predicted(x.view(StateVector), p.view(CovarianceMatrix))
 
     @staticmethod
@@ -150,7 +153,12 @@ class SingleTrackEkf:
         """The detection a lone track takes from ``detections`` (GNN with one track: the
         nearest inside the gate), or None. Raises LookupError on an exact tie between
         the nearest two, which the caller leaves to Stone Soup's assignment."""
-        pred = self.predict(prior, timestamp)
+        return self.associate_state(prior.state_vector, prior.covar, prior.timestamp, detections, timestamp)
+
+    def associate_state(self, mean, covar, prior_timestamp, detections: list, timestamp) -> FastHypothesis | None:
+        """:meth:`associate` for the prior state ``mean`` (6, 1), ``covar`` at ``prior_timestamp``
+        (plain arrays: no Stone Soup state needed)."""
+        pred = self.predict_state(mean, covar, timestamp - prior_timestamp)
         if self.prefilter is not None and detections:
             detections = self.prefilter(pred, detections)
         best: FastHypothesis | None = None
@@ -175,16 +183,23 @@ class SingleTrackEkf:
         return best
 
     @staticmethod
-    def update(hyp: FastHypothesis) -> GaussianStateUpdate:
-        """``ExtendedKalmanUpdater.update``: K = P Hᵀ S⁻¹, P' = P - K S Kᵀ, x' = x + K (z - h(x)),
-        as a Stone Soup update at the detection's time (its hypothesis holds the detection,
-        which is all that Stone Soup's ``UpdateTimeDeleter`` asks of it)."""
+    def update_state(hyp: FastHypothesis) -> tuple[np.ndarray, np.ndarray]:
+        """``ExtendedKalmanUpdater.update``'s mean (6, 1) and covariance as plain arrays:
+        K = P Hᵀ S⁻¹, P' = P - K S Kᵀ, x' = x + K (z - h(x))."""
         mp = hyp.measurement_prediction
         s = np.asarray(mp.covar, dtype=np.float64)
         k = mp.cross_covar @ (np.linalg.inv(s) if hyp.s_inv is None else hyp.s_inv)
         cov = np.asarray(hyp.prediction.covar, dtype=np.float64) - k @ s @ k.T
         innov = SingleTrackEkf.innovation(hyp.measurement, mp) if hyp.innovation is None else hyp.innovation
         mean = np.asarray(hyp.prediction.state_vector, dtype=np.float64) + k @ innov
+        return mean, cov
+
+    @staticmethod
+    def update(hyp: FastHypothesis) -> GaussianStateUpdate:
+        """``ExtendedKalmanUpdater.update`` (:meth:`update_state`) as a Stone Soup update at
+        the detection's time (its hypothesis holds the detection, which is all that Stone
+        Soup's ``UpdateTimeDeleter`` asks of it)."""
+        mean, cov = SingleTrackEkf.update_state(hyp)
         return GaussianStateUpdate(
             StateVector(mean),
             CovarianceMatrix(cov),

@@ -51,7 +51,9 @@ declared at the next scan of any radar of the side that arrives more than
 Speed. Scans with neither a detection nor a track are skipped; only tracks already
 past ``max_coast_s`` are handed to the deleter; and a lone track's association and
 filter step go through :mod:`foxbat.tracking.fastpath` (Stone Soup's arithmetic without
-its per-call objects; ``fast=False`` for the plain Stone Soup path: identical output).
+its per-call objects; ``fast=False`` for the plain Stone Soup path: identical output);
+a track's latest state becomes a Stone Soup state only when Stone Soup's associator or
+deleter is handed the track (:mod:`foxbat.tracking.tracks`).
 
 Determinism. No random numbers are drawn; tracks and detections are always handed
 to Stone Soup in a fixed order, and track ids are numbered in order of
@@ -72,7 +74,6 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import datetime, timedelta
 
@@ -81,11 +82,7 @@ from stonesoup.dataassociator.neighbour import GNNWith2DAssignment
 from stonesoup.deleter.time import UpdateTimeDeleter
 from stonesoup.measures import Mahalanobis
 from stonesoup.predictor.kalman import KalmanPredictor
-from stonesoup.types.array import CovarianceMatrix, StateVector
 from stonesoup.types.detection import Detection
-from stonesoup.types.hypothesis import SingleHypothesis
-from stonesoup.types.track import Track
-from stonesoup.types.update import GaussianStateUpdate
 from stonesoup.updater.kalman import ExtendedKalmanUpdater, UnscentedKalmanUpdater
 
 from foxbat.errors import ParameterError
@@ -101,23 +98,7 @@ from foxbat.tracking.records import track_records
 from foxbat.tracking.results import TrackingResult
 from foxbat.tracking.sites import RadarSite, detection, radar_site
 from foxbat.tracking.state import timestamp
-
-
-@dataclass
-class _Track:
-    key: int
-    ss: Track  # the Stone Soup track (a LatestStateTrack: only its latest state is kept)
-    radars: set
-    hits: list
-    labels: Counter
-    first_t_s: float
-    last_det_t_s: float
-    confirmed_t_s: float | None = None
-    track_id: str | None = None
-    lost_t_s: float | None = None
-    height_seen: bool = False  # a detection with a measured elevation (3-D radar, height finder) joined it
-    history: list = field(default_factory=list)  # (t_s, mean(6,), covar(6,6), confirmed, radar, height_known)
-    last_ts: datetime | None = None  # timestamp of the latest state (always an update with a detection)
+from foxbat.tracking.tracks import _Track, stone_soup_track
 
 
 @lru_cache(maxsize=8)
@@ -248,9 +229,17 @@ class SideTracker:
                 covar[i, :] *= s
                 covar[:, i] *= s
 
-    def _record(self, tr: _Track, state, t_s: float, radar: str, m: RadarMeasurement) -> None:
-        tr.ss.append(state)  # a LatestStateTrack: the filter needs only the latest state
-        tr.last_ts = state.timestamp
+    def _record(self, tr: _Track, mean: np.ndarray, covar: np.ndarray, state, det: Detection, t_s: float,
+                ts: datetime, radar: str, m: RadarMeasurement) -> None:
+        """The new latest state of ``tr`` (``state``: as a Stone Soup state, or None to build
+        one from ``mean``, ``covar`` and ``det`` only if Stone Soup asks for it)."""
+        if state is not None:
+            tr.ss.append(state)  # a LatestStateTrack: the filter needs only the latest state
+        tr.stale = state is None
+        tr.mean = mean
+        tr.covar = covar
+        tr.last_det = det
+        tr.last_ts = ts
         tr.last_det_t_s = t_s
         tr.radars.add(radar)
         tr.labels[None if m.false_alarm else m.target] += 1
@@ -258,8 +247,8 @@ class SideTracker:
         tr.history.append(
             (
                 t_s,
-                np.asarray(state.state_vector, dtype=float).ravel().copy(),
-                np.asarray(state.covar, dtype=float).copy(),
+                np.asarray(mean, dtype=float).ravel().copy(),
+                np.asarray(covar, dtype=float).copy(),
                 tr.confirmed_t_s is not None,
                 radar,
                 tr.height_seen,
@@ -270,17 +259,23 @@ class SideTracker:
         if not tracks or not dets:
             return {}
         if self._fast is not None and len(tracks) == 1:  # GNN, one track: the nearest inside the gate
+            tr = tracks[0]
             try:
-                hyp = self._fast.associate(tracks[0].ss.state, dets, ts)
-                return {tracks[0].ss: hyp} if hyp is not None else {}
+                hyp = self._fast.associate_state(tr.mean, tr.covar, tr.last_ts, dets, ts)
+                return {tr.ss: hyp} if hyp is not None else {}
             except LookupError:  # an exact tie: Stone Soup's assignment decides
                 pass
-        return self._associator.associate([t.ss for t in tracks], dets, ts)
+        return self._associator.associate([stone_soup_track(t) for t in tracks], dets, ts)
 
-    def _update(self, tr: _Track, hyp, t_s: float, radar: str, m: RadarMeasurement) -> None:
-        upd = SingleTrackEkf.update(hyp) if isinstance(hyp, FastHypothesis) else self._updater.update(hyp)
-        self._bound_vertical(upd.covar)
-        self._record(tr, upd, t_s, radar, m)
+    def _update(self, tr: _Track, hyp, t_s: float, ts: datetime, radar: str, m: RadarMeasurement) -> None:
+        if isinstance(hyp, FastHypothesis):
+            mean, covar = SingleTrackEkf.update_state(hyp)
+            self._bound_vertical(covar)
+            self._record(tr, mean, covar, None, hyp.measurement, t_s, ts, radar, m)
+        else:
+            upd = self._updater.update(hyp)
+            self._bound_vertical(upd.covar)
+            self._record(tr, upd.state_vector, upd.covar, upd, hyp.measurement, t_s, ts, radar, m)
 
     def _confirm(self, tr: _Track, t_s: float) -> None:
         tr.confirmed_t_s = t_s
@@ -303,7 +298,7 @@ class SideTracker:
         # those (rare) are handed to it, instead of every track at every scan.
         cut = ts - self._max_coast
         if self._confirmed:
-            old = {t.ss for t in self._confirmed if t.last_ts < cut}
+            old = {stone_soup_track(t) for t in self._confirmed if t.last_ts < cut}
             gone = self._deleter.delete_tracks(old, timestamp=ts) if old else None
             if gone:
                 for tr in self._confirmed:
@@ -312,7 +307,7 @@ class SideTracker:
                         self._finished.append(tr)
                 self._confirmed = [t for t in self._confirmed if t.ss not in gone]
         if self._tentative:
-            old = {t.ss for t in self._tentative if t.last_ts < cut}
+            old = {stone_soup_track(t) for t in self._tentative if t.last_ts < cut}
             gone = self._deleter.delete_tracks(old, timestamp=ts) if old else None
             if gone:
                 self._n_dropped += sum(1 for t in self._tentative if t.ss in gone)
@@ -331,7 +326,7 @@ class SideTracker:
             hyp = assoc.get(tr.ss)
             if hyp:
                 m = by_det[id(hyp.measurement)]
-                self._update(tr, hyp, t_s, radar, m)
+                self._update(tr, hyp, t_s, ts, radar, m)
                 used.add(id(hyp.measurement))
         remaining = [d for d in dets if id(d) not in used]
 
@@ -342,7 +337,7 @@ class SideTracker:
             hyp = assoc.get(tr.ss)
             if hyp:
                 m = by_det[id(hyp.measurement)]
-                self._update(tr, hyp, t_s, radar, m)
+                self._update(tr, hyp, t_s, ts, radar, m)
                 used.add(id(hyp.measurement))
                 tr.hits.append(True)
             elif radar in tr.radars:
@@ -361,12 +356,6 @@ class SideTracker:
                 continue
             m = by_det[id(d)]
             mean, cov = initial_state(m, self._site(m), c)
-            state = GaussianStateUpdate(
-                StateVector(mean.reshape(6, 1)),
-                CovarianceMatrix(cov),
-                hypothesis=SingleHypothesis(None, d),
-                timestamp=ts,
-            )
             tr = _Track(
                 key=self._next_key,
                 ss=LatestStateTrack(),
@@ -377,7 +366,7 @@ class SideTracker:
                 last_det_t_s=t_s,
             )
             self._next_key += 1
-            self._record(tr, state, t_s, radar, m)
+            self._record(tr, mean.reshape(6, 1), cov, None, d, t_s, ts, radar, m)
             if c.m <= 1:
                 self._confirm(tr, t_s)
             else:

@@ -1,0 +1,60 @@
+"""A side tracker's bookkeeping of one track, and its latest state as Stone Soup wants it.
+
+The fast path (:mod:`foxbat.tracking.fastpath`) filters a lone track on plain arrays;
+a Stone Soup state is built from them only when Stone Soup's associator or deleter is
+handed the track (:func:`stone_soup_track`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+from stonesoup.types.array import CovarianceMatrix, StateVector
+from stonesoup.types.detection import Detection
+from stonesoup.types.hypothesis import SingleHypothesis
+from stonesoup.types.track import Track
+from stonesoup.types.update import GaussianStateUpdate
+
+
+@dataclass
+class _Track:
+    key: int
+    ss: Track  # the Stone Soup track (a LatestStateTrack: only its latest state, see `stale`)
+    radars: set
+    hits: list
+    labels: Counter
+    first_t_s: float
+    last_det_t_s: float
+    confirmed_t_s: float | None = None
+    track_id: str | None = None
+    lost_t_s: float | None = None
+    height_seen: bool = False  # a detection with a measured elevation (3-D radar, height finder) joined it
+    history: list = field(default_factory=list)  # (t_s, mean(6,), covar(6,6), confirmed, radar, height_known)
+    last_ts: datetime | None = None  # timestamp of the latest state (always an update with a detection)
+    # the latest state as plain arrays: mean (6, 1), covariance (6, 6), and the detection of its
+    # update; `stale` when `ss` does not hold it yet
+    mean: np.ndarray | None = None
+    covar: np.ndarray | None = None
+    last_det: Detection | None = None
+    stale: bool = False
+
+
+def stone_soup_track(tr: _Track) -> Track:
+    """``tr``'s Stone Soup track holding its latest state: the update that the fast path's
+    :meth:`~foxbat.tracking.fastpath.SingleTrackEkf.update` would have built (the same
+    arrays, its hypothesis holding the detection)."""
+    if tr.stale:
+        tr.ss.append(GaussianStateUpdate(
+            StateVector(tr.mean),
+            CovarianceMatrix(tr.covar),
+            hypothesis=SingleHypothesis(None, tr.last_det),
+            timestamp=tr.last_ts,
+        ))
+        tr.stale = False
+    return tr.ss
+
+
+__all__ = ["stone_soup_track"]
