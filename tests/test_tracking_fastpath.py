@@ -193,3 +193,49 @@ def test_model_functions_give_the_bits_of_stone_soups_types(three_d):
         from foxbat.tracking.models import _relative_position
 
         assert _relative_position(model, state).tobytes() == old_d.tobytes()
+
+
+@pytest.mark.parametrize("three_d", [True, False])
+def test_plain_innovation_gives_the_bits_of_stone_soups_angle_types(three_d):
+    """fastpath.plain_innovation restates z - h(x) on floats: bit for bit what Stone Soup's
+    object arrays of Elevation and Bearing give (SingleTrackEkf.innovation), also for
+    bearings across ±pi and elevations near ±pi/2 where the angles wrap."""
+    import numpy as np
+    from stonesoup.types.array import CovarianceMatrix, StateVector
+
+    from foxbat.tracking import RadarMeasurement
+    from foxbat.tracking.fastpath import Predicted, SingleTrackEkf, plain_innovation
+    from foxbat.tracking.frames import LocalFrame
+    from foxbat.tracking.sites import detection, radar_site
+    from foxbat.tracking.state import timestamp
+
+    rng = np.random.default_rng(11)
+    frame = LocalFrame(42.0, 140.0)
+    n_wrapped = 0
+    for i in range(600):
+        az = rng.choice([180.0, 180.0 + rng.normal(0, 0.5), rng.uniform(0.0, 360.0)])  # bearing -pi/pi at 180°
+        el = rng.choice([89.9 + rng.normal(0, 0.05), -89.9, rng.uniform(-5.0, 60.0)])
+        m = RadarMeasurement(t_s=0.0, radar="R", side="S", radar_lat_deg=42.1, radar_lon_deg=140.2,
+                             radar_alt_msl_m=300.0, range_m=float(rng.uniform(1e3, 4e5)), azimuth_deg=float(az),
+                             elevation_deg=float(el) if three_d else None, sigma_range_m=150.0,
+                             sigma_azimuth_deg=0.3, sigma_elevation_deg=0.3 if three_d else None)
+        site = radar_site(frame, m)
+        det = detection(site, m, timestamp(0.0))
+        x = np.zeros((6, 1))
+        # the predicted position: near the detection's (angles either side of the wrap) or anywhere
+        model = det.measurement_model
+        pos = np.asarray(model.inverse_function(det), dtype=float).ravel()[[0, 2, 4]] if not three_d else None
+        if pos is None:
+            b, e, r = (float(v) for v in np.asarray(det.state_vector, dtype=float).ravel()[[1, 0, 2]])
+            d = np.array([r * np.cos(e) * np.cos(b), r * np.cos(e) * np.sin(b), r * np.sin(e)])
+            pos = site.rotation.T @ d + site.offset
+        x[[0, 2, 4], 0] = pos + rng.normal(0, 1.0, 3) * rng.choice([10.0, 1e3, 1e5])
+        pred = Predicted(x.view(StateVector), CovarianceMatrix(np.eye(6) * 1e4))
+        mp = SingleTrackEkf._predict_measurement(pred, model)
+        got = plain_innovation(det, mp)
+        want = SingleTrackEkf.innovation(det, mp)
+        assert got is not None and got.shape == want.shape and got.dtype == want.dtype
+        assert got.tobytes() == want.tobytes(), (i, got.ravel(), want.ravel())
+        n_wrapped += abs(float(np.asarray(mp.state_vector, dtype=float)[1 if three_d else 0, 0])
+                         - float(np.asarray(det.state_vector, dtype=float)[1 if three_d else 0, 0])) > np.pi
+    assert n_wrapped >= 5  # some bearings did cross ±pi

@@ -19,7 +19,10 @@ computes it) instead of Stone Soup's ``pinv``: a detection with dᵀS⁻¹d at m
 ``SURE_INSIDE`` of the gate squared is inside by either inverse (on the flagship's
 6,355 scorings, with false alarms, the two differ by at most 2e-9 of d², six orders
 below that margin); any other detection is scored by Stone Soup's ``Mahalanobis``.
-Only the decision is taken from it; the distance is no output.
+Only the decision is taken from it; the distance is no output. That lone detection's
+z - h(x) is taken on floats (:func:`plain_innovation`: Stone Soup's angle arithmetic, its
+``mod_angle`` functions on the same values) rather than on Stone Soup's object arrays of
+angles, which are built only where a distance or the update asks for h(x).
 
 The tracker keeps the plain Stone Soup path (``SideTracker(..., fast=False)``) for
 comparison: ``tests/test_tracking_fastpath.py`` checks that both give identical results
@@ -31,6 +34,7 @@ several tracks competing for detections) goes through Stone Soup.
 from __future__ import annotations
 
 import numpy as np
+from stonesoup.types.angle import Angle
 from stonesoup.types.array import CovarianceMatrix, StateVector
 from stonesoup.types.hypothesis import SingleHypothesis
 from stonesoup.types.track import Track
@@ -61,6 +65,57 @@ class Predicted:
         self.mean = state_vector
         self.covar = covar
         self.cross_covar = cross_covar
+
+
+class MeasurementPrediction:
+    """A predicted measurement (S, P Hᵀ) whose h(x), Stone Soup's typed vector of angles
+    (``model.function``), is computed only when read: the gate of a scan's lone detection
+    takes z - h(x) from :func:`plain_innovation` instead."""
+
+    __slots__ = ("_pred", "_model", "_sv", "covar", "cross_covar", "__weakref__")
+
+    def __init__(self, pred: Predicted, model, covar, cross_covar):
+        self._pred = pred
+        self._model = model
+        self._sv = None
+        self.covar = covar
+        self.cross_covar = cross_covar
+
+    @property
+    def state_vector(self):
+        if self._sv is None:
+            self._sv = StateVector(self._model.function(self._pred))
+        return self._sv
+
+    mean = state_vector
+
+
+def plain_innovation(det, mp: MeasurementPrediction) -> np.ndarray | None:
+    """z - h(x) (n, 1) with the bits of ``SingleTrackEkf.innovation(det, mp)``, restated on
+    floats: Stone Soup's h(x) is its typed vector plus the model's values (an angle element
+    t + v is ``type(t)(t._value + v)``, its ``mod_angle``), and an angle minus an angle is
+    ``mod_angle`` of their values' difference; the same functions on the same floats.
+    None for a model without plain values (``_values``) or with other element types."""
+    model = mp._model
+    values_fn = getattr(model, "_values", None)
+    if values_fn is None:
+        return None
+    values = (values_fn(mp._pred) + 0).ravel().tolist()  # as numpy casts them into the object add
+    typed = model._typed_vector().ravel().tolist()
+    measured = np.asarray(det.state_vector).ravel().tolist()
+    if not (len(values) == len(typed) == len(measured)):
+        return None
+    out = []
+    for t, v, d in zip(typed, values, measured):
+        if isinstance(t, Angle):
+            if type(d) is not type(t):
+                return None
+            out.append(float(t.mod_angle(d._value - t.mod_angle(t._value + v))))
+        elif type(t) is float and type(d) is float:
+            out.append(d - (t + v))
+        else:
+            return None
+    return np.array(out, dtype=np.float64).reshape(len(out), 1)
 
 
 class FastHypothesis:
@@ -145,6 +200,15 @@ class SingleTrackEkf:
         return Predicted(StateVector(z), s.view(CovarianceMatrix), cross)
 
     @staticmethod
+    def _predict_measurement(pred: Predicted, model) -> MeasurementPrediction:
+        """:meth:`predict_measurement` with h(x) computed only when read."""
+        h = np.asarray(model.jacobian(pred), dtype=np.float64)
+        cross = np.asarray(pred.covar, dtype=np.float64) @ h.T
+        s = h @ cross
+        s += np.asarray(model.covar(), dtype=np.float64)
+        return MeasurementPrediction(pred, model, s.view(CovarianceMatrix), cross)
+
+    @staticmethod
     def innovation(det, mp: Predicted) -> np.ndarray:
         """z - h(x) (3, 1) or (2, 1), taken on Stone Soup's angle types (bearings wrap at ±pi)."""
         return np.asarray(det.state_vector - mp.state_vector, dtype=np.float64)
@@ -165,9 +229,11 @@ class SingleTrackEkf:
         for det in detections:
             if det.timestamp != timestamp:
                 raise LookupError("detection time differs from the scan time")
-            mp = self.predict_measurement(pred, det.measurement_model)
+            mp = self._predict_measurement(pred, det.measurement_model)
             if len(detections) == 1:  # surely inside? (see the module docstring)
-                innov = self.innovation(det, mp)
+                innov = plain_innovation(det, mp)
+                if innov is None:
+                    innov = self.innovation(det, mp)
                 try:
                     s_inv = np.linalg.inv(np.asarray(mp.covar, dtype=np.float64))
                 except np.linalg.LinAlgError:
@@ -208,4 +274,4 @@ class SingleTrackEkf:
         )
 
 
-__all__ = ["FastHypothesis", "LatestStateTrack", "Predicted", "SingleTrackEkf"]
+__all__ = ["FastHypothesis", "LatestStateTrack", "MeasurementPrediction", "Predicted", "SingleTrackEkf", "plain_innovation"]
