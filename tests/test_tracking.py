@@ -262,6 +262,19 @@ def test_gap_longer_than_max_coast_loses_then_reacquires():
     assert [e.kind for e in res2.events] == ["track_started", "track_lost", "track_reacquired"]
 
 
+def test_loss_at_the_first_scan_a_microsecond_past_max_coast():
+    """Scans with no detection and no tentative track are skipped until the oldest update is
+    nearly max_coast_s old (SideTracker.run's horizon): a scan 1 us past it (timestamps are
+    whole microseconds) still declares the loss, one exactly at it does not."""
+    rng = np.random.default_rng(3)
+    meas, _ = simulate({"MiG-25": (P0, V)}, 100.0, rng)  # last detection: 100 s (Okushiri)
+    scans = [(t, r) for r in RADARS for t in scan_times(r, 0.0, 300.0)]
+    for extra, lost_t_s in ((160.000001, 160.000001), (160.0000004, 165.0)):  # 160.0000004 s: 160 s
+        res = _tracker(m=3, n=4, max_coast_s=60.0).run(meas, scans=scans + [(extra, "Okushiri")])
+        lost = [e for e in res.events if e.kind == "track_lost"]
+        assert len(lost) == 1 and lost[0].t_s == lost_t_s, (extra, lost)
+
+
 def test_short_gap_is_coasted_through():
     rng = np.random.default_rng(8)
     meas, _ = simulate({"MiG-25": (P0, V)}, 600.0, rng, gaps=[(200.0, 240.0)])

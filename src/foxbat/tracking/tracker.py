@@ -180,11 +180,18 @@ class SideTracker:
         self._reset()
         for i, m in enumerate(meas):
             self._site(m)  # radar geometry, also for radars only in `scans` once seen
+        # A scan with no detection and no tentative track can only delete a confirmed track
+        # that has coasted past max_coast_s: none can before `horizon` (the oldest update plus
+        # max_coast_s, less a millisecond for the microsecond-rounded timestamps the deleter
+        # compares), so those scans (most) are skipped; the rest go through the exact test.
         process = self._process_scan
+        coast_s = float(self.config.max_coast_s) - 1e-3
+        horizon = math.inf
         for key in sorted(groups):
             idx = groups[key]
-            if idx or self._confirmed or self._tentative:  # else nothing can change (most scans)
+            if idx or self._tentative or (self._confirmed and key[0] >= horizon):
                 process(key[0], key[1], [meas[i] for i in idx])
+                horizon = min((t.last_det_t_s for t in self._confirmed), default=math.inf) + coast_s
         end_t_s = max((k[0] for k in groups), default=None)
         records = track_records(self.side, self.frame, self._finished + self._confirmed, self.ground_msl_m)
         return TrackingResult(
