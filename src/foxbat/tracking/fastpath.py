@@ -90,6 +90,9 @@ class MeasurementPrediction:
     mean = state_vector
 
 
+_TYPED: dict = {}  # measurement model class -> its _typed_vector() elements
+
+
 def plain_innovation(det, mp: MeasurementPrediction) -> np.ndarray | None:
     """z - h(x) (n, 1) with the bits of ``SingleTrackEkf.innovation(det, mp)``, restated on
     floats: Stone Soup's h(x) is its typed vector plus the model's values (an angle element
@@ -101,7 +104,9 @@ def plain_innovation(det, mp: MeasurementPrediction) -> np.ndarray | None:
     if values_fn is None:
         return None
     values = (values_fn(mp._pred) + 0).ravel().tolist()  # as numpy casts them into the object add
-    typed = model._typed_vector().ravel().tolist()
+    typed = _TYPED.get(type(model))
+    if typed is None:  # a constant of the model's class (e.g. [Bearing(0), 0.0])
+        typed = _TYPED[type(model)] = model._typed_vector().ravel().tolist()
     measured = np.asarray(det.state_vector).ravel().tolist()
     if not (len(values) == len(typed) == len(measured)):
         return None
