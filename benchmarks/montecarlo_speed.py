@@ -144,8 +144,9 @@ def overhead(study, indices) -> dict[str, float]:
 
 
 def _plain_child(study, indices, barrier) -> None:
-    from foxbat.montecarlo.runner import run_row
+    from foxbat.montecarlo.runner import freeze_heap, run_row
 
+    freeze_heap()  # as a worker does when the study's plugin is set up
     barrier.wait()
     for i in indices:
         run_row(study, i)

@@ -100,7 +100,7 @@ def _run(a: argparse.Namespace, collector: _StartupCollector) -> int:
         with _stage("prepare (coverage of every ground radar)"):
             prepared = sim.prepare(sc)
         with _stage("import the tracker"):  # before the fork below: loaded once, not by both processes
-            import_tracker()  # Stone Soup without scipy.stats, which a run does not use
+            import_tracker()  # Stone Soup without scipy.stats, .integrate, .spatial, which a run does not use
         collector.resume()
         heights = [] if a.no_reports else _variant_heights(sc, a)
         # the other low-level heights beside this run, in a second process (foxbat.forked)
@@ -136,7 +136,8 @@ def _run(a: argparse.Namespace, collector: _StartupCollector) -> int:
 
 
 #: (stage, wall seconds, CPU seconds) of the last run() in this process, for
-#: benchmarks/run_speed.py; a stage done in a second process is named so ("[2nd process] ...")
+#: benchmarks/run_speed.py; a stage done in another process is named so ("[2nd process] ...",
+#: "[3rd process] ...")
 STAGES: list[tuple[str, float, float]] = []
 
 
@@ -259,9 +260,9 @@ BESIDE = ("timeline.png", "replay.html", "flight.czml", "paths.geojson")
 
 
 def _draw(out: Path, sc, names, run=None) -> tuple[dict[str, Path], list]:
-    """Draw the reports ``names`` of the run folder ``out`` (history.png or a name of
-    all_reports.REPORTS) from ``run`` (read from ``out`` if None and needed); their paths
-    and stages."""
+    """Draw the reports ``names`` of the run folder ``out`` (history.png, from history.csv,
+    or a name of all_reports.REPORTS, from ``run``: the folder read back); their paths and
+    stages."""
     stages: list = []
     paths = {}
     for name in names:
@@ -275,11 +276,6 @@ def _draw(out: Path, sc, names, run=None) -> tuple[dict[str, Path], list]:
             continue
         from foxbat.report.all_reports import REPORTS
 
-        if run is None:
-            from foxbat.report.run_folder import read_run
-
-            with _stage("read the run folder back", stages):
-                run = read_run(out)
         with _stage(name, stages):
             paths[name] = REPORTS[name](run, out / name)
     return paths, stages

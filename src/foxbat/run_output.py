@@ -56,12 +56,8 @@ _TEXT = {float: _float_text, np.float64: _float_text, np.float32: _float_text,
 
 
 def _csv(header: list[str], rows) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    text = _TEXT.get
-    w.writerows([(text(type(v)) or _num_any)(v) for v in row] for row in rows)
-    return buf.getvalue()
+    """A CSV of rows of values (each cell :func:`_num`)."""
+    return _csv_text(header, ([_num(v) for v in row] for row in rows))
 
 
 def _clean(obj):
@@ -79,15 +75,9 @@ def _clean(obj):
     return obj
 
 
-def trajectory_rows(res: RunResult):
-    """The rows of trajectories.csv (values, not yet text): the intruder's, then each interceptor's."""
-    return zip(*trajectory_columns(res, lambda col: list(col)))
-
-
-def trajectory_columns(res: RunResult, texts=None) -> list[list]:
+def trajectory_columns(res: RunResult) -> list[list[str]]:
     """The columns of trajectories.csv, the intruder's rows then each interceptor's, each
-    cell as its text (``texts`` turns one column of values into its cells: :func:`_texts`)."""
-    texts = texts or _texts
+    cell as its text (:func:`_texts`)."""
     d = res.scenario.defenders
     tr = res.intruder
     ac_type = res.intruder.aircraft.name  # the type name, also where the scenario gives a file
@@ -101,11 +91,11 @@ def trajectory_columns(res: RunResult, texts=None) -> list[list]:
     for names, arrs in flights:
         n = len(arrs[0])
         for j, v in enumerate(names):
-            out[j] += texts([v])[:1] * n
-        out[3] += texts(arrs[0])
-        out[4] += texts(_utc_texts(res.epoch, arrs[0]))
+            out[j] += [_num(v)] * n
+        out[3] += _texts(arrs[0])
+        out[4] += _utc_texts(res.epoch, arrs[0])
         for j, a in enumerate(arrs[1:], start=5):
-            out[j] += texts(a)
+            out[j] += _texts(a)
     return out
 
 
@@ -131,11 +121,6 @@ def _utc_texts(epoch, ts) -> list[str]:
         d = base + timedelta(seconds=float(t))
         out.append(d.isoformat(timespec="milliseconds") + "Z" if d.year >= 1000 else _iso(epoch, t))
     return out
-
-
-def _csv_columns(header: list[str], columns: list[list[str]]) -> str:
-    """A CSV of cells already turned into text, given column by column."""
-    return _csv_text(header, zip(*columns))
 
 
 def _csv_text(header: list[str], rows) -> str:
@@ -210,10 +195,10 @@ def write_run_folder(res: RunResult, out_dir: str | os.PathLike) -> list[Path]:
         ordered.update({k: v for k, v in e.items() if k not in ordered})
         lines.append(json.dumps(_clean(ordered), separators=(",", ":")))
     put("events.jsonl", "\n".join(lines) + ("\n" if lines else ""))
-    put("trajectories.csv", _csv_columns(
+    put("trajectories.csv", _csv_text(
         ["aircraft", "side", "type", "t_s", "t_utc", "lat", "lon", "alt_msl_m", "height_agl_m", "tas_mps",
          "ground_speed_mps", "heading_deg", "climb_rate_mps", "load_factor", "fuel_kg", "mass_kg"],
-        trajectory_columns(res)))
+        zip(*trajectory_columns(res))))
     look_rows, det_rows = _look_rows(res)
     put("detections.csv", _csv_text(["t_s", "t_utc", "side", "radar", "target", "range_m", "azimuth_deg",
                                      "elevation_deg", "snr_db", "pd", "lat", "lon", "alt_msl_m", "false_alarm", "f_db",

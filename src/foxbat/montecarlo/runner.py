@@ -237,6 +237,9 @@ class StudyPlugin(WorkerPlugin):
     def setup(self, worker=None):
         _STUDIES[self.study.id] = self.study
         _PINNED[self.study.id] = dict(self.prepared)
+        import gc
+
+        self._frozen_before = gc.get_freeze_count()
         freeze_heap()
 
     def teardown(self, worker=None):
@@ -244,7 +247,8 @@ class StudyPlugin(WorkerPlugin):
         _PINNED.pop(self.study.id, None)
         import gc
 
-        gc.unfreeze()  # what the study kept is collectable again
+        if getattr(self, "_frozen_before", 0) == 0:  # as before setup: what the study kept is collectable again
+            gc.unfreeze()
 
 
 def freeze_heap() -> None:

@@ -97,16 +97,15 @@ def basemap(run: RunData, bounds, width_px: int = 1400, height_m: float | None =
     dst_crs = CRS.from_epsg(4326)
     height_m = run.low_level_height_m if height_m is None else height_m
 
+    rgb = z = sea_frac = coast_level = None
     dem = open_run_dem(run)
     if dem is not None:
-        t = _terrain(dem, (w, s, e, n), nx, ny)
-        rgb, z, sea_frac = t["rgb"], t.get("z"), t.get("sea_share")
-        coast_level = float(t["coast_level"]) if np.isfinite(t["coast_level"]) else None
-    else:
+        rgb, z, sea_frac, coast_level = _terrain(dem, dst_t, dst_crs, nx, ny, dlon * 111_320.0 * coslat,
+                                                 (n - s) / ny * 110_574.0)
+    if rgb is None:  # no terrain: a plain pale ground
         rgb = np.full((ny, nx, 3), 0.95, np.float32)
         rgb *= 1 - BASEMAP_FADE
         rgb += BASEMAP_FADE
-        z = sea_frac = coast_level = None
 
     cover = {}
     for side, sc in run.coverage.items():
@@ -118,19 +117,13 @@ def basemap(run: RunData, bounds, width_px: int = 1400, height_m: float | None =
     return Basemap(rgb, z, (w, e, s, n), cover, coast_level, sea_frac)
 
 
-def _terrain(dem, bounds, nx: int, ny: int) -> dict[str, np.ndarray]:
-    """The basemap's terrain on its grid: ``rgb`` (hillshaded, faded, float32 0..1), ``z``
-    (heights, m; absent where the DEM has none there), ``sea_share`` (share of sea cells,
-    where the DEM has no bathymetry) and ``coast_level`` (NaN for no coast)."""
-    from rasterio.crs import CRS
-    from rasterio.transform import from_bounds
+def _terrain(dem, dst_t, dst_crs, nx: int, ny: int, cell_w_m: float, cell_h_m: float):
+    """The basemap's terrain on its grid (``dst_t``, ``dst_crs``, ny x nx cells of about
+    ``cell_w_m`` x ``cell_h_m``): ``rgb`` (hillshaded, faded, float32 0..1; None where the DEM
+    has no height on the grid), ``z`` (heights, m; None then too), ``sea_frac`` (share of sea
+    cells, where the DEM has no bathymetry; else None) and ``coast_level`` (None for no coast)."""
     from rasterio.warp import Resampling, reproject
 
-    w, s, e, n = bounds
-    coslat = max(math.cos(math.radians(0.5 * (s + n))), 0.05)
-    dlon = (e - w) / nx
-    dst_t = from_bounds(w, s, e, n, nx, ny)
-    dst_crs = CRS.from_epsg(4326)
     src = np.asarray(dem.heights_m, np.float32)
     if dem.nodata is not None and np.isfinite(dem.nodata):
         src = np.where(dem.heights_m == dem.nodata, np.nan, src).astype(np.float32)
@@ -141,38 +134,27 @@ def _terrain(dem, bounds, nx: int, ny: int) -> dict[str, np.ndarray]:
     # coasts of a DEM whose sea is clamped to 0 m (GLOBE, SRTM), which is no bathymetry
     with np.errstate(invalid="ignore"):
         has_bathy = bool(np.nanmin(src) < 0) if np.any(np.isfinite(src)) else False
-    out = {}
     sea_frac = None
     if not has_bathy:  # the sea is where the DEM says 0 m, resampled as a share of the pixel
         sea_src = np.where(np.isfinite(src), (src <= 0).astype(np.float32), np.nan).astype(np.float32)
         sea_frac = np.full((ny, nx), np.nan, np.float32)
         reproject(sea_src, sea_frac, src_transform=dem.transform, src_crs=dem.crs, src_nodata=np.nan,
                   dst_transform=dst_t, dst_crs=dst_crs, dst_nodata=np.nan, resampling=Resampling.bilinear)
-        out["sea_share"] = sea_frac
-
-    coast_level = math.nan
-    if np.any(np.isfinite(z)):
-        valid = np.isfinite(z)
-        zf = np.where(valid, z, 0.0)
-        cell_w = dlon * 111_320.0 * coslat
-        cell_h = (n - s) / ny * 110_574.0
-        if has_bathy:
-            is_sea = valid & (zf < 0)
-        else:
-            is_sea = valid & (np.nan_to_num(sea_frac, nan=0.0) >= 0.5)
-            zf = np.where(is_sea, 0.0, np.maximum(zf, 0.0))
-        rgb = terrain_rgb(zf, valid, is_sea, cell_w, cell_h,
-                          vert_exag=float(np.clip(math.sqrt(max(cell_w, cell_h) / 90.0), 1.0, 8.0)))
-        if np.any(is_sea) and np.any(valid & ~is_sea):
-            coast_level = 0.0 if has_bathy else 0.5
-        out["z"] = z
+    valid = np.isfinite(z)
+    if not np.any(valid):
+        return None, None, sea_frac, None
+    zf = np.where(valid, z, 0.0)
+    if has_bathy:
+        is_sea = valid & (zf < 0)
     else:
-        rgb = np.full((ny, nx, 3), 0.95, np.float32)
+        is_sea = valid & (np.nan_to_num(sea_frac, nan=0.0) >= 0.5)
+        zf = np.where(is_sea, 0.0, np.maximum(zf, 0.0))
+    rgb = terrain_rgb(zf, valid, is_sea, cell_w_m, cell_h_m,
+                      vert_exag=float(np.clip(math.sqrt(max(cell_w_m, cell_h_m) / 90.0), 1.0, 8.0)))
     rgb *= 1 - BASEMAP_FADE  # paler, so the overlays stand out (in place: float32 0..1)
     rgb += BASEMAP_FADE
-    out["rgb"] = rgb
-    out["coast_level"] = np.float64(coast_level)
-    return out
+    coast_level = (0.0 if has_bathy else 0.5) if np.any(is_sea) and np.any(valid & ~is_sea) else None
+    return rgb, z, sea_frac, coast_level
 
 
 def hex_rgb(colour: str) -> np.ndarray:
