@@ -78,8 +78,8 @@ def test_bars_cover_about_seven_and_a_half_degrees_not_sixty():
 
 def test_dwell_times_raster():
     scan = BarScan.of(APQ)
-    left = scan.dwell_offsets_s(math.radians(-60.0))
-    right = scan.dwell_offsets_s(math.radians(60.0))
+    left = scan.dwell_offsets_list(math.radians(-60.0))
+    right = scan.dwell_offsets_list(math.radians(60.0))
     assert np.allclose(left, [0.0, 2.0]) and np.allclose(right, [1.0, 1.0])
 
 
@@ -477,7 +477,10 @@ def test_bar_test_on_floats_is_the_numpy_test():
         want = int(np.flatnonzero(inside)[0]) if inside.any() else -1
         assert scan.bar_containing(az.tolist(), el.tolist(), tilt) == want
         a0 = float(rng.uniform(-1.5, 1.5))
-        assert np.array_equal(scan.dwell_offsets_list(a0), scan.dwell_offsets_s(a0))
+        hw, b = scan.half_width_rad, np.arange(scan.bars)
+        frac = (np.clip(a0, -hw, hw) + hw) / (2.0 * hw)
+        want_t = (b + np.where(b % 2 == 0, frac, 1.0 - frac)) * (scan.frame_s / scan.bars)
+        assert scan.dwell_offsets_list(a0) == want_t.tolist()
 
 
 def test_profile_cells_is_path_clear_view_profile_cells_at_range_bit_for_bit():

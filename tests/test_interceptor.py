@@ -208,10 +208,10 @@ def test_intruder_positions_are_np_interp_bit_for_bit():
     lo = 135.0 + np.cumsum(rng.normal(0, 1e-3, t.size))
     alt = 9000.0 + np.cumsum(rng.normal(0, 30.0, t.size))
     lo[50:60] = lo[49]  # a flat stretch
-    x = np.concatenate([rng.uniform(t[0] - 50, t[-1] + 50, 20_000), t, [t[0] - 1.0, t[-1] + 1.0]])
+    x = np.concatenate([rng.uniform(t[0] - 50, t[-1] + 50, 20_000), t, [t[0] - 1.0, t[-1] + 1.0, np.nan]])
     truth = Intruder("X", t, la, lo, alt, alt.copy(), 5.0, 1)
     got = truth.at_many(x)
     for col, want in zip(got, (la, lo, alt)):
-        assert np.array_equal(np.asarray(col), np.interp(x, t, want))
+        assert np.array_equal(np.asarray(col), np.interp(x, t, want), equal_nan=True)
     one = Intruder("Y", t[:1], la[:1], lo[:1], alt[:1], alt[:1].copy(), 5.0, 1)
     assert np.array_equal(np.asarray(one.at_many(x[:50])[0]), np.interp(x[:50], t[:1], la[:1]))

@@ -357,12 +357,14 @@ def accel_terms_nb(sc, aero, alt, tas, mass):
 @njit(cache=True)
 def schedule_terms_nb(sc, aero, alt, v, mass):
     """For :meth:`Aircraft.schedule_tas_mps`, at each speed of ``v``: whether full dry
-    thrust holds level 1 g flight (thrust >= drag) and the level fuel flow (kg/s)."""
+    thrust holds level 1 g flight (thrust >= drag) and, where it does, the level fuel flow
+    (kg/s; NaN elsewhere: the fuel flow divides by the full thrust, which may be 0 there)."""
     ok = np.empty(v.size, np.bool_)
-    ff = np.empty(v.size)
+    ff = np.full(v.size, np.nan)
     for i in range(v.size):
         ok[i] = thrust_max_nb(sc, alt, v[i], False) >= drag_nb(sc, aero, alt, v[i], mass, 1.0)
-        ff[i] = fuel_flow_nb(sc, aero, alt, v[i], mass, 0.0, 0.0, 1.0, False)
+        if ok[i]:
+            ff[i] = fuel_flow_nb(sc, aero, alt, v[i], mass, 0.0, 0.0, 1.0, False)
     return ok, ff
 
 

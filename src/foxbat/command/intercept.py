@@ -136,7 +136,9 @@ class Intruder:
         out_la, out_lo, out_al = [], [], []
         for x in (t_s.tolist() if isinstance(t_s, np.ndarray) else t_s):
             j = bisect_right(tl, x) - 1
-            if j < 0:
+            if x != x:  # NaN time: NaN, as np.interp gives
+                vals = (math.nan, math.nan, math.nan)
+            elif j < 0:
                 vals = (la[0], lo[0], al[0])
             elif j >= n - 1 or tl[j] == x:  # at or past the last sample, or on a sample: its value
                 vals = (la[j], lo[j], al[j])

@@ -68,13 +68,9 @@ class BarScan:
         hi = self.tilt_max_rad - self.bar_offsets_rad[-1]
         return min(max(el, lo), hi)
 
-    def dwell_offsets_s(self, azimuth_off_rad: float) -> np.ndarray:
-        """Time into the frame at which each bar's sweep passes ``azimuth_off_rad`` (from
-        the nose), s: even bars sweep left to right, odd bars back."""
-        return np.array(self.dwell_offsets_list(azimuth_off_rad))
-
     def dwell_offsets_list(self, azimuth_off_rad: float) -> list[float]:
-        """:meth:`dwell_offsets_s` as a list of floats."""
+        """Time into the frame at which each bar's sweep passes ``azimuth_off_rad`` (from
+        the nose), s, one per bar: even bars sweep left to right, odd bars back."""
         frac = (min(max(azimuth_off_rad, -self.half_width_rad), self.half_width_rad) + self.half_width_rad) \
             / (2.0 * self.half_width_rad)
         bars = self.bars

@@ -75,7 +75,7 @@ def reflection_surface(dem, lat0, lon0, antenna_msl_m: float, az_deg, ground_ran
         h1 = np.maximum(antenna_msl_m - z, MIN_HEIGHT_M)
         h2 = np.maximum(alt - z, MIN_HEIGHT_M)
         d1 = d * h1 / (h1 + h2)
-        if n == 1:  # one look (an interceptor's): pyproj's scalar call, the same geodesic without the arrays
+        if n == 1:  # one target: pyproj's scalar call, the same geodesic without the arrays
             lon_r, lat_r, _ = geod.fwd(float(lon0), float(lat0), float(np.ravel(az_deg)[0]), float(d1.ravel()[0]))
         else:
             lon_r, lat_r, _ = geod.fwd(np.full(n, lon0), np.full(n, lat0), az_deg, d1)

@@ -218,15 +218,12 @@ class SingleTrackEkf:
         """z - h(x) (3, 1) or (2, 1), taken on Stone Soup's angle types (bearings wrap at ±pi)."""
         return np.asarray(det.state_vector - mp.state_vector, dtype=np.float64)
 
-    def associate(self, prior, detections: list, timestamp) -> FastHypothesis | None:
-        """The detection a lone track takes from ``detections`` (GNN with one track: the
-        nearest inside the gate), or None. Raises LookupError on an exact tie between
-        the nearest two, which the caller leaves to Stone Soup's assignment."""
-        return self.associate_state(prior.state_vector, prior.covar, prior.timestamp, detections, timestamp)
-
     def associate_state(self, mean, covar, prior_timestamp, detections: list, timestamp) -> FastHypothesis | None:
-        """:meth:`associate` for the prior state ``mean`` (6, 1), ``covar`` at ``prior_timestamp``
-        (plain arrays: no Stone Soup state needed)."""
+        """The detection a lone track with the prior state ``mean`` (6, 1), ``covar`` at
+        ``prior_timestamp`` (plain arrays: no Stone Soup state needed) takes from
+        ``detections`` (GNN with one track: the nearest inside the gate), or None. Raises
+        LookupError on an exact tie between the nearest two, which the caller leaves to
+        Stone Soup's assignment."""
         pred = self.predict_state(mean, covar, timestamp - prior_timestamp)
         if self.prefilter is not None and detections:
             detections = self.prefilter(pred, detections)

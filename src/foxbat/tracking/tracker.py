@@ -48,7 +48,9 @@ scan times makes miss counting and loss times exact; without them, a loss is
 declared at the next scan of any radar of the side that arrives more than
 ``max_coast_s`` after the last detection.
 
-Speed. Scans with neither a detection nor a track are skipped; only tracks already
+Speed. Scans with neither a detection nor a track are skipped, and so are scans with no
+detection and no tentative track until a confirmed track could have coasted past
+``max_coast_s`` (``skip_coasting = False`` sends them all through); only tracks already
 past ``max_coast_s`` are handed to the deleter; and a lone track's association and
 filter step go through :mod:`foxbat.tracking.fastpath` (Stone Soup's arithmetic without
 its per-call objects; ``fast=False`` for the plain Stone Soup path: identical output);
@@ -128,6 +130,9 @@ class SideTracker:
         if not isinstance(side, str) or not side:
             raise ParameterError(f"must be a non-empty name, got {side!r}", field="side")
         self.side = side
+        # skip the scans that can change nothing (run's horizon); False: every scan with a
+        # track goes through _process_scan, the oracle of tests/test_tracking.py
+        self.skip_coasting = True
         self.ground_msl_m = ground_msl_m  # terrain (lat, lon) -> m MSL: no reported altitude below it
         self.frame = LocalFrame(ref_lat_deg, ref_lon_deg)
         self.config = (config or TrackerConfig()).validate()
@@ -185,8 +190,8 @@ class SideTracker:
         # max_coast_s, less a millisecond for the microsecond-rounded timestamps the deleter
         # compares), so those scans (most) are skipped; the rest go through the exact test.
         process = self._process_scan
-        coast_s = float(self.config.max_coast_s) - 1e-3
-        horizon = math.inf
+        coast_s = float(self.config.max_coast_s) - 1e-3 if self.skip_coasting else -math.inf
+        horizon = math.inf if self.skip_coasting else -math.inf
         for key in sorted(groups):
             idx = groups[key]
             if idx or self._tentative or (self._confirmed and key[0] >= horizon):
