@@ -27,6 +27,7 @@ import numpy as np
 
 from foxbat.geo import DEFAULT_K, EARTH_RADIUS_M
 from foxbat.radar.catalogue import RadarType
+from foxbat.sensing.path import ground_or_sea_m
 
 _EPOCH = datetime(2000, 1, 1)  # Stone Soup wants datetimes; only differences matter
 
@@ -229,15 +230,6 @@ class TrackFilter:
 
 
 
-_BIG = float(np.finfo(np.float64).max)
-
-
-def ground_or_sea_m(z) -> np.ndarray:
-    """Terrain heights with the sea and off the map (NaN) at 0 m: the values of
-    ``np.maximum(np.nan_to_num(z, nan=0.0), 0.0)`` (+0 for -0, +inf held at the largest
-    float) in two ufunc calls instead of nan_to_num's dozen."""
-    z = np.asarray(z, float)
-    return np.minimum(np.where(z > 0.0, z, 0.0), _BIG)
 
 
 PROFILE_STEP_M = 1000.0

@@ -61,6 +61,17 @@ def polarization(rt) -> str:
     return str(p).lower()[:1] if p else "h"
 
 
+_BIG = float(np.finfo(np.float64).max)
+
+
+def ground_or_sea_m(z) -> np.ndarray:
+    """Terrain heights with the sea and off the map (NaN) at 0 m: the values of
+    ``np.maximum(np.nan_to_num(z, nan=0.0), 0.0)`` (+0 for -0, +inf held at the largest
+    float) in two ufunc calls instead of nan_to_num's dozen."""
+    z = np.asarray(z, float)
+    return np.minimum(np.where(z > 0.0, z, 0.0), _BIG)
+
+
 def reflection_surface(dem, lat0, lon0, antenna_msl_m: float, az_deg, ground_range_m, alt_msl_m):
     """The reflection point's terrain height (m MSL, sea 0) and whether it is sea.
 
@@ -80,7 +91,7 @@ def reflection_surface(dem, lat0, lon0, antenna_msl_m: float, az_deg, ground_ran
         else:
             lon_r, lat_r, _ = geod.fwd(np.full(n, lon0), np.full(n, lat0), az_deg, d1)
         z_raw = np.asarray(dem.elevation_m(np.atleast_1d(lat_r), np.atleast_1d(lon_r)), float)
-        z = np.maximum(np.nan_to_num(z_raw, nan=0.0), 0.0)
+        z = ground_or_sea_m(z_raw)
     return z, z <= 0.0
 
 
@@ -111,7 +122,7 @@ def terrain_profile(dem, lat0: float, lon0: float, lat, lon, n: int = PROFILE_SA
     la_s = la_k[:, i0] * (1 - w) + la_k[:, i0 + 1] * w
     lo_s = (lo_k[:, i0] * (1 - w) + lo_k[:, i0 + 1] * w + 180.0) % 360.0 - 180.0
     z = np.asarray(dem.elevation_m(la_s.ravel(), lo_s.ravel()), float).reshape(m, n)
-    return dist[:, None] * np.linspace(0.0, 1.0, n)[None, :], np.maximum(np.nan_to_num(z, nan=0.0), 0.0)
+    return dist[:, None] * np.linspace(0.0, 1.0, n)[None, :], ground_or_sea_m(z)
 
 
 def terrain_loss_db(dem, lat0: float, lon0: float, antenna_msl_m: float, lat, lon, alt_msl_m,
