@@ -110,7 +110,7 @@ def replay_data(run: RunData) -> dict:
     for ev in run.events:
         events.append({"t": float(ev["t_s"]), "kind": ev["kind"], "side": ev.get("side"),
                        "color": run.side_color(ev["side"]) if ev.get("side") else "#222222",
-                       "text": _short(ev), "local": side_clock(run, ev.get("side"), ev["t_s"], seconds=True),
+                       "text": _short(ev, run.aircraft), "local": side_clock(run, ev.get("side"), ev["t_s"], seconds=True),
                        "lat": ev.get("lat"), "lon": ev.get("lon")})
     return {"title": run.title, "scenario": run.scenario, "epoch_ms": int(run.epoch.timestamp() * 1000),
             "tz_hours": run.local_tz_hours, "tz_name": run.local_tz_name, "t0": t0, "t1": t1,
