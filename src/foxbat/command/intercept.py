@@ -25,6 +25,8 @@ import numpy as np
 
 from foxbat.aircraft.atmosphere import G0_MPS2, speed_of_sound_mps
 from foxbat.aircraft.performance import Aircraft, excess_power_nb, fuel_flow_nb, max_tas_nb
+from foxbat.command.quiet_nb import (DONE, FUEL_OUT, NEED_EYES, NEED_LOOK, S_N_LOOKS, S_RESET_WEAPONS, S_T0,
+                                     S_T_STEP, S_U, QuietFlight)
 from foxbat.command.recovery import (FAF_DISTANCE_M, FINAL_CAPTURE_M, FLARE_M, GLIDE_SLOPE_RAD, LOOKAHEAD_M,
                                      plan_approach, touchdown)
 from foxbat.geo import wgs84_geod
@@ -223,7 +225,7 @@ def fly_interceptor(
     bingo_fuel_kg: float, sea: str, land: str, dt_s: float = 1.0, weapons_need_visual: bool = False,
     clear_air: Callable[[float, float], bool] = lambda a, b: True,
     runway_heading_deg: float | None = None, runway_length_m: float | None = None,
-    env: PathEnvironment | None = None,
+    env: PathEnvironment | None = None, fast: bool = True,
 ) -> InterceptorFlight:
     """Fly one interceptor from just after lift-off until it lands back at its base's
     runway, runs dry or the run ends.
@@ -233,7 +235,11 @@ def fly_interceptor(
     the propagation factor over the surface between it and the target (a look-down
     radar sees a low target's multipath lobes too) and the type's elevation pattern
     (:mod:`foxbat.sensing.path`; ``env`` defaults to ``k`` and the clutter classes
-    ``sea``/``land`` with the default sea state and land type)."""
+    ``sea``/``land`` with the default sea state and land type).
+
+    ``fast``: fly the quiet stretches (the controller's vector, frames without a look,
+    the target beyond eyes and guns) in one compiled loop (:mod:`foxbat.command.quiet_nb`);
+    the flight is the same bit for bit either way (``fast=False`` is the tests' oracle)."""
     env = env or PathEnvironment(k=k, sea_clutter=sea, land_clutter=land)
     out = InterceptorFlight(ident, side, ac.name)
     out.columns = {c: [] for c in _COLUMNS}
@@ -300,115 +306,147 @@ def fly_interceptor(
     event("takeoff", fuel_kg=fuel)
     t_intruder_end = float(intruder.t_s[-1])
     reach_m = max(visual_range_m, weapons_range_m) * 1.1 + 1000.0  # eyes and guns: skip the geometry beyond
+    quiet = None
+    if fast and QuietFlight.usable(dem, picture, dt_s):
+        quiet = QuietFlight(ac=ac, radar=radar, scan=scan, picture=picture, intruder=intruder, dem=dem, k=k,
+                            t_airborne_s=t_airborne_s, t_end_s=t_end_s, dt_s=dt_s, cruise_mach=cruise_mach,
+                            search_alt_msl_m=search_alt_msl_m, payload_kg=payload, n_turn=n_turn,
+                            bingo_fuel_kg=bingo_fuel_kg, reach_m=reach_m, visual_range_m=visual_range_m,
+                            weapons_range_m=weapons_range_m, weapons_need_visual=weapons_need_visual,
+                            terrain_margin_m=TERRAIN_MARGIN_M,
+                            descent_limit_mps=DESCENT_LIMIT_MPS, m_per_deg=_M_PER_DEG)
+        cols_lists = [out.columns[c] for c in _COLUMNS]
     while t <= t_end_s:
-        # --- what the pilot knows of the target
-        est, source = None, None
-        if own_track is not None:
-            est, source = own_track.estimate(t), "own_radar"
-        elif picture is not None:
-            est = picture.estimate(t)
-            source = "gci" if est is not None else None
-        if source != last_source:
-            last_source = source
-            if est is not None:
-                out.estimates.append((t, source, est[0], est[1], est[2]))
-        # --- mode
-        if mode == "vector":
-            if fuel <= bingo_fuel_kg:
-                event("bingo", fuel_kg=fuel)
-                mode = "rtb"
-            elif t > t_intruder_end:
-                event("return_to_base", reason="target landed or left")
-                mode = "rtb"
+        resume = 0  # 1: the step was flown compiled, its frame's look is Python's; 2: so were the frame and look
+        if quiet is not None and own_track is None and not in_contact and mode == "vector" and last_source == "gci":
+            code, q = quiet.fly((t, lat, lon, alt, speed, heading, fuel, ground, next_frame), seen_visual, intercepted,
+                                rng, cols_lists, out.looks)
+            t, lat, lon, alt, speed, heading, fuel, ground, next_frame = q[:9]
+            if q[S_RESET_WEAPONS]:
+                in_weapons_since = None
+            if q[S_N_LOOKS]:
+                mofn.window.extend((False,) * int(q[S_N_LOOKS]))
+            if code == DONE:
+                break
+            if code == FUEL_OUT:
+                event("fuel_exhausted", fuel_kg=0.0)
+                break
+            if code == NEED_LOOK:
+                resume = 1
+                u, t0 = q[S_U], q[S_T0]
+                est = picture.estimate(q[S_T_STEP])
+            elif code == NEED_EYES:
+                resume = 2
+        if resume == 0:
+            # --- what the pilot knows of the target
+            est, source = None, None
+            if own_track is not None:
+                est, source = own_track.estimate(t), "own_radar"
+            elif picture is not None:
+                est = picture.estimate(t)
+                source = "gci" if est is not None else None
+            if source != last_source:
+                last_source = source
+                if est is not None:
+                    out.estimates.append((t, source, est[0], est[1], est[2]))
+            # --- mode
+            if mode == "vector":
+                if fuel <= bingo_fuel_kg:
+                    event("bingo", fuel_kg=fuel)
+                    mode = "rtb"
+                elif t > t_intruder_end:
+                    event("return_to_base", reason="target landed or left")
+                    mode = "rtb"
+                if mode == "rtb":
+                    approach = plan_approach(base_lat, base_lon, base_elev_m, runway_heading_deg, runway_length_m,
+                                             lat, lon)
+            # min(cruise Mach, ac.max_tas_mps(alt)), the method's kernel called directly
+            want_speed = min(cruise_mach * speed_of_sound_mps(alt), max_tas_nb(sc, mm_alt, mm, float(alt)))
+            want_alt = search_alt_msl_m
+            vz_ff = 0.0  # feed-forward climb rate (the glide path)
+            follow_terrain = True
             if mode == "rtb":
-                approach = plan_approach(base_lat, base_lon, base_elev_m, runway_heading_deg, runway_length_m,
-                                         lat, lon)
-        # min(cruise Mach, ac.max_tas_mps(alt)), the method's kernel called directly
-        want_speed = min(cruise_mach * speed_of_sound_mps(alt), max_tas_nb(sc, mm_alt, mm, float(alt)))
-        want_alt = search_alt_msl_m
-        vz_ff = 0.0  # feed-forward climb rate (the glide path)
-        follow_terrain = True
-        if mode == "rtb":
-            along, cross = approach.along_cross(lat, lon)
-            if not on_final:
-                aim = approach.faf
-                _, d_faf = bearing_to(lat, lon, aim[0], aim[1])
-                faf_alt = approach.glide_alt_msl_m(FAF_DISTANCE_M)
-                want_alt = min(max(search_alt_msl_m, faf_alt), faf_alt + 0.05 * d_faf)
-                want_speed = max(v_approach, min(want_speed, v_approach + 0.01 * d_faf))
-                if d_faf < FINAL_CAPTURE_M:
-                    on_final = True
-            if on_final:
-                aim = approach.point(max(along - LOOKAHEAD_M, 0.0) if along > LOOKAHEAD_M else -LOOKAHEAD_M)
-                want_alt = approach.glide_alt_msl_m(along)
-                vz_ff = -speed * math.tan(GLIDE_SLOPE_RAD)
-                want_speed = v_approach if along > FLARE_M else v_touchdown
-                follow_terrain = False  # the approach is cleared of obstacles
-                outcome = touchdown(along, cross, alt - base_elev_m, speed, v_approach, speed * dt_s)
-                if outcome == "land":
-                    # the wheels touch where the glide path meets the runway, this step
-                    dt_td = max(along, 0.0) / max(speed, 1.0)
-                    lat, lon = approach.point(0.0, cross)
-                    alt = max(base_elev_m, alt + vz_ff * dt_td)
-                    t += dt_td
-                    event("landing", fuel_kg=fuel, tas_mps=round(speed, 2), runway_heading_deg=approach.heading_deg,
-                          centreline_offset_m=round(cross, 1), height_above_field_m=round(alt - base_elev_m, 1))
-                    _append(cols, t, lat, lon, alt, alt - heights(lat, lon), speed, heading, vz_ff, 1.0, fuel,
-                            empty + fuel + payload)
-                    break
-                if outcome == "go_around":
-                    event("go_around", height_above_field_m=round(alt - base_elev_m, 1),
-                          centreline_offset_m=round(cross, 1), tas_mps=round(speed, 2))
-                    on_final = False
+                along, cross = approach.along_cross(lat, lon)
+                if not on_final:
                     aim = approach.faf
-        elif est is not None:
-            aim = lead_point(lat, lon, speed, est[0], est[1], est[3], est[4])
-            if math.isfinite(est[2]):
-                want_alt = est[2]
-        else:
-            aim = None
-        # --- speed within the aircraft's acceleration and deceleration
-        mass = empty + fuel + payload
-        acc, dec = ac.accel_limits_mps2(alt, speed, mass)
-        speed_before = speed
-        speed += max(-dec * dt_s, min(acc * dt_s, want_speed - speed))
-        # --- turn toward the aim, limited by the load factor
-        if aim is not None:
-            want_hdg, _ = bearing_to(lat, lon, aim[0], aim[1])
-            turn_rate = math.degrees(G0_MPS2 * math.sqrt(n_turn * n_turn - 1.0) / max(speed, 50.0))
-            delta = wrap180(want_hdg - heading)
-            step = max(-turn_rate * dt_s, min(turn_rate * dt_s, delta))
-            load = math.sqrt(1.0 + (math.radians(abs(step) / dt_s) * speed / G0_MPS2) ** 2)
-            heading = (heading + step) % 360.0
-        else:  # no picture: hold in a standard-rate orbit
-            heading = (heading + 3.0 * dt_s) % 360.0
-            load = math.sqrt(1.0 + (math.radians(3.0) * speed / G0_MPS2) ** 2)
-        # --- climb or descend within the aircraft's limits, clear of the terrain
-        if follow_terrain:
-            want_alt = max(want_alt, ground + TERRAIN_MARGIN_M)
-        # ac.climb_limit_mps(alt, afterburner=False, mass_kg=..., tas_mps=speed): its kernel, called directly
-        climb_lim = max(excess_power_nb(sc, aero, float(alt), float(speed), float(empty + fuel + payload), False, 1.0),
-                        0.0)
-        vz = max(-DESCENT_LIMIT_MPS, min(climb_lim, vz_ff + (want_alt - alt) / (5.0 if on_final else 10.0)))
-        alt += vz * dt_s
-        horiz = math.sqrt(max(speed * speed - vz * vz, 1.0))
-        lat, lon = destination(lat, lon, heading, horiz * dt_s)
-        # ac.fuel_flow_kg_s(alt, speed, mass, climb_mps=vz, accel_mps2=..., load_factor=load): its kernel
-        fuel -= fuel_flow_nb(sc, aero, float(alt), float(speed), float(empty + fuel + payload), float(vz),
-                             float((speed - speed_before) / dt_s), float(load), False) * dt_s
-        t += dt_s
-        ground = heights(lat, lon)
-        if fuel <= 0:
-            fuel = 0.0
-            event("fuel_exhausted", fuel_kg=0.0)
-            _append(cols, t, lat, lon, alt, alt - ground, speed, heading, vz, load, fuel, empty + payload)
-            break
-        _append(cols, t, lat, lon, alt, alt - ground, speed, heading, vz, load, fuel, empty + fuel + payload)
+                    _, d_faf = bearing_to(lat, lon, aim[0], aim[1])
+                    faf_alt = approach.glide_alt_msl_m(FAF_DISTANCE_M)
+                    want_alt = min(max(search_alt_msl_m, faf_alt), faf_alt + 0.05 * d_faf)
+                    want_speed = max(v_approach, min(want_speed, v_approach + 0.01 * d_faf))
+                    if d_faf < FINAL_CAPTURE_M:
+                        on_final = True
+                if on_final:
+                    aim = approach.point(max(along - LOOKAHEAD_M, 0.0) if along > LOOKAHEAD_M else -LOOKAHEAD_M)
+                    want_alt = approach.glide_alt_msl_m(along)
+                    vz_ff = -speed * math.tan(GLIDE_SLOPE_RAD)
+                    want_speed = v_approach if along > FLARE_M else v_touchdown
+                    follow_terrain = False  # the approach is cleared of obstacles
+                    outcome = touchdown(along, cross, alt - base_elev_m, speed, v_approach, speed * dt_s)
+                    if outcome == "land":
+                        # the wheels touch where the glide path meets the runway, this step
+                        dt_td = max(along, 0.0) / max(speed, 1.0)
+                        lat, lon = approach.point(0.0, cross)
+                        alt = max(base_elev_m, alt + vz_ff * dt_td)
+                        t += dt_td
+                        event("landing", fuel_kg=fuel, tas_mps=round(speed, 2), runway_heading_deg=approach.heading_deg,
+                              centreline_offset_m=round(cross, 1), height_above_field_m=round(alt - base_elev_m, 1))
+                        _append(cols, t, lat, lon, alt, alt - heights(lat, lon), speed, heading, vz_ff, 1.0, fuel,
+                                empty + fuel + payload)
+                        break
+                    if outcome == "go_around":
+                        event("go_around", height_above_field_m=round(alt - base_elev_m, 1),
+                              centreline_offset_m=round(cross, 1), tas_mps=round(speed, 2))
+                        on_final = False
+                        aim = approach.faf
+            elif est is not None:
+                aim = lead_point(lat, lon, speed, est[0], est[1], est[3], est[4])
+                if math.isfinite(est[2]):
+                    want_alt = est[2]
+            else:
+                aim = None
+            # --- speed within the aircraft's acceleration and deceleration
+            mass = empty + fuel + payload
+            acc, dec = ac.accel_limits_mps2(alt, speed, mass)
+            speed_before = speed
+            speed += max(-dec * dt_s, min(acc * dt_s, want_speed - speed))
+            # --- turn toward the aim, limited by the load factor
+            if aim is not None:
+                want_hdg, _ = bearing_to(lat, lon, aim[0], aim[1])
+                turn_rate = math.degrees(G0_MPS2 * math.sqrt(n_turn * n_turn - 1.0) / max(speed, 50.0))
+                delta = wrap180(want_hdg - heading)
+                step = max(-turn_rate * dt_s, min(turn_rate * dt_s, delta))
+                load = math.sqrt(1.0 + (math.radians(abs(step) / dt_s) * speed / G0_MPS2) ** 2)
+                heading = (heading + step) % 360.0
+            else:  # no picture: hold in a standard-rate orbit
+                heading = (heading + 3.0 * dt_s) % 360.0
+                load = math.sqrt(1.0 + (math.radians(3.0) * speed / G0_MPS2) ** 2)
+            # --- climb or descend within the aircraft's limits, clear of the terrain
+            if follow_terrain:
+                want_alt = max(want_alt, ground + TERRAIN_MARGIN_M)
+            # ac.climb_limit_mps(alt, afterburner=False, mass_kg=..., tas_mps=speed): its kernel, called directly
+            climb_lim = max(excess_power_nb(sc, aero, float(alt), float(speed), float(empty + fuel + payload), False, 1.0),
+                            0.0)
+            vz = max(-DESCENT_LIMIT_MPS, min(climb_lim, vz_ff + (want_alt - alt) / (5.0 if on_final else 10.0)))
+            alt += vz * dt_s
+            horiz = math.sqrt(max(speed * speed - vz * vz, 1.0))
+            lat, lon = destination(lat, lon, heading, horiz * dt_s)
+            # ac.fuel_flow_kg_s(alt, speed, mass, climb_mps=vz, accel_mps2=..., load_factor=load): its kernel
+            fuel -= fuel_flow_nb(sc, aero, float(alt), float(speed), float(empty + fuel + payload), float(vz),
+                                 float((speed - speed_before) / dt_s), float(load), False) * dt_s
+            t += dt_s
+            ground = heights(lat, lon)
+            if fuel <= 0:
+                fuel = 0.0
+                event("fuel_exhausted", fuel_kg=0.0)
+                _append(cols, t, lat, lon, alt, alt - ground, speed, heading, vz, load, fuel, empty + payload)
+                break
+            _append(cols, t, lat, lon, alt, alt - ground, speed, heading, vz, load, fuel, empty + fuel + payload)
         # --- own radar, one look per frame
-        if radar is not None and t >= next_frame:
-            t0 = next_frame
-            next_frame += frame
-            u = rng.random()  # one draw per frame, looked or not: streams stay aligned
+        if resume == 1 or (resume == 0 and radar is not None and t >= next_frame):
+            if resume == 0:
+                t0 = next_frame
+                next_frame += frame
+                u = rng.random()  # one draw per frame, looked or not: streams stay aligned
             tgt = (intruder.rcs_m2, intruder.swerling, gamma, env, ground_at)
             if own_track is not None:  # track mode: the beam stays on the target
                 look = _track_look(radar, scan, intruder, t, lat, lon, alt, heading, dem, k, tgt)

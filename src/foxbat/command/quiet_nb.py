@@ -1,0 +1,414 @@
+"""The quiet stretches of an interceptor's flight, compiled.
+
+Most of an interceptor's 1 s steps are quiet: it flies the controller's vector toward a
+lead point, its radar's frames see nothing (the target outside every bar or beyond the
+instrumented range) and the target is far beyond its eyes and guns. The Python loop of
+:func:`foxbat.command.intercept.fly_interceptor` spends about 20 µs on each such step in
+interpreter overhead. :func:`fly_quiet_nb` flies those steps in one compiled loop and
+hands the flight back to Python at the first step that needs more: a frame whose target
+might be in a bar (a real look), a target within reach of eyes and guns, bingo fuel, the
+target's flight over, no fresh controller's vector, fuel exhausted, or the run's end.
+
+Every value is the Python loop's, bit for bit (``tests/test_quiet_nb.py`` compares whole
+flights, and ``/work``'s golden runs stay byte-identical): the same operations in the
+same order on the same inputs; the geodesics are PROJ's own C functions
+(:mod:`foxbat.geodesic_nb`), ``math.hypot`` is CPython's algorithm, ``x ** 2`` is taken
+with a run-time exponent (LLVM would fold a constant 2 into ``x * x``, which differs from
+libm's ``pow`` in the last bit), and ``max``/``min`` keep Python's rule for ties and NaN.
+The radar's frame screen uses libm where Python's uses numpy's ``arctan2``; its verdict
+cannot differ in effect, because it only ever rules out frames whose target lies outside
+every bar (or range) by a margin of at least half the target's travel in a frame.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from foxbat.aircraft.atmosphere import G0_MPS2, speed_of_sound_mps
+from foxbat.aircraft.performance import (BRAKE_DCD0, WING_AREA_M2, accel_terms_nb, excess_power_nb, fuel_flow_nb,
+                                         max_tas_nb)
+from foxbat.geo import EARTH_RADIUS_M
+from foxbat.ccall_nb import call_next_double_nb, uniform_source
+from foxbat.geodesic_nb import destination_nb, hypot_py_nb, inverse_nb
+
+# hand-back codes
+DONE = 0  # t passed the run's end before a step
+NEED_STEP = 1  # this step needs Python from its start (nothing of it done)
+NEED_LOOK = 2  # the step flown and the frame's draw made: Python makes the look
+NEED_EYES = 3  # the step and its frame done: Python checks eyes and guns
+FUEL_OUT = 4  # the step flown and appended: fuel ran out
+
+# state array (read and written)
+S_T, S_LAT, S_LON, S_ALT, S_SPEED, S_HDG, S_FUEL, S_GROUND, S_NEXT_FRAME = 0, 1, 2, 3, 4, 5, 6, 7, 8
+S_U, S_T0, S_T_STEP, S_RESET_WEAPONS, S_N_ROWS, S_N_LOOKS, S_SEEN_VISUAL, S_INTERCEPTED = 9, 10, 11, 12, 13, 14, 15, 16
+N_STATE = 20
+
+# constants array
+C_T_END, C_DT, C_CRUISE_MACH, C_SEARCH_ALT, C_EMPTY, C_PAYLOAD, C_N_TURN, C_BINGO = 0, 1, 2, 3, 4, 5, 6, 7
+C_T_INTRUDER_END, C_REACH, C_FRAME, C_K, C_MAX_SPEED, C_HALF_WIDTH, C_HALF_BAR, C_TILT_MIN = \
+    8, 9, 10, 11, 12, 13, 14, 15
+C_TILT_MAX, C_FRAME_S, C_RANGE, C_PIC_MAX_AGE, C_PIC_LATENCY, C_PIC_UPDATE, C_TWO, C_HAS_RADAR = \
+    16, 17, 18, 19, 20, 21, 22, 23
+C_TERRAIN_MARGIN, C_DESCENT_LIMIT, C_M_PER_DEG, C_VISUAL, C_WEAPONS, C_NEED_VISUAL = 24, 25, 26, 27, 28, 29
+N_CONST = 32
+
+# DEM sampler parameters (a geographic DEM: the inverse affine transform and nodata)
+D_A, D_B, D_C, D_D, D_E, D_F, D_NODATA, D_HAS_NODATA = 0, 1, 2, 3, 4, 5, 6, 7
+
+
+@njit(cache=True)
+def _max(a, b):
+    """Python's max(a, b): the second only when it is larger."""
+    return b if b > a else a
+
+
+@njit(cache=True)
+def _min(a, b):
+    """Python's min(a, b): the second only when it is smaller."""
+    return b if b < a else a
+
+
+@njit(cache=True)
+def height_nb(z, dem, lat, lon):
+    """:func:`foxbat.terrain.point.point_sampler`'s value (NaN off the grid or next to nodata)."""
+    nr, nc = z.shape
+    col = dem[D_A] * lon + dem[D_B] * lat + dem[D_C] - 0.5
+    row = dem[D_D] * lon + dem[D_E] * lat + dem[D_F] - 0.5
+    if not (-0.5 <= row <= nr - 0.5 and -0.5 <= col <= nc - 0.5):
+        return math.nan
+    r_top, c_top = nr - 1.0, nc - 1.0
+    r_hi, c_hi = max(nr - 2, 0), max(nc - 2, 0)
+    r = 0.0 if row < 0.0 else row
+    r = r_top if r > r_top else r
+    cc = 0.0 if col < 0.0 else col
+    cc = c_top if cc > c_top else cc
+    r0 = int(r)
+    r0 = r_hi if r0 > r_hi else r0
+    c0 = int(cc)
+    c0 = c_hi if c0 > c_hi else c0
+    r1 = r0 + 1 if r0 + 1 < nr else nr - 1
+    c1 = c0 + 1 if c0 + 1 < nc else nc - 1
+    fr, fc = r - r0, cc - c0
+    z00, z01, z10, z11 = float(z[r0, c0]), float(z[r0, c1]), float(z[r1, c0]), float(z[r1, c1])
+    if dem[D_HAS_NODATA] != 0.0:
+        nd = dem[D_NODATA]
+        if z00 == nd or z01 == nd or z10 == nd or z11 == nd:
+            return math.nan
+    return z00 * (1 - fr) * (1 - fc) + z01 * (1 - fr) * fc + z10 * fr * (1 - fc) + z11 * fr * fc
+
+
+@njit(cache=True)
+def _ground(z, dem, lat, lon):
+    g = height_nb(z, dem, lat, lon)
+    return g if g > 0.0 else 0.0  # NaN (off the map) and the sea: 0 m
+
+
+@njit(cache=True)
+def _bearing(addr, scratch, lat1, lon1, lat2, lon2):
+    az, d = inverse_nb(addr, scratch, lat1, lon1, lat2, lon2)
+    return az % 360.0, d
+
+
+@njit(cache=True)
+def _picture_estimate(addr, scratch, c, pic_t, pic, t):
+    """:meth:`TrackPicture.estimate`; ok False where it gives None."""
+    upd = c[C_PIC_UPDATE]
+    t_call = math.floor(t / upd) * upd if upd > 0 else t
+    t_known = t_call - c[C_PIC_LATENCY]
+    i = np.searchsorted(pic_t, t_known, side="right") - 1
+    if i < 0 or t_known - pic_t[i] > c[C_PIC_MAX_AGE]:
+        return False, 0.0, 0.0, 0.0, 0.0, 0.0
+    dt = t - pic_t[i]
+    lat, lon, alt, ve, vn = pic[0, i], pic[1, i], pic[2, i], pic[3, i], pic[4, i]
+    speed = hypot_py_nb(ve, vn)
+    if speed * dt > 1.0:
+        lat, lon = destination_nb(addr, scratch, lat, lon, math.degrees(math.atan2(ve, vn)), speed * dt)
+    return True, lat, lon, alt, ve, vn
+
+
+@njit(cache=True)
+def _lead_point(addr, scratch, lat, lon, speed_mps, tlat, tlon, ve, vn):
+    """:func:`foxbat.command.intercept.lead_point`."""
+    brg, dist = _bearing(addr, scratch, lat, lon, tlat, tlon)
+    rx, ry = dist * math.sin(math.radians(brg)), dist * math.cos(math.radians(brg))
+    a = ve * ve + vn * vn - speed_mps * speed_mps
+    b = 2 * (rx * ve + ry * vn)
+    cc = rx * rx + ry * ry
+    has_tau = False
+    tau = 0.0
+    if abs(a) < 1e-9:
+        if b < 0:
+            has_tau, tau = True, -cc / b
+    else:
+        disc = b * b - 4 * a * cc
+        if disc >= 0:
+            r0 = (-b - math.sqrt(disc)) / (2 * a)
+            r1 = (-b + math.sqrt(disc)) / (2 * a)
+            if r0 > 0 and r1 > 0:
+                has_tau, tau = True, _min(r0, r1)
+            elif r0 > 0:
+                has_tau, tau = True, r0
+            elif r1 > 0:
+                has_tau, tau = True, r1
+    if not has_tau:
+        return tlat, tlon
+    px, py = rx + ve * tau, ry + vn * tau
+    return destination_nb(addr, scratch, lat, lon, math.degrees(math.atan2(px, py)), hypot_py_nb(px, py))
+
+
+@njit(cache=True)
+def _intruder_at(itr_t, itr, t):
+    """:meth:`Intruder.at` (lat, lon, alt MSL); ok False outside the flight."""
+    n = itr_t.size
+    if t < itr_t[0] or t > itr_t[n - 1]:
+        return False, 0.0, 0.0, 0.0
+    j = min(np.searchsorted(itr_t, t, side="right") - 1, n - 2)
+    if j < 0:
+        return True, itr[0, 0], itr[1, 0], itr[2, 0]
+    w = (t - itr_t[j]) / (itr_t[j + 1] - itr_t[j])
+    j1 = j + 1
+    return (True, itr[0, j] + w * (itr[0, j1] - itr[0, j]), itr[1, j] + w * (itr[1, j1] - itr[1, j]),
+            itr[2, j] + w * (itr[2, j1] - itr[2, j]))
+
+
+@njit(cache=True)
+def _look_angles(addr, scratch, k, lat0, lon0, alt0, lat, lon, alt):
+    """look_angles_point with libm's trigonometry (a screen's geometry, not a look's)."""
+    az, ground = inverse_nb(addr, scratch, lat0, lon0, lat, lon)
+    kr = k * EARTH_RADIUS_M
+    phi = ground / kr
+    ra, rt = kr + alt0, kr + alt
+    dz = rt * math.cos(phi) - ra
+    dh = rt * math.sin(phi)
+    return ground, az % 360.0, math.sqrt(dz * dz + dh * dh), math.degrees(math.atan2(dz, dh))
+
+
+@njit(cache=True)
+def _frame_needs_look(addr, scratch, c, bar_offsets, itr_t, itr, t0, lat, lon, alt, heading, est_ok, est_lat,
+                      est_lon, est_alt):
+    """(True, _) when the frame from t0 may hold the target in a bar (Python makes the
+    look); else (False, the frame's look time) for a frame without a look: the
+    target's flight not under way at t0, or outside every bar or beyond the
+    instrumented range at every dwell (``_outside_every_bar``'s bound)."""
+    ok, tlat, tlon, talt = _intruder_at(itr_t, itr, t0)
+    if not ok:
+        return False, t0
+    k = c[C_K]
+    ground0, brg0, slant0, el0 = _look_angles(addr, scratch, k, lat, lon, alt, tlat, tlon, talt)
+    az0 = math.radians((brg0 - heading + 180.0) % 360.0 - 180.0)
+    hw = c[C_HALF_WIDTH]
+    frac = (_min(_max(az0, -hw), hw) + hw) / (2.0 * hw)
+    tb0 = t0 + frac * (c[C_FRAME_S] / bar_offsets.size)
+    reach = 2.0 * c[C_MAX_SPEED] * c[C_FRAME_S] + 100.0
+    if ground0 < 3.0 * reach or slant0 < 3.0 * reach:
+        return True, tb0
+    if slant0 - reach > c[C_RANGE]:
+        return False, tb0
+    if abs(az0) > hw + math.atan(reach / (ground0 - reach)):
+        return False, tb0
+    # the antenna's tilt toward the controller's estimate (scan.tilt_rad)
+    el_exp = 0.0
+    if est_ok and math.isfinite(est_alt):
+        el_exp = math.radians(_look_angles(addr, scratch, k, lat, lon, alt, est_lat, est_lon, est_alt)[3])
+    lo = c[C_TILT_MIN] - bar_offsets[0]
+    hi = c[C_TILT_MAX] - bar_offsets[bar_offsets.size - 1]
+    tilt = _min(_max(el_exp, lo), hi)
+    m_el = c[C_HALF_BAR] + math.atan(reach / (slant0 - reach))
+    el = math.radians(el0)
+    for off in bar_offsets:
+        if not abs(el - (tilt + off)) > m_el:
+            return True, tb0
+    return False, tb0
+
+
+@njit(cache=True)
+def fly_quiet_nb(addr, scratch, st, c, sc, aero, mm_alt, mm, pic_t, pic, itr_t, itr, z, dem, bar_offsets, uniform, rows, looks):
+    """Fly quiet steps from the state ``st`` until one needs Python; returns a hand-back
+    code. ``rows`` (12 × n) receives the trajectory rows (``st[S_N_ROWS]`` of them),
+    ``looks`` the look times of frames without a look (``st[S_N_LOOKS]``), each one a
+    miss for the M-of-N window."""
+    t, lat, lon, alt = st[S_T], st[S_LAT], st[S_LON], st[S_ALT]
+    speed, heading, fuel, ground, next_frame = st[S_SPEED], st[S_HDG], st[S_FUEL], st[S_GROUND], st[S_NEXT_FRAME]
+    dt = c[C_DT]
+    empty, payload, two = c[C_EMPTY], c[C_PAYLOAD], c[C_TWO]
+    n_rows = 0
+    n_looks = 0
+    reset_weapons = 0.0
+    code = DONE
+    while t <= c[C_T_END]:
+        if fuel <= c[C_BINGO] or t > c[C_T_INTRUDER_END] or n_rows >= rows.shape[1]:
+            code = NEED_STEP
+            break
+        est_ok, e_lat, e_lon, e_alt, e_ve, e_vn = _picture_estimate(addr, scratch, c, pic_t, pic, t)
+        if not est_ok:
+            code = NEED_STEP
+            break
+        st[S_T_STEP] = t
+        # --- the step, as fly_interceptor's vector mode
+        want_speed = _min(c[C_CRUISE_MACH] * speed_of_sound_mps(alt), max_tas_nb(sc, mm_alt, mm, alt))
+        want_alt = c[C_SEARCH_ALT]
+        aim_lat, aim_lon = _lead_point(addr, scratch, lat, lon, speed, e_lat, e_lon, e_ve, e_vn)
+        if math.isfinite(e_alt):
+            want_alt = e_alt
+        mass = empty + fuel + payload
+        d, thrust, rho, idle = accel_terms_nb(sc, aero, alt, speed, mass)
+        up = (thrust - d) / mass
+        q_s = 0.5 * rho * speed ** two * sc[WING_AREA_M2]
+        down = (d + q_s * sc[BRAKE_DCD0] - idle) / mass
+        acc, dec = _max(up, 0.0), _max(down, 0.3)
+        speed_before = speed
+        speed += _max(-dec * dt, _min(acc * dt, want_speed - speed))
+        want_hdg, _ = _bearing(addr, scratch, lat, lon, aim_lat, aim_lon)
+        turn_rate = math.degrees(G0_MPS2 * math.sqrt(c[C_N_TURN] * c[C_N_TURN] - 1.0) / _max(speed, 50.0))
+        delta = (want_hdg - heading + 180.0) % 360.0 - 180.0
+        step = _max(-turn_rate * dt, _min(turn_rate * dt, delta))
+        load = math.sqrt(1.0 + (math.radians(abs(step) / dt) * speed / G0_MPS2) ** two)
+        heading = (heading + step) % 360.0
+        want_alt = _max(want_alt, ground + c[C_TERRAIN_MARGIN])
+        climb_lim = _max(excess_power_nb(sc, aero, alt, speed, empty + fuel + payload, False, 1.0), 0.0)
+        vz = _max(-c[C_DESCENT_LIMIT], _min(climb_lim, 0.0 + (want_alt - alt) / 10.0))
+        alt += vz * dt
+        horiz = math.sqrt(_max(speed * speed - vz * vz, 1.0))
+        lat, lon = destination_nb(addr, scratch, lat, lon, heading, horiz * dt)
+        fuel -= fuel_flow_nb(sc, aero, alt, speed, empty + fuel + payload, vz, (speed - speed_before) / dt, load,
+                             False) * dt
+        t += dt
+        ground = _ground(z, dem, lat, lon)
+        out_of_fuel = fuel <= 0
+        if out_of_fuel:
+            fuel = 0.0
+        rows[0, n_rows] = t
+        rows[1, n_rows] = lat
+        rows[2, n_rows] = lon
+        rows[3, n_rows] = alt
+        rows[4, n_rows] = alt - ground
+        rows[5, n_rows] = speed
+        rows[6, n_rows] = math.sqrt(_max(speed * speed - vz * vz, 0.0))
+        rows[7, n_rows] = heading
+        rows[8, n_rows] = vz
+        rows[9, n_rows] = load
+        rows[10, n_rows] = fuel
+        rows[11, n_rows] = empty + payload if out_of_fuel else empty + fuel + payload
+        n_rows += 1
+        if out_of_fuel:
+            code = FUEL_OUT
+            break
+        # --- the radar's frame: one draw per frame, looked or not
+        if c[C_HAS_RADAR] != 0.0 and t >= next_frame:
+            t0 = next_frame
+            next_frame += c[C_FRAME]
+            u = call_next_double_nb(uniform[0], uniform[1])  # rng.random()
+            need, t_look = _frame_needs_look(addr, scratch, c, bar_offsets, itr_t, itr, t0, lat, lon, alt, heading,
+                                             est_ok, e_lat, e_lon, e_alt)
+            if need:
+                st[S_U] = u
+                st[S_T0] = t0
+                code = NEED_LOOK
+                break
+            looks[n_looks] = t_look
+            n_looks += 1
+        # --- eyes and guns: only the screen of Intruder.at and the reach box here
+        ok, tlat, tlon, talt = _intruder_at(itr_t, itr, t)
+        if not ok:
+            continue
+        reach = c[C_REACH]
+        if abs(tlat - lat) * c[C_M_PER_DEG] > reach or \
+                abs(tlon - lon) * c[C_M_PER_DEG] * math.cos(math.radians(lat)) > reach:
+            reset_weapons = 1.0
+            continue
+        # Python's eyes and guns have nothing to do when the target is seen already or more
+        # than a metre beyond the visual range, and the guns are done, not cleared to fire
+        # or more than a metre beyond their range (its slant is numpy's hypot, within an
+        # ulp of this one): then only its weapons' clock stops
+        slant = _look_angles(addr, scratch, c[C_K], lat, lon, alt, tlat, tlon, talt)[2]
+        seen = st[S_SEEN_VISUAL] != 0.0
+        if not seen and slant <= c[C_VISUAL] + 1.0:
+            code = NEED_EYES
+            break
+        if st[S_INTERCEPTED] == 0.0 and (seen or c[C_NEED_VISUAL] == 0.0) and slant <= c[C_WEAPONS] + 1.0:
+            code = NEED_EYES
+            break
+        reset_weapons = 1.0
+    st[S_T], st[S_LAT], st[S_LON], st[S_ALT] = t, lat, lon, alt
+    st[S_SPEED], st[S_HDG], st[S_FUEL], st[S_GROUND], st[S_NEXT_FRAME] = speed, heading, fuel, ground, next_frame
+    st[S_RESET_WEAPONS] = reset_weapons
+    st[S_N_ROWS] = n_rows
+    st[S_N_LOOKS] = n_looks
+    return code
+
+
+class QuietFlight:
+    """One interceptor's arrays for :func:`fly_quiet_nb`, built once per flight, and the
+    call that flies quiet steps from Python's state and hands the results back in the
+    Python loop's own types (lists of floats, look tuples)."""
+
+    def __init__(self, *, ac, radar, scan, picture, intruder, dem, k: float, t_airborne_s: float, t_end_s: float,
+                 dt_s: float, cruise_mach: float, search_alt_msl_m: float, payload_kg: float, n_turn: float,
+                 bingo_fuel_kg: float, reach_m: float, visual_range_m: float, weapons_range_m: float,
+                 weapons_need_visual: bool, terrain_margin_m: float, descent_limit_mps: float, m_per_deg: float):
+        from foxbat.geodesic_nb import wgs84_geo
+
+        self.addr, self._g, self.scratch = wgs84_geo()
+        self.sc, self.aero, self.mm_alt, self.mm = ac.scalars, ac.aero, ac.max_mach_alt_m, ac.max_mach
+        c = np.zeros(N_CONST)
+        c[C_T_END], c[C_DT], c[C_CRUISE_MACH], c[C_SEARCH_ALT] = t_end_s, dt_s, cruise_mach, search_alt_msl_m
+        c[C_EMPTY], c[C_PAYLOAD], c[C_N_TURN], c[C_BINGO] = ac.empty_mass_kg, payload_kg, n_turn, bingo_fuel_kg
+        c[C_T_INTRUDER_END], c[C_REACH], c[C_K] = float(intruder.t_s[-1]), reach_m, k
+        c[C_MAX_SPEED], c[C_TWO] = intruder.max_speed_mps, 2.0
+        c[C_VISUAL], c[C_WEAPONS], c[C_NEED_VISUAL] = visual_range_m, weapons_range_m, float(weapons_need_visual)
+        c[C_TERRAIN_MARGIN], c[C_DESCENT_LIMIT], c[C_M_PER_DEG] = terrain_margin_m, descent_limit_mps, m_per_deg
+        if radar is not None:
+            c[C_HAS_RADAR], c[C_FRAME], c[C_RANGE] = 1.0, radar.frame_time_s.value, radar.instrumented_range_m.value
+            c[C_HALF_WIDTH], c[C_HALF_BAR], c[C_FRAME_S] = scan.half_width_rad, scan.half_bar_rad, scan.frame_s
+            c[C_TILT_MIN], c[C_TILT_MAX] = scan.tilt_min_rad, scan.tilt_max_rad
+            self.bar_offsets = np.asarray(scan.bar_offsets_rad, float)
+        else:
+            self.bar_offsets = np.zeros(1)
+        c[C_PIC_MAX_AGE], c[C_PIC_LATENCY], c[C_PIC_UPDATE] = picture.max_age_s, picture.latency_s, picture.update_s
+        self.c = c
+        self.pic_t = np.asarray(picture.t_s, float)
+        self.pic = np.vstack([np.asarray(x, float) for x in (picture.lat, picture.lon, picture.alt_msl_m,
+                                                             picture.vel_e_mps, picture.vel_n_mps)])
+        self.itr_t = np.asarray(intruder.t_s, float)
+        self.itr = np.vstack([np.asarray(x, float) for x in (intruder.lat, intruder.lon, intruder.alt_msl_m)])
+        inv = ~dem.transform
+        self.z = dem.heights_m
+        self.dem = np.array([inv.a, inv.b, inv.c, inv.d, inv.e, inv.f,
+                             0.0 if dem.nodata is None else float(dem.nodata), 0.0 if dem.nodata is None else 1.0])
+        n = int(math.ceil((t_end_s - t_airborne_s) / dt_s)) + 3 if dt_s > 0 else 3
+        self.rows = np.zeros((12, max(n, 3)))
+        self.looks = np.zeros(max(n, 3))
+        self.st = np.zeros(N_STATE)
+        self._rng, self.uniform = None, None
+
+    @staticmethod
+    def usable(dem, picture, dt_s: float) -> bool:
+        """A geographic DEM (the sampler the kernel repeats), a controller's picture to fly
+        on, and a positive step."""
+        return picture is not None and dt_s > 0 and dem.crs is not None and dem.crs.to_epsg() == 4326
+
+    def fly(self, state: tuple, seen_visual: bool, intercepted: bool, rng, columns: list,
+            looks: list) -> tuple[int, list]:
+        """Fly from ``state`` (t, lat, lon, alt, speed, heading, fuel, ground, next frame)
+        with the eyes' and guns' state (the target seen, intercepted);
+        extends ``columns`` (the trajectory's lists, in ``_COLUMNS`` order) and ``looks``;
+        returns the hand-back code and the state array as floats."""
+        st = self.st
+        st[:9] = state
+        st[S_SEEN_VISUAL], st[S_INTERCEPTED] = float(seen_visual), float(intercepted)
+        if self._rng is not rng:
+            self._rng, self.uniform = rng, uniform_source(rng)
+        code = fly_quiet_nb(self.addr, self.scratch, st, self.c, self.sc, self.aero, self.mm_alt, self.mm, self.pic_t, self.pic,
+                            self.itr_t, self.itr, self.z, self.dem, self.bar_offsets, self.uniform, self.rows, self.looks)
+        out = st.tolist()
+        n = int(out[S_N_ROWS])
+        if n:
+            for col, vals in zip(columns, self.rows[:, :n].tolist()):
+                col.extend(vals)
+        m = int(out[S_N_LOOKS])
+        if m:
+            looks.extend([(x, False, -math.inf, 0.0, False, math.nan, math.nan) for x in self.looks[:m].tolist()])
+        return code, out

@@ -1,0 +1,208 @@
+"""The compiled quiet stretches of an interceptor's flight (foxbat.command.quiet_nb) and
+the C calls under them give the Python loop's values bit for bit: geodesics against
+pyproj, CPython's hypot, the bit generator's draws, the terrain sampler, and whole
+flights flown with ``fast=True`` against ``fast=False``."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+import pytest
+from affine import Affine
+
+import foxbat.sim as sim_module
+from foxbat.aircraft.performance import load_aircraft
+from foxbat.ccall_nb import call_next_double_nb, uniform_source
+from foxbat.command import intercept
+from foxbat.command.intercept import Intruder, TrackPicture, fly_interceptor
+from foxbat.command.quiet_nb import QuietFlight, height_nb
+from foxbat.geo import wgs84_geod
+from foxbat.geodesic_nb import destination_nb, hypot_py_nb, inverse_nb, wgs84_geo
+from foxbat.sensing.geometry import destination
+from foxbat.terrain import from_array
+from foxbat.terrain.point import point_sampler
+
+K = 4.0 / 3.0
+
+
+def _same(a, b) -> bool:
+    """Equal, NaN equal to NaN, element by element through tuples, lists and dicts."""
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return a == b and type(a) is type(b) if not isinstance(a, float) else a == b
+
+
+def test_geodesics_are_pyprojs_bit_for_bit():
+    addr, _g, scratch = wgs84_geo()
+    geod = wgs84_geod()
+    rng = np.random.default_rng(1)
+    cases = [(0.0, 0.0, 0.0, 0.0), (89.9, 10.0, -89.9, -170.0), (0.0, 0.0, 0.5, 179.7), (45.0, 140.0, 45.0, 140.0)]
+    cases += [tuple(x) for x in np.column_stack([rng.uniform(-89, 89, 5000), rng.uniform(-180, 180, 5000),
+                                                 rng.uniform(-89, 89, 5000), rng.uniform(-180, 180, 5000)])]
+    for la1, lo1, la2, lo2 in cases:
+        az, _, d = geod.inv(lo1, la1, lo2, la2)
+        assert inverse_nb(addr, scratch, la1, lo1, la2, lo2) == (az, d)
+    for la, lo, az, s in np.column_stack([rng.uniform(-89, 89, 5000), rng.uniform(-180, 180, 5000),
+                                          rng.uniform(-360, 360, 5000), rng.uniform(0, 3e6, 5000)]):
+        lon2, lat2, _ = geod.fwd(lo, la, az, s)
+        assert destination_nb(addr, scratch, la, lo, az, s) == (lat2, lon2)
+
+
+def test_hypot_is_cpythons_bit_for_bit():
+    rng = np.random.default_rng(3)
+    special = [(0.0, 0.0), (-3.0, 4.0), (math.inf, math.nan), (math.nan, 1.0), (-math.inf, 2.0), (5e-324, 5e-324),
+               (1e308, 1e308), (1e-310, 3e-311)]
+    for x, y in special:
+        a, b = math.hypot(x, y), hypot_py_nb(x, y)
+        assert a == b or (math.isnan(a) and math.isnan(b))
+    for scale in (1e-300, 1e-3, 1.0, 300.0, 1e6, 1e300, 1e-310):
+        x = rng.normal(size=20000) * scale
+        y = x * rng.choice([1e-9, 1e-3, 0.7, 1.0, 1e3], x.size) + rng.normal(size=x.size) * scale
+        assert all(math.hypot(a, b) == hypot_py_nb(a, b) for a, b in zip(x.tolist(), y.tolist()))
+
+
+def test_kernel_draws_are_the_generators_own():
+    from numba import njit
+
+    @njit
+    def draw(u, n):
+        out = np.empty(n)
+        for i in range(n):
+            out[i] = call_next_double_nb(u[0], u[1])
+        return out
+
+    r1, r2 = np.random.default_rng(7), np.random.default_rng(7)
+    assert draw(uniform_source(r1), 300).tolist() == [r2.random() for _ in range(300)]
+    assert r1.normal() == r2.normal()  # and the stream goes on where the kernel left it
+
+
+def test_terrain_heights_are_the_point_samplers():
+    from foxbat.terrain.dem import open_dem
+
+    dem = open_dem()  # the built-in DEM
+    f = point_sampler(dem)
+    inv = ~dem.transform
+    p = np.array([inv.a, inv.b, inv.c, inv.d, inv.e, inv.f, 0.0, 0.0])
+    nr, nc = dem.heights_m.shape
+    w, n = dem.transform @ (0, 0)
+    e, s_ = dem.transform @ (nc, nr)
+    rng = np.random.default_rng(4)
+    for lat, lon in zip(rng.uniform(s_ - 1, n + 1, 5000), rng.uniform(w - 1, e + 1, 5000)):
+        a, b = f(lat, lon), height_nb(dem.heights_m, p, lat, lon)
+        assert a == b or (math.isnan(a) and math.isnan(b))
+    # a nodata cell: NaN next to it, as the sampler
+    z = np.arange(36, dtype=np.float32).reshape(6, 6)
+    z[2, 3] = -9999.0
+    d = from_array(z, Affine(0.1, 0, 140.0, 0, -0.1, 41.0), "EPSG:4326", nodata=-9999.0)
+    f = point_sampler(d)
+    inv = ~d.transform
+    p = np.array([inv.a, inv.b, inv.c, inv.d, inv.e, inv.f, -9999.0, 1.0])
+    for lat, lon in zip(rng.uniform(40.3, 41.05, 3000), rng.uniform(139.95, 140.65, 3000)):
+        a, b = f(lat, lon), height_nb(d.heights_m, p, lat, lon)
+        assert a == b or (math.isnan(a) and math.isnan(b))
+    assert math.isnan(height_nb(d.heights_m, p, 40.75, 140.33))
+
+
+def _flown_both_ways(monkeypatch, scenario_runs):
+    """Every interceptor of the runs flown fast and slow from the same generator state."""
+    pairs = []
+    real = intercept.fly_interceptor
+
+    def both(*args, **kw):
+        rng = args[14]
+        slow_args = list(args)
+        slow_args[14] = copy.deepcopy(rng)
+        slow = real(*slow_args, **kw, fast=False)
+        fast = real(*args, **kw, fast=True)
+        assert rng.bit_generator.state == slow_args[14].bit_generator.state  # the same draws, as many
+        pairs.append((copy.deepcopy(fast), slow))  # before the run adds its UTC times to the events
+        return fast
+
+    monkeypatch.setattr(sim_module, "fly_interceptor", both)
+    for run in scenario_runs:
+        run()
+    return pairs
+
+
+def _assert_same_flights(pairs):
+    assert pairs
+    for fast, slow in pairs:
+        for col in fast.columns:
+            assert _same(fast.columns[col], slow.columns[col]), col
+        assert _same(fast.events, slow.events)
+        assert _same(fast.looks, slow.looks)
+        assert _same(fast.estimates, slow.estimates)
+
+
+def test_flagship_interceptors_are_the_python_loops_bit_for_bit(monkeypatch):
+    """The flagship's interceptors (search, contact, lock-on, visual, bingo, landing) on
+    three seeds: every column, event, look and estimate the same, the same draws."""
+    from foxbat.montecarlo.runner import get_prepared, load_study, run_seed
+
+    study = load_study("belenko-1976")
+    runs = []
+    for i in (10_001, 10_002, 10_005):
+        v = study.values(i)
+        sc, low = study.scenario(v)
+        prep = get_prepared(study.coverage_key(v), sc, study.id)
+        runs.append(lambda sc=sc, low=low, prep=prep, i=i: sim_module.run(sc, seed=run_seed(study.seed, i),
+                                                                           low_level_m=low, prepared=prep))
+    pairs = _flown_both_ways(monkeypatch, runs)
+    assert len(pairs) >= 4
+    _assert_same_flights(pairs)
+    # the compiled loop did fly most of it: rows the kernel wrote are most of the flights
+    assert sum(len(f.columns["t_s"]) for f, _ in pairs) > 4000
+
+
+def _sea(lat0=39.0, lon0=138.5, n=300, cell=0.02):
+    return from_array(np.zeros((n, n), np.float32), Affine(cell, 0, lon0, 0, -cell, lat0 + n * cell), "EPSG:4326")
+
+
+def _north_bound(lat, lon, alt, speed=250.0, duration=1500):
+    t = np.arange(0.0, duration + 1.0)
+    pts = [destination(lat, lon, 0.0, speed * s) for s in t]
+    la, lo = np.array([p[0] for p in pts]), np.array([p[1] for p in pts])
+    return t, la, lo, np.full(t.size, float(alt))
+
+
+@pytest.mark.parametrize("fuel_kg, radar, need_visual", [(5000.0, "APQ-120", False), (700.0, None, False),
+                                                          (5000.0, "APQ-120", True), (5000.0, None, True)])
+def test_flights_end_the_same_way_fast_or_slow(fuel_kg, radar, need_visual):
+    """Short cases the flagship does not reach: fuel running out in the compiled loop, no
+    radar, guns that need the eyes first; the same flight either way."""
+    from foxbat.radar.catalogue import get_radar_type
+
+    t, la, lo, alt = _north_bound(40.6, 140.2, 6000.0, speed=200.0)
+    truth = Intruder("X", t, la, lo, alt, alt.copy(), 10.0, 1)
+    east = [destination(a, b, 90.0, 8_000.0) for a, b in zip(la, lo)]
+    pic = TrackPicture(t, np.array([p[0] for p in east]), np.array([p[1] for p in east]), alt.copy(),
+                       np.zeros(t.size), np.full(t.size, 200.0), 60.0, latency_s=0.0, update_s=0.0)
+    ac = load_aircraft("F-4EJ")
+    rt = get_radar_type(radar) if radar else None
+    out = []
+    for fast in (True, False):
+        out.append(fly_interceptor("I 1", "Blue", ac, rt, 40.0, 140.2, 0.0, 0.0, 900.0, fuel_kg, pic, truth, _sea(),
+                                   K, np.random.default_rng(2), cruise_mach=0.9, search_alt_msl_m=6000.0,
+                                   visual_range_m=5000.0, weapons_range_m=1500.0, intercept_hold_s=10.0,
+                                   bingo_fuel_kg=100.0, sea="sea_state_3", land="wooded_hills",
+                                   weapons_need_visual=need_visual, fast=fast))
+    _assert_same_flights([tuple(out)])
+    if fuel_kg < 1000.0:
+        assert out[0].events[-1]["kind"] == "fuel_exhausted"
+
+
+def test_quiet_loop_needs_a_geographic_dem_and_a_picture():
+    dem = _sea()
+    projected = from_array(np.zeros((10, 10), np.float32), Affine(1000.0, 0, 500_000.0, 0, -1000.0, 4_500_000.0),
+                           "EPSG:32654")
+    pic = TrackPicture(np.arange(3.0), np.zeros(3), np.zeros(3), np.zeros(3), np.zeros(3), np.zeros(3), 60.0)
+    assert QuietFlight.usable(dem, pic, 1.0)
+    assert not QuietFlight.usable(dem, None, 1.0)
+    assert not QuietFlight.usable(projected, pic, 1.0)
+
