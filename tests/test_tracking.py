@@ -528,6 +528,7 @@ def test_radar_models_match_geometry_and_numeric_jacobian(three_d):
     from stonesoup.types.state import State, StateVector
 
     from foxbat.tracking.initiation import initial_state
+    from foxbat.tracking.sites import detection
     from foxbat.tracking.state import timestamp
 
     tracker = _tracker()
@@ -536,7 +537,7 @@ def test_radar_models_match_geometry_and_numeric_jacobian(three_d):
     radar = "Okushiri"
     r, az, el = polar(radar, p)
     m = measurement(radar, 0.0, r, az, el, three_d=three_d)
-    det = tracker._detection(m, timestamp(0.0))
+    det = detection(tracker._site(m), m, timestamp(0.0))
     model = det.measurement_model
     state = State(StateVector([p[0], 200.0, p[1], -100.0, p[2], 5.0]))
     z = np.asarray(model.function(state), dtype=float).ravel()

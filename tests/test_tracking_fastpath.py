@@ -239,3 +239,185 @@ def test_plain_innovation_gives_the_bits_of_stone_soups_angle_types(three_d):
         n_wrapped += abs(float(np.asarray(mp.state_vector, dtype=float)[1 if three_d else 0, 0])
                          - float(np.asarray(det.state_vector, dtype=float)[1 if three_d else 0, 0])) > np.pi
     assert n_wrapped >= 5  # some bearings did cross ±pi
+
+
+def _radar_measurement(rng, three_d: bool, az_deg=None, el_deg=None, range_m=None, t_s=10.0):
+    from foxbat.tracking import RadarMeasurement
+
+    return RadarMeasurement(
+        t_s=t_s, radar="R", side="S", radar_lat_deg=42.1, radar_lon_deg=140.2, radar_alt_msl_m=300.0,
+        range_m=float(rng.uniform(5e3, 3e5) if range_m is None else range_m),
+        azimuth_deg=float(rng.uniform(0.0, 360.0) if az_deg is None else az_deg),
+        elevation_deg=(float(rng.uniform(-1.0, 30.0) if el_deg is None else el_deg)) if three_d else None,
+        sigma_range_m=150.0, sigma_azimuth_deg=0.3, sigma_elevation_deg=0.4 if three_d else None)
+
+
+@pytest.mark.parametrize("three_d", [True, False])
+def test_associate_one_gives_the_bits_of_associate_state(three_d):
+    """SingleTrackEkf.associate_one (a scan's lone detection, fused: one radar-frame offset
+    for the pre-gate, Jacobian and h(x), the model's arrays taken once, the detection's
+    floats, no Stone Soup detection) against the code it replaces, associate_state on the
+    Stone Soup detection: the same decision, distance and EKF update to the last bit, over
+    predictions rejected by the pre-gate, surely inside, and decided by Mahalanobis either
+    way (the last two built a hair inside and outside the gate)."""
+    import numpy as np
+
+    from foxbat.tracking import TrackerConfig
+    from foxbat.tracking.fastpath import SingleTrackEkf
+    from foxbat.tracking.frames import LocalFrame
+    from foxbat.tracking.gating import far_one, predicted_geometry, pregate_terms
+    from foxbat.tracking.sites import ScanDetection, detection, radar_site
+    from foxbat.tracking.state import timestamp
+
+    rng = np.random.default_rng(17 + three_d)
+    tracker = SideTracker("S", 42.0, 140.0, TrackerConfig())
+    fast, pregate, gate = tracker._fast, tracker._pregate, tracker._gate
+    frame = LocalFrame(42.0, 140.0)
+    ts = timestamp(100.0)
+    seen = {"pregate": 0, "sure": 0, "mahalanobis in": 0, "mahalanobis out": 0}
+    for i in range(1200):
+        m = _radar_measurement(rng, three_d, t_s=100.0)
+        site = radar_site(frame, m)
+        model = detection(site, m, ts).measurement_model
+        # a prior state near the detection's position, 0.5 .. 20 s before, sigma 30 m .. 30 km
+        b, r = np.pi / 2 - np.radians(m.azimuth_deg), m.range_m
+        e = np.radians(m.elevation_deg) if three_d else 0.0
+        local = np.array([r * np.cos(e) * np.cos(b), r * np.cos(e) * np.sin(b), r * np.sin(e)])
+        mean = np.zeros((6, 1))
+        mean[[0, 2, 4], 0] = site.rotation.T @ local + site.offset + rng.normal(0, 1, 3) * rng.choice([30.0, 3e3, 1e5])
+        mean[[1, 3, 5], 0] = rng.normal(0, 1, 3) * [250.0, 250.0, 10.0]
+        a = rng.normal(0, 1, (6, 6)) * rng.choice([10.0, 300.0, 1e4])
+        covar = a @ a.T + np.eye(6)
+        prior_ts = ts - timestamp(100.0 - float(rng.choice([0.5, 4.0, 10.000001, 20.0]))) + timestamp(0.0)
+        if i % 3 == 0:
+            # put the detection a hair inside or outside the gate (Mahalanobis decides those)
+            pred = fast.predict_state(mean, covar, ts - prior_ts)
+            mp = SingleTrackEkf.predict_measurement(pred, model)
+            hx = np.asarray(mp.state_vector, dtype=float).ravel()
+            u = rng.normal(0, 1, hx.size)
+            u *= gate * rng.choice([0.9996, 1.0004]) / np.linalg.norm(u)
+            z = hx + np.linalg.cholesky(np.asarray(mp.covar, dtype=float)) @ u
+            bz, rz = (z[1], z[2]) if three_d else (z[0], z[1])
+            m = _radar_measurement(rng, three_d, az_deg=90.0 - np.degrees(bz), el_deg=np.degrees(z[0]),
+                                   range_m=rz, t_s=100.0)
+        real = detection(site, m, ts)
+        pregate.set_scan(site, [real], [m])
+        old = fast.associate_state(mean, covar, prior_ts, [real], ts)
+        lone = ScanDetection(site, m, ts)
+        pregate.set_scan(site, [lone], [m])
+        new = fast.associate_one(mean, covar, prior_ts, lone)
+        assert (old is None) == (new is None), i
+        pred = fast.predict_state(mean, covar, ts - prior_ts)
+        d = site.rotation @ (np.asarray(pred.state_vector, dtype=float).ravel()[[0, 2, 4]] - site.offset)
+        geometry = predicted_geometry(*d.tolist(), np.asarray(pred.covar, dtype=float))
+        far = geometry is not None and far_one(pregate_terms(m), geometry, 1.5 * gate)
+        assert far == (pregate(pred, [lone]) == [])
+        if new is None:
+            seen["pregate" if far else "mahalanobis out"] += 1
+            continue
+        assert new.measurement is lone and old.measurement is real
+        assert old.distance == new.distance, i
+        seen["sure" if new.distance is None else "mahalanobis in"] += 1
+        for got, want in zip(SingleTrackEkf.update_state(new), SingleTrackEkf.update_state(old)):
+            assert got.dtype == want.dtype and got.shape == want.shape
+            assert got.tobytes() == want.tobytes(), i
+    assert min(seen.values()) >= 20, seen
+
+
+@pytest.mark.parametrize("three_d", [True, False])
+def test_scan_detection_is_its_stone_soup_detection(three_d):
+    """A ScanDetection's floats (measured) are the values of the Stone Soup detection it
+    stands for, with bearings across ±pi and elevations near ±pi/2; its z - h(x) by
+    fastpath.innovation_of is bit for bit Stone Soup's on its angle types; its model parts
+    are that detection's model's (and the Jacobian the code before models.py's shared
+    functions computed)."""
+    import math
+
+    import numpy as np
+    from stonesoup.types.array import CovarianceMatrix, StateVector
+
+    from foxbat.tracking.fastpath import Predicted, SingleTrackEkf, innovation_of
+    from foxbat.tracking.frames import LocalFrame
+    from foxbat.tracking.sites import ScanDetection, detection, radar_site
+    from foxbat.tracking.state import timestamp
+
+    rng = np.random.default_rng(23)
+    frame = LocalFrame(42.0, 140.0)
+    ts = timestamp(0.0)
+    for i in range(600):
+        az = rng.choice([180.0, 180.0 + rng.normal(0, 0.5), rng.uniform(0.0, 360.0)])
+        el = rng.choice([89.9 + rng.normal(0, 0.05), -89.9, rng.uniform(-5.0, 60.0)])
+        m = _radar_measurement(rng, three_d, az_deg=az, el_deg=el, t_s=0.0)
+        site = radar_site(frame, m)
+        real = detection(site, m, ts)
+        lone = ScanDetection(site, m, ts)
+        assert lone.detection() is lone.detection() and lone.state_vector is lone.detection().state_vector
+        sv = real.state_vector.ravel().tolist()
+        assert [type(v) for v in lone.detection().state_vector.ravel().tolist()] == [type(v) for v in sv]
+        assert [float(v).hex() for v in lone.measured()] == [float(v).hex() for v in sv]
+        model = real.measurement_model
+        parts = lone.parts
+        assert parts.model is model is lone.measurement_model
+        assert parts.covar.tobytes() == np.asarray(model.covar(), dtype=float).tobytes()
+        assert parts.offset.tobytes() == np.asarray(model.translation_offset, dtype=float).tobytes()
+        x = np.zeros((6, 1))
+        pos = site.offset + rng.normal(0, 1.0, 3) * rng.choice([10.0, 1e3, 1e5])
+        if i % 2:  # near the detection: bearings either side of the wrap
+            b, e, r = float(sv[-2]), float(sv[0]) if three_d else 0.0, float(sv[-1])
+            pos = site.rotation.T @ np.array([r * math.cos(e) * math.cos(b), r * math.cos(e) * math.sin(b),
+                                              r * math.sin(e)]) + site.offset + rng.normal(0, 1.0, 3) * 10.0
+        x[[0, 2, 4], 0] = pos
+        pred = Predicted(x.view(StateVector), CovarianceMatrix(np.eye(6) * 1e4))
+        mp = SingleTrackEkf._predict_measurement(pred, model)
+        d = parts.rotation @ (x[parts.mapping, :] - parts.offset)
+        assert (parts.rotation @ (x[parts.rows] - parts.offset)).tobytes() == d.tobytes()
+        values = (parts.values_of_offset(d) + 0).ravel().tolist()
+        floats = parts.floats_of_offset(d, d.ravel().tolist())
+        assert [v.hex() for v in floats] == [v.hex() for v in values]
+        got = innovation_of(parts.typed, values, lone.measured())
+        want = SingleTrackEkf.innovation(real, mp)
+        assert got.shape == want.shape and got.dtype == want.dtype
+        assert got.tobytes() == want.tobytes(), (i, got.ravel(), want.ravel())
+        # the Jacobian as models.py computed it before its shared functions
+        dd = model.frame_rotation @ (x[[0, 2, 4], :] - np.asarray(model.translation_offset, float)).ravel()
+        xx, yy, zz = dd
+        if three_d:
+            rho2 = xx * xx + yy * yy + zz * zz
+            rho, rxy2 = math.sqrt(rho2), xx * xx + yy * yy
+            rxy = math.sqrt(rxy2)
+            j = np.array([[-xx * zz / (rho2 * rxy), -yy * zz / (rho2 * rxy), rxy / rho2],
+                          [-yy / rxy2, xx / rxy2, 0.0], [xx / rho, yy / rho, zz / rho]]) @ model.frame_rotation
+        else:
+            rxy2 = xx * xx + yy * yy
+            rho = math.sqrt(rxy2 + zz * zz)
+            j = np.array([[-yy / rxy2, xx / rxy2, 0.0], [xx / rho, yy / rho, zz / rho]]) @ model.frame_rotation
+        old_jac = np.zeros((3 if three_d else 2, 6))
+        old_jac[:, [0, 2, 4]] = j
+        assert model.jacobian(pred).tobytes() == old_jac.tobytes()
+        assert parts.jacobian_of_offset(d.ravel().tolist(), parts.rotation).tobytes() == j.tobytes()
+
+
+@pytest.mark.parametrize("three_d", [True, False])
+def test_model_floats_of_one_offset_are_its_values(three_d):
+    """models' floats_of_offset (one radar-frame offset, the range's square root on floats)
+    gives the bits of (values_of_offset(d) + 0) as a list, signed zeros and the axes included;
+    index_of's slice takes the rows of the mapping."""
+    import numpy as np
+
+    from foxbat.tracking.models import RadarBearingSlantRange, RadarElevationBearingRange
+    from foxbat.tracking.sites import index_of
+
+    cls = RadarElevationBearingRange if three_d else RadarBearingSlantRange
+    rng = np.random.default_rng(29)
+    special = [(1.0, -0.0, 0.0), (-1.0, -0.0, -0.0), (0.0, 1.0, -0.0), (-0.0, -1.0, 2.0), (3.0, 4.0, 0.0),
+               (1e-300, 1e-300, 1e-300), (1e5, -1e-12, 7e3)]
+    for i in range(3000):
+        d = np.array(special[i] if i < len(special) else rng.normal(0, 1, 3) * rng.choice([1.0, 1e3, 3e5]),
+                     dtype=float).reshape(3, 1)
+        with np.errstate(all="ignore"):  # (1e-300)² underflows: range 0, elevation NaN in both
+            want = (cls.values_of_offset(d) + 0).ravel().tolist()
+            got = cls.floats_of_offset(d, d.ravel().tolist())
+        assert [v.hex() for v in got] == [v.hex() for v in want], (i, d.ravel())
+    x = rng.normal(0, 1, (6, 1))
+    for mapping in ((0, 2, 4), (1, 3, 5), (0, 1, 2), (0, 4, 2), (5,)):
+        assert x[index_of(mapping)].tobytes() == x[mapping, :].tobytes()

@@ -24,6 +24,15 @@ z - h(x) is taken on floats (:func:`plain_innovation`: Stone Soup's angle arithm
 ``mod_angle`` functions on the same values) rather than on Stone Soup's object arrays of
 angles, which are built only where a distance or the update asks for h(x).
 
+A scan of one detection offered to a lone track (nearly all of them) goes through
+:meth:`SingleTrackEkf.associate_one`, the same steps fused: the predicted position's
+offset in the radar's frame is computed once and read by the pre-gate, the Jacobian and
+h(x) (each computed the same product before), the model's arrays are taken once per model
+(:class:`foxbat.tracking.sites.ModelParts`), the detection's values are read as floats
+(:meth:`foxbat.tracking.sites.ScanDetection.measured`), and no Stone Soup detection,
+state vector or prediction object is made unless Stone Soup's ``Mahalanobis`` is to
+decide the gate.
+
 The tracker keeps the plain Stone Soup path (``SideTracker(..., fast=False)``) for
 comparison: ``tests/test_tracking_fastpath.py`` checks that both give identical results
 on the flagship's measurements, with and without false alarms. Anything this class does
@@ -39,6 +48,9 @@ from stonesoup.types.array import CovarianceMatrix, StateVector
 from stonesoup.types.hypothesis import SingleHypothesis
 from stonesoup.types.track import Track
 from stonesoup.types.update import GaussianStateUpdate
+
+from foxbat.tracking.gating import ScanPreGate, far_one, predicted_geometry, pregate_terms
+from foxbat.tracking.models import _place_jacobian
 
 
 #: Fraction of the gate² under which dᵀS⁻¹d (by ``inv``) is inside by Stone Soup's ``pinv`` too.
@@ -123,6 +135,28 @@ def plain_innovation(det, mp: MeasurementPrediction) -> np.ndarray | None:
     return np.array(out, dtype=np.float64).reshape(len(out), 1)
 
 
+def innovation_of(typed: tuple, values: list, measured: tuple) -> np.ndarray:
+    """z - h(x) (n, 1) as :func:`plain_innovation` computes it, from h(x)'s typed elements
+    (``ModelParts.typed``: (mod_angle, value) of an angle, (None, value) of a float), the
+    model's plain ``values`` (after ``+ 0``) and the detection's ``measured`` floats (an
+    angle's ``_value``)."""
+    out = []
+    for (mod, t), v, z in zip(typed, values, measured):
+        out.append(float(mod(z - mod(t + v))) if mod is not None else z - (t + v))
+    return np.array(out, dtype=np.float64).reshape(len(out), 1)
+
+
+class _Innovated:
+    """The measurement prediction of a hypothesis decided by SURE_INSIDE: S and P Hᵀ, all
+    that :meth:`SingleTrackEkf.update_state` reads of it."""
+
+    __slots__ = ("covar", "cross_covar")
+
+    def __init__(self, covar, cross_covar):
+        self.covar = covar
+        self.cross_covar = cross_covar
+
+
 class FastHypothesis:
     """The association of one detection to a track (always a hit)."""
 
@@ -182,6 +216,11 @@ class SingleTrackEkf:
 
     def predict_state(self, mean, covar, dt) -> Predicted:
         """:meth:`predict` of the state ``mean`` (6, 1), ``covar`` over the interval ``dt`` (a timedelta)."""
+        x, p = self._predict_arrays(mean, covar, dt)
+        return Predicted(x.view(StateVector), p.view(CovarianceMatrix))
+
+    def _predict_arrays(self, mean, covar, dt) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`predict_state`'s x (6, 1) and P (6, 6) as plain float arrays."""
         fq = self._fq.get(dt)
         if fq is None:  # F, Fᵀ and Q of a linear model depend on the interval alone
             f = np.asarray(self.transition.matrix(time_interval=dt), dtype=np.float64)
@@ -192,7 +231,7 @@ class SingleTrackEkf:
         fa, fa_t, q = fq
         x = fa @ np.asarray(mean, dtype=np.float64) + self._ctrl_x
         p = fa @ np.asarray(covar, dtype=np.float64) @ fa_t + q + self._ctrl_p
-        return Predicted(x.view(StateVector), p.view(CovarianceMatrix))
+        return x, p
 
     @staticmethod
     def predict_measurement(pred: Predicted, model) -> Predicted:
@@ -250,6 +289,46 @@ class SingleTrackEkf:
                     best = FastHypothesis(pred, det, mp, d)
         return best
 
+    def associate_one(self, mean, covar, prior_timestamp, det) -> FastHypothesis | None:
+        """:meth:`associate_state` of a scan of the one detection ``det`` (a
+        :class:`~foxbat.tracking.sites.ScanDetection`) for the prior state ``mean`` (6, 1),
+        ``covar`` at ``prior_timestamp``: the same steps and bits, fused (see the module
+        docstring); the pre-gate is :class:`~foxbat.tracking.gating.ScanPreGate`'s decision
+        for a lone detection of its scan. None: not associated."""
+        parts = det.parts
+        if parts.typed is None or not (self.prefilter is None or type(self.prefilter) is ScanPreGate):
+            return self.associate_state(mean, covar, prior_timestamp, [det], det.timestamp)
+        x, p = self._predict_arrays(mean, covar, det.timestamp - prior_timestamp)
+        # the predicted position in the radar's frame: models._relative_position and the
+        # rotation, as the pre-gate, the Jacobian and h(x) each took it
+        d = parts.rotation @ (x[parts.rows] - parts.offset)
+        d3 = d.ravel().tolist()
+        if self.prefilter is not None:
+            geometry = predicted_geometry(*d3, p)
+            if geometry is not None and far_one(pregate_terms(det.measurement), geometry, self.prefilter.k):
+                return None
+        # _predict_measurement: S = H P Hᵀ + R, P Hᵀ
+        h = _place_jacobian(parts.jacobian_of_offset(d3, parts.rotation), parts.rows, parts.ndim_state)
+        cross = p @ h.T
+        s = h @ cross
+        s += parts.covar
+        # the gate of a lone detection: surely inside? (see the module docstring)
+        values = parts.floats_of_offset(d, d3)  # (h(x) + 0) as floats
+        measured = det.measured()
+        if len(values) == len(parts.typed) == len(measured):
+            innov = innovation_of(parts.typed, values, measured)
+            try:
+                s_inv = np.linalg.inv(s)
+            except np.linalg.LinAlgError:
+                s_inv = None
+            if s_inv is not None and (innov.T @ s_inv @ innov).item() <= SURE_INSIDE * self.gate**2:
+                return FastHypothesis(Predicted(x, p), det, _Innovated(s, cross), None, innov, s_inv)
+        # Stone Soup's Mahalanobis decides, on Stone Soup's types (associate_state's objects)
+        pred = Predicted(x.view(StateVector), p.view(CovarianceMatrix))
+        mp = MeasurementPrediction(pred, parts.model, s.view(CovarianceMatrix), cross)
+        dist = self.measure(mp, det)
+        return FastHypothesis(pred, det, mp, dist) if dist < self.gate else None
+
     @staticmethod
     def update_state(hyp: FastHypothesis) -> tuple[np.ndarray, np.ndarray]:
         """``ExtendedKalmanUpdater.update``'s mean (6, 1) and covariance as plain arrays:
@@ -276,4 +355,5 @@ class SingleTrackEkf:
         )
 
 
-__all__ = ["FastHypothesis", "LatestStateTrack", "MeasurementPrediction", "Predicted", "SingleTrackEkf", "plain_innovation"]
+__all__ = ["FastHypothesis", "LatestStateTrack", "MeasurementPrediction", "Predicted", "SingleTrackEkf", "innovation_of",
+           "plain_innovation"]

@@ -34,8 +34,8 @@ def _typed(model, values: np.ndarray, noise) -> StateVector:
     return np.add(model._typed_vector(), values + noise).view(StateVector)
 
 
-def _elevation_bearing_range_jacobian(d: np.ndarray, rot: np.ndarray) -> np.ndarray:
-    """d(elevation, bearing, range)/d(position) for d = rot @ (p - offset)."""
+def _elevation_bearing_range_jacobian(d, rot: np.ndarray) -> np.ndarray:
+    """d(elevation, bearing, range)/d(position) for d = rot @ (p - offset) (three numbers)."""
     x, y, z = d
     rho2 = x * x + y * y + z * z
     rho = math.sqrt(rho2)
@@ -49,6 +49,56 @@ def _elevation_bearing_range_jacobian(d: np.ndarray, rot: np.ndarray) -> np.ndar
         ]
     )
     return j @ rot
+
+
+def _bearing_slant_range_jacobian(d, rot: np.ndarray) -> np.ndarray:
+    """d(bearing, slant range)/d(position) for d = rot @ (p - offset) (three numbers)."""
+    x, y, z = d
+    rxy2 = x * x + y * y
+    rho = math.sqrt(rxy2 + z * z)
+    return np.array([[-y / rxy2, x / rxy2, 0.0], [x / rho, y / rho, z / rho]]) @ rot
+
+
+def _elevation_bearing_range_values(xyz_rot: np.ndarray) -> np.ndarray:
+    """[elevation, bearing, range] (3, N) of the radar-frame offsets ``xyz_rot`` (3, N):
+    Stone Soup's CartesianToElevationBearingRange._function without noise (and its
+    cart2sphere), the same operations on plain arrays."""
+    x, y, z = xyz_rot[0, :], xyz_rot[1, :], xyz_rot[2, :]
+    rho = np.sqrt(x**2 + y**2 + z**2)
+    phi = np.arctan2(y, x)
+    theta = np.arcsin(z / rho)
+    return np.array([theta, phi, rho])
+
+
+def _bearing_slant_range_values(d: np.ndarray) -> np.ndarray:
+    """[bearing, slant range] (2, N) of the radar-frame offsets ``d`` (3, N)."""
+    phi = np.arctan2(d[1, :], d[0, :])
+    rho = np.sqrt(d[0, :] ** 2 + d[1, :] ** 2 + d[2, :] ** 2)
+    return np.array([phi, rho])
+
+
+def _elevation_bearing_range_floats(d: np.ndarray, d3) -> list[float]:
+    """``(_elevation_bearing_range_values(d) + 0).ravel().tolist()`` for one offset ``d`` (3, 1)
+    whose three numbers are ``d3``: the same ufuncs on the same one-element rows for the
+    angles, and the range's square root (correctly rounded, numpy's and math's alike) of the
+    same sum of squares on floats."""
+    x, y, z = d3
+    rho = math.sqrt(x * x + y * y + z * z)
+    return [np.arcsin(d[2] / rho).item() + 0, np.arctan2(d[1], d[0]).item() + 0, rho + 0]
+
+
+def _bearing_slant_range_floats(d: np.ndarray, d3) -> list[float]:
+    """``(_bearing_slant_range_values(d) + 0).ravel().tolist()`` for one offset ``d`` (3, 1)
+    whose three numbers are ``d3`` (as :func:`_elevation_bearing_range_floats`)."""
+    x, y, z = d3
+    return [np.arctan2(d[1], d[0]).item() + 0, math.sqrt(x * x + y * y + z * z) + 0]
+
+
+def _place_jacobian(j: np.ndarray, mapping, ndim_state: int) -> np.ndarray:
+    """The (n, ndim_state) Jacobian with the position block ``j`` in the ``mapping`` columns."""
+    jac = np.zeros((j.shape[0], ndim_state))
+    jac[:, mapping] = j
+    return jac
 
 
 def _noiseless_function(base):
@@ -78,23 +128,23 @@ class RadarElevationBearingRange(CartesianToElevationBearingRange):
     def rotation_matrix(self) -> np.ndarray:
         return self.frame_rotation
 
+    #: [elevation, bearing, range] of radar-frame offsets (as an array, as floats of one offset), and
+    #: their Jacobian (fastpath calls these)
+    values_of_offset = staticmethod(_elevation_bearing_range_values)
+    floats_of_offset = staticmethod(_elevation_bearing_range_floats)
+    jacobian_of_offset = staticmethod(_elevation_bearing_range_jacobian)
+
     def _values(self, state) -> np.ndarray:
         """Stone Soup's CartesianToElevationBearingRange._function without noise (and its
         cart2sphere), the same operations on plain arrays: [elevation, bearing, range] (3, N)."""
-        xyz_rot = self.frame_rotation @ _relative_position(self, state)
-        x, y, z = xyz_rot[0, :], xyz_rot[1, :], xyz_rot[2, :]
-        rho = np.sqrt(x**2 + y**2 + z**2)
-        phi = np.arctan2(y, x)
-        theta = np.arcsin(z / rho)
-        return np.array([theta, phi, rho])
+        return _elevation_bearing_range_values(self.frame_rotation @ _relative_position(self, state))
 
     function = _noiseless_function(CartesianToElevationBearingRange)
 
     def jacobian(self, state, **kwargs):
         d = self.frame_rotation @ _relative_position(self, state).ravel()
-        jac = np.zeros((3, self.ndim_state))
-        jac[:, self.mapping] = _elevation_bearing_range_jacobian(d, self.frame_rotation)
-        return jac
+        return _place_jacobian(_elevation_bearing_range_jacobian(d, self.frame_rotation), self.mapping,
+                               self.ndim_state)
 
 
 class RadarBearingSlantRange(CartesianToBearingRange):
@@ -113,12 +163,13 @@ class RadarBearingSlantRange(CartesianToBearingRange):
     def rotation_matrix(self) -> np.ndarray:
         return self.frame_rotation
 
+    values_of_offset = staticmethod(_bearing_slant_range_values)
+    floats_of_offset = staticmethod(_bearing_slant_range_floats)
+    jacobian_of_offset = staticmethod(_bearing_slant_range_jacobian)
+
     def _values(self, state) -> np.ndarray:
         """[bearing, slant range] (2, N) without noise."""
-        d = self.frame_rotation @ _relative_position(self, state)
-        phi = np.arctan2(d[1, :], d[0, :])
-        rho = np.sqrt(d[0, :] ** 2 + d[1, :] ** 2 + d[2, :] ** 2)
-        return np.array([phi, rho])
+        return _bearing_slant_range_values(self.frame_rotation @ _relative_position(self, state))
 
     def _function(self, state, noise=False, **kwargs):
         if isinstance(noise, bool) or noise is None:
@@ -136,13 +187,8 @@ class RadarBearingSlantRange(CartesianToBearingRange):
 
     def jacobian(self, state, **kwargs):
         d = self.frame_rotation @ _relative_position(self, state).ravel()
-        x, y, z = d
-        rxy2 = x * x + y * y
-        rho = math.sqrt(rxy2 + z * z)
-        j = np.array([[-y / rxy2, x / rxy2, 0.0], [x / rho, y / rho, z / rho]]) @ self.frame_rotation
-        jac = np.zeros((2, self.ndim_state))
-        jac[:, self.mapping] = j
-        return jac
+        return _place_jacobian(_bearing_slant_range_jacobian(d, self.frame_rotation), self.mapping,
+                               self.ndim_state)
 
 
 __all__ = ["RadarElevationBearingRange", "RadarBearingSlantRange"]

@@ -55,7 +55,9 @@ past ``max_coast_s`` are handed to the deleter; and a lone track's association a
 filter step go through :mod:`foxbat.tracking.fastpath` (Stone Soup's arithmetic without
 its per-call objects; ``fast=False`` for the plain Stone Soup path: identical output);
 a track's latest state becomes a Stone Soup state only when Stone Soup's associator or
-deleter is handed the track (:mod:`foxbat.tracking.tracks`).
+deleter is handed the track (:mod:`foxbat.tracking.tracks`), and a detection becomes a
+Stone Soup ``Detection`` only when Stone Soup's associator, measure or deleter is handed
+it (:class:`foxbat.tracking.sites.ScanDetection`).
 
 Determinism. No random numbers are drawn; tracks and detections are always handed
 to Stone Soup in a fixed order, and track ids are numbered in order of
@@ -84,7 +86,6 @@ from stonesoup.dataassociator.neighbour import GNNWith2DAssignment
 from stonesoup.deleter.time import UpdateTimeDeleter
 from stonesoup.measures import Mahalanobis
 from stonesoup.predictor.kalman import KalmanPredictor
-from stonesoup.types.detection import Detection
 from stonesoup.updater.kalman import ExtendedKalmanUpdater, UnscentedKalmanUpdater
 
 from foxbat.errors import ParameterError
@@ -98,7 +99,7 @@ from foxbat.tracking.measurement import RadarMeasurement, check_measurement
 from foxbat.tracking.motion import constant_velocity_3d
 from foxbat.tracking.records import track_records
 from foxbat.tracking.results import TrackingResult
-from foxbat.tracking.sites import RadarSite, detection, radar_site
+from foxbat.tracking.sites import RadarSite, ScanDetection, radar_site
 from foxbat.tracking.state import timestamp
 from foxbat.tracking.tracks import _Track, stone_soup_track
 
@@ -220,6 +221,7 @@ class SideTracker:
         self._next_id = 1
         self._n_dropped = 0
         self._pregate.set_scan(None, [], [])
+        self._scan_dets: dict = {}
 
     def _site(self, m: RadarMeasurement) -> RadarSite:
         site = self._sites.get(m.radar)
@@ -227,9 +229,6 @@ class SideTracker:
             site = radar_site(self.frame, m)
             self._sites[m.radar] = site
         return site
-
-    def _detection(self, m: RadarMeasurement, ts: datetime) -> Detection:
-        return detection(self._site(m), m, ts)
 
     def _bound_vertical(self, covar: np.ndarray) -> None:
         """Cap the altitude and vertical-velocity variances (congruence scaling keeps
@@ -241,10 +240,11 @@ class SideTracker:
                 covar[i, :] *= s
                 covar[:, i] *= s
 
-    def _record(self, tr: _Track, mean: np.ndarray, covar: np.ndarray, state, det: Detection, t_s: float,
-                ts: datetime, radar: str, m: RadarMeasurement) -> None:
+    def _record(self, tr: _Track, mean: np.ndarray, covar: np.ndarray, state, det: ScanDetection, t_s: float,
+                ts: datetime, radar: str) -> None:
         """The new latest state of ``tr`` (``state``: as a Stone Soup state, or None to build
         one from ``mean``, ``covar`` and ``det`` only if Stone Soup asks for it)."""
+        m = det.measurement
         if state is not None:
             tr.ss.append(state)  # a LatestStateTrack: the filter needs only the latest state
         tr.stale = state is None
@@ -267,27 +267,37 @@ class SideTracker:
             )
         )
 
-    def _associate(self, tracks: list[_Track], dets: list[Detection], ts: datetime) -> dict:
+    def _associate(self, tracks: list[_Track], dets: list[ScanDetection], ts: datetime) -> dict:
+        """{Stone Soup track: hypothesis} of ``tracks`` against the scan's ``dets``; a
+        hypothesis's ``measurement`` is one of ``dets`` or its Stone Soup detection."""
         if not tracks or not dets:
             return {}
         if self._fast is not None and len(tracks) == 1:  # GNN, one track: the nearest inside the gate
             tr = tracks[0]
             try:
-                hyp = self._fast.associate_state(tr.mean, tr.covar, tr.last_ts, dets, ts)
+                if len(dets) == 1:
+                    hyp = self._fast.associate_one(tr.mean, tr.covar, tr.last_ts, dets[0])
+                else:
+                    hyp = self._fast.associate_state(tr.mean, tr.covar, tr.last_ts, dets, ts)
                 return {tr.ss: hyp} if hyp is not None else {}
             except LookupError:  # an exact tie: Stone Soup's assignment decides
                 pass
-        return self._associator.associate([stone_soup_track(t) for t in tracks], dets, ts)
+        # Stone Soup's associator is handed Stone Soup detections: the pre-gate and the scan
+        # know each as its ScanDetection
+        real = [d.detection() for d in dets]
+        self._pregate.alias(real, dets)
+        self._scan_dets.update((id(r), d) for r, d in zip(real, dets))
+        return self._associator.associate([stone_soup_track(t) for t in tracks], real, ts)
 
-    def _update(self, tr: _Track, hyp, t_s: float, ts: datetime, radar: str, m: RadarMeasurement) -> None:
+    def _update(self, tr: _Track, hyp, t_s: float, ts: datetime, radar: str, det: ScanDetection) -> None:
         if isinstance(hyp, FastHypothesis):
             mean, covar = SingleTrackEkf.update_state(hyp)
             self._bound_vertical(covar)
-            self._record(tr, mean, covar, None, hyp.measurement, t_s, ts, radar, m)
+            self._record(tr, mean, covar, None, det, t_s, ts, radar)
         else:
             upd = self._updater.update(hyp)
             self._bound_vertical(upd.covar)
-            self._record(tr, upd.state_vector, upd.covar, upd, hyp.measurement, t_s, ts, radar, m)
+            self._record(tr, upd.state_vector, upd.covar, upd, det, t_s, ts, radar)
 
     def _confirm(self, tr: _Track, t_s: float) -> None:
         tr.confirmed_t_s = t_s
@@ -327,19 +337,19 @@ class SideTracker:
 
         if not group and not self._tentative:
             return  # confirmed tracks coasting: no detection to offer, no M-of-N to count
-        dets = [self._detection(m, ts) for m in group]
-        by_det = {id(d): m for d, m in zip(dets, group)}
+        dets = [ScanDetection(self._site(m), m, ts) for m in group]
+        self._scan_dets = {id(d): d for d in dets}  # (and their Stone Soup detections, once made)
         self._pregate.set_scan(self._sites[radar] if dets else None, dets, group)
 
         # 2. confirmed tracks take their detections first
-        used: set[int] = set()
+        used: set[int] = set()  # ids of the dets taken
         assoc = self._associate(self._confirmed, dets, ts)
         for tr in self._confirmed:
             hyp = assoc.get(tr.ss)
             if hyp:
-                m = by_det[id(hyp.measurement)]
-                self._update(tr, hyp, t_s, ts, radar, m)
-                used.add(id(hyp.measurement))
+                d = self._scan_dets[id(hyp.measurement)]
+                self._update(tr, hyp, t_s, ts, radar, d)
+                used.add(id(d))
         remaining = [d for d in dets if id(d) not in used]
 
         # 3. tentative tracks: M-of-N bookkeeping
@@ -348,9 +358,9 @@ class SideTracker:
         for tr in self._tentative:
             hyp = assoc.get(tr.ss)
             if hyp:
-                m = by_det[id(hyp.measurement)]
-                self._update(tr, hyp, t_s, ts, radar, m)
-                used.add(id(hyp.measurement))
+                d = self._scan_dets[id(hyp.measurement)]
+                self._update(tr, hyp, t_s, ts, radar, d)
+                used.add(id(d))
                 tr.hits.append(True)
             elif radar in tr.radars:
                 tr.hits.append(False)
@@ -366,8 +376,8 @@ class SideTracker:
         for d in dets:
             if id(d) in used:
                 continue
-            m = by_det[id(d)]
-            mean, cov = initial_state(m, self._site(m), c)
+            m = d.measurement
+            mean, cov = initial_state(m, d.site, c)
             tr = _Track(
                 key=self._next_key,
                 ss=LatestStateTrack(),
@@ -378,13 +388,11 @@ class SideTracker:
                 last_det_t_s=t_s,
             )
             self._next_key += 1
-            self._record(tr, mean.reshape(6, 1), cov, None, d, t_s, ts, radar, m)
+            self._record(tr, mean.reshape(6, 1), cov, None, d, t_s, ts, radar)
             if c.m <= 1:
                 self._confirm(tr, t_s)
             else:
                 self._tentative.append(tr)
-
-    # ---------------------------------------------------------------- output
 
 
 __all__ = ["SideTracker"]

@@ -18,6 +18,8 @@ from stonesoup.types.hypothesis import SingleHypothesis
 from stonesoup.types.track import Track
 from stonesoup.types.update import GaussianStateUpdate
 
+from foxbat.tracking.sites import ScanDetection
+
 
 @dataclass
 class _Track:
@@ -35,10 +37,10 @@ class _Track:
     history: list = field(default_factory=list)  # (t_s, mean(6,), covar(6,6), confirmed, radar, height_known)
     last_ts: datetime | None = None  # timestamp of the latest state (always an update with a detection)
     # the latest state as plain arrays: mean (6, 1), covariance (6, 6), and the detection of its
-    # update; `stale` when `ss` does not hold it yet
+    # update (a ScanDetection); `stale` when `ss` does not hold it yet
     mean: np.ndarray | None = None
     covar: np.ndarray | None = None
-    last_det: Detection | None = None
+    last_det: ScanDetection | Detection | None = None
     stale: bool = False
 
 
@@ -47,10 +49,11 @@ def stone_soup_track(tr: _Track) -> Track:
     :meth:`~foxbat.tracking.fastpath.SingleTrackEkf.update` would have built (the same
     arrays, its hypothesis holding the detection)."""
     if tr.stale:
+        det = tr.last_det
         tr.ss.append(GaussianStateUpdate(
             StateVector(tr.mean),
             CovarianceMatrix(tr.covar),
-            hypothesis=SingleHypothesis(None, tr.last_det),
+            hypothesis=SingleHypothesis(None, det.detection() if isinstance(det, ScanDetection) else det),
             timestamp=tr.last_ts,
         ))
         tr.stale = False
