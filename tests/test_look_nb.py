@@ -1,8 +1,8 @@
 """The compiled interceptor look (foxbat.sensing.look_nb) against the Python look.
 
 Oracle: the arguments and results of every ``foxbat.command.intercept._look`` call of
-two flagship Monte Carlo runs (different sea states, so different clutter and surface
-constants), and synthetic looks over made-up terrain with analytic outcomes: a ridge
+three flagship Monte Carlo runs (1643 looks; three sea states, so different clutter and
+surface constants), and synthetic looks over made-up terrain with analytic outcomes: a ridge
 that hides the target, a look over the sea only, a DEM with nodata cells on the path, a
 target off the map, a projected DEM (the documented Python fallback), elevation patterns,
 a reference-detection radar type and a Swerling 3 target.
@@ -48,7 +48,7 @@ def _same(c, r, where=""):
 
 @pytest.fixture(scope="module")
 def flagship_looks():
-    """(args, result) of every _look of two flagship Monte Carlo runs."""
+    """(args, result) of every _look of three flagship Monte Carlo runs."""
     import foxbat.command.intercept as intercept
     from foxbat import sim
     from foxbat.montecarlo.runner import get_prepared, load_study, run_seed
@@ -64,7 +64,7 @@ def flagship_looks():
 
     intercept._look = spy
     try:
-        for i in (0, 1):
+        for i in (0, 1, 2):
             v = study.values(i)
             sc, low = study.scenario(v)
             sim.run(sc, seed=run_seed(study.seed, i), low_level_m=low,
@@ -75,9 +75,9 @@ def flagship_looks():
 
 
 def test_flagship_looks_match_the_python_look(flagship_looks):
-    assert len(flagship_looks) > 800
+    assert len(flagship_looks) > 1500
     envs = {a[9][3] for a, _ in flagship_looks}
-    assert len(envs) == 2  # two sea states: both sets of surface constants used
+    assert len(envs) == 3  # three sea states: three sets of surface constants and clutter
     hidden = sum(not r[0] for _, r in flagship_looks)
     assert 0 < hidden < len(flagship_looks)  # both branches taken
     worst = np.zeros(4)
