@@ -58,6 +58,7 @@ def flagship_looks():
     orig = intercept._look
 
     def spy(*a):
+        a = a[:9] + (a[9][:5],)  # the Python look's arguments: without the compiled look fly_interceptor adds
         r = orig(*a)
         rec.append((a, r))
         return r
@@ -88,10 +89,6 @@ def test_flagship_looks_match_the_python_look(flagship_looks):
             worst = np.maximum(worst, [abs(c[j] - r[j]) for j in (1, 2, 4, 5)])
     # the bounds are not loose: the kernel does the same arithmetic, last bits aside
     assert worst[0] < 1e-11 and worst[1] < 1e-13, worst
-    # and look_python is _look's own sequence, bit for bit (the fallback is the same look)
-    for a, r in flagship_looks[::25]:
-        p = look_python(*a)
-        assert p[:4] == r[:4] and repr(p[4:]) == repr(r[4:])
 
 
 # ---------------------------------------------------------------- synthetic terrain

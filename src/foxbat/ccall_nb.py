@@ -1,12 +1,11 @@
-"""Calls from numba kernels into C functions whose addresses arrive as plain integers.
+"""A NumPy Generator's draws inside a numba kernel, from addresses that arrive as integers.
 
-A kernel could call a ctypes function object, but numba then checks the object's type on
-every call from Python (about 2 µs), and a Generator argument costs about 12 µs to
-unbox; an interceptor's quiet stretch is entered some 2,000 times per run. Here the
-function and its data pointers travel as uint64 values in an array (unboxed in
-nanoseconds) and each call is one indirect call in the compiled code. The addresses
-are taken in the same process that runs the kernel, so the kernel itself can still be
-cached on disk.
+numba can take a Generator argument, but unboxing one costs about 12 µs per call from
+Python, and an interceptor's quiet stretch is entered some 2,000 times per run. Here the
+bit generator's ``next_double`` and its state travel as two uint64 values in an array
+(unboxed in nanoseconds) and each draw is one indirect call in the compiled code: the
+same function on the same state as ``Generator.random()``. The addresses are taken in the
+process that runs the kernel, so the kernel itself can still be cached on disk.
 """
 
 from __future__ import annotations
@@ -17,25 +16,6 @@ import numpy as np
 from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
-
-
-@intrinsic
-def call_geod_nb(typingctx, fn, g, a, b, c, d, o1, o2, o3):
-    """``fn(g, a, b, c, d, o1, o2, o3)`` for PROJ's ``geod_direct``/``geod_inverse``
-    (``void f(const struct geod_geodesic*, double×4, double*×3)``): ``fn``, ``g`` and the
-    outputs are addresses (uint64)."""
-    sig = types.void(types.uint64, types.uint64, types.float64, types.float64, types.float64, types.float64,
-                     types.uint64, types.uint64, types.uint64)
-
-    def codegen(context, builder, signature, args):
-        dbl, ptr = ir.DoubleType(), ir.IntType(8).as_pointer()
-        fnty = ir.FunctionType(ir.VoidType(), [ptr, dbl, dbl, dbl, dbl, ptr, ptr, ptr])
-        f = builder.inttoptr(args[0], fnty.as_pointer())
-        p = [builder.inttoptr(args[i], ptr) for i in (1, 6, 7, 8)]
-        builder.call(f, [p[0], args[2], args[3], args[4], args[5], p[1], p[2], p[3]])
-        return context.get_dummy_value()
-
-    return sig, codegen
 
 
 @intrinsic
@@ -66,4 +46,4 @@ def uniform_source(rng: np.random.Generator) -> np.ndarray:
     return np.array([function_address(c.next_double), c.state_address], np.uint64)
 
 
-__all__ = ["call_geod_nb", "call_next_double_nb", "function_address", "uniform_source"]
+__all__ = ["call_next_double_nb", "function_address", "uniform_source"]

@@ -4,8 +4,8 @@ what the Python code gets.
 pyproj's ``Geod.fwd``/``Geod.inv`` are PROJ's ``geod_direct``/``geod_inverse`` (Karney's
 algorithms, C). A compiled loop that steps an aircraft along geodesics cannot call
 pyproj, so this module calls those same C functions of the PROJ library pyproj loaded,
-through ctypes function pointers that numba calls directly: the same code on the same
-inputs, so the same bits (``tests/test_geodesic_nb.py`` compares them on 20,000 random
+as external functions numba links to: the same code on the same inputs, so the same
+bits (``tests/test_geodesic_nb.py`` compares them on 20,000 random
 pairs each way). ``hypot`` is CPython's ``math.hypot`` algorithm (an exactly rounded sum
 of squares with a differential correction), not libm's ``hypot``, whose last bit differs
 from CPython's for about 1 input in 200.
@@ -17,56 +17,68 @@ import ctypes
 import math
 
 import numpy as np
-from numba import njit
-
-from foxbat.ccall_nb import call_geod_nb, function_address
+import llvmlite.binding as llvm
+from numba import njit, types
 
 WGS84_A_M = 6378137.0
 WGS84_F = 1.0 / 298.257223563
 
 
 def _proj_library() -> ctypes.CDLL:
-    """The shared object that resolves PROJ's geodesic functions in this process: the
-    extension module of pyproj's ``Geod`` (dlsym searches it and the libproj it links,
-    whether that is a wheel's bundled copy or the system's)."""
+    """The shared object that resolves PROJ's geodesic functions as pyproj's ``Geod`` does:
+    its extension module (dlsym searches it and the libproj it links, whether a wheel's
+    bundled copy or the system's). Not any libproj the process has loaded: rasterio's
+    wheel brings its own copy, another version whose symbols are not exported."""
     import pyproj._geod as ext
 
     return ctypes.CDLL(ext.__file__)
 
 
 _lib = _proj_library()
-_init = _lib.geod_init
-_init.argtypes = [ctypes.c_void_p, ctypes.c_double, ctypes.c_double]
-_init.restype = None
+_lib.geod_init.argtypes = [ctypes.c_void_p, ctypes.c_double, ctypes.c_double]
+_lib.geod_init.restype = None
+for _name in ("geod_direct", "geod_inverse"):
+    # the symbol numba's linker resolves for the ExternalFunctions below (in every process
+    # that imports this module, so kernels that call them load from numba's disk cache)
+    llvm.add_symbol("foxbat_" + _name, ctypes.cast(getattr(_lib, _name), ctypes.c_void_p).value)
+_P = types.CPointer(types.float64)
+_F8 = types.float64
+geod_direct_c = types.ExternalFunction("foxbat_geod_direct", types.void(types.voidptr, _F8, _F8, _F8, _F8, _P, _P, _P))
+"""PROJ's ``geod_direct(g, lat1, lon1, azi1, s12, *lat2, *lon2, *azi2)``, callable in kernels."""
+geod_inverse_c = types.ExternalFunction("foxbat_geod_inverse",
+                                        types.void(types.voidptr, _F8, _F8, _F8, _F8, _P, _P, _P))
+"""PROJ's ``geod_inverse(g, lat1, lon1, lat2, lon2, *s12, *azi1, *azi2)``, callable in kernels."""
 
 
-def wgs84_geo() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """What kernels take for their geodesics: ``(addresses, g, scratch)``: addresses
-    (uint64) of geod_direct, geod_inverse, PROJ's ``struct geod_geodesic`` for WGS84
-    (initialised by ``geod_init``, held in ``g``: 51 doubles, 64 leave room) and the
-    three result slots in ``scratch``. Keep the tuple alive while kernels use it."""
+def init_geodesic(address: int, a_m: float = WGS84_A_M, f: float = WGS84_F) -> None:
+    """PROJ's ``geod_init`` of the ``struct geod_geodesic`` at ``address`` (51 doubles)."""
+    _lib.geod_init(address, ctypes.c_double(a_m), ctypes.c_double(f))
+
+
+def wgs84_struct() -> np.ndarray:
+    """PROJ's ``struct geod_geodesic`` for WGS84 in a float64 array (51 doubles; 64 leave
+    room): the first argument of :func:`destination_nb` and :func:`inverse_nb`."""
     g = np.zeros(64)
-    _init(g.ctypes.data, WGS84_A_M, WGS84_F)
-    scratch = np.zeros(3)
-    base = scratch.ctypes.data
-    addr = np.array([function_address(_lib.geod_direct), function_address(_lib.geod_inverse), g.ctypes.data,
-                     base, base + 8, base + 16], np.uint64)
-    return addr, g, scratch
+    init_geodesic(g.ctypes.data)
+    return g
 
 
 @njit(cache=True)
-def destination_nb(addr, scratch, lat_deg: float, lon_deg: float, bearing_deg: float, dist_m: float):
+def destination_nb(g: np.ndarray, out: np.ndarray, lat_deg: float, lon_deg: float, bearing_deg: float,
+                   dist_m: float):
     """:func:`foxbat.sensing.geometry.destination`: (lat, lon) at a geodesic distance and
-    bearing (``addr``, ``scratch``: :func:`wgs84_geo`'s)."""
-    call_geod_nb(addr[0], addr[2], lat_deg, lon_deg, bearing_deg, dist_m, addr[3], addr[4], addr[5])
-    return scratch[0], scratch[1]
+    bearing; ``out`` a scratch array of 3."""
+    geod_direct_c(g.ctypes, lat_deg, lon_deg, bearing_deg, dist_m, out[0:].ctypes, out[1:].ctypes, out[2:].ctypes)
+    return out[0], out[1]
 
 
 @njit(cache=True)
-def inverse_nb(addr, scratch, lat1_deg: float, lon1_deg: float, lat2_deg: float, lon2_deg: float):
+def inverse_nb(g: np.ndarray, out: np.ndarray, lat1_deg: float, lon1_deg: float, lat2_deg: float,
+               lon2_deg: float):
     """pyproj's ``Geod.inv``: (forward azimuth, deg, as pyproj gives it; distance, m)."""
-    call_geod_nb(addr[1], addr[2], lat1_deg, lon1_deg, lat2_deg, lon2_deg, addr[3], addr[4], addr[5])
-    return scratch[1], scratch[0]
+    geod_inverse_c(g.ctypes, lat1_deg, lon1_deg, lat2_deg, lon2_deg, out[0:].ctypes, out[1:].ctypes,
+                   out[2:].ctypes)
+    return out[1], out[0]
 
 
 @njit(cache=True)
@@ -127,4 +139,5 @@ def hypot_py_nb(x: float, y: float) -> float:
     return h / scale
 
 
-__all__ = ["wgs84_geo", "destination_nb", "inverse_nb", "hypot_py_nb"]
+__all__ = ["geod_direct_c", "geod_inverse_c", "init_geodesic", "wgs84_struct", "destination_nb", "inverse_nb",
+           "hypot_py_nb"]

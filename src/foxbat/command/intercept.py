@@ -316,6 +316,11 @@ def fly_interceptor(
                             terrain_margin_m=TERRAIN_MARGIN_M,
                             descent_limit_mps=DESCENT_LIMIT_MPS, m_per_deg=_M_PER_DEG)
         cols_lists = [out.columns[c] for c in _COLUMNS]
+    looker = None  # the compiled look (foxbat.sensing.look_nb), same model, libm's last bits
+    if fast and radar is not None:
+        from foxbat.sensing.look_nb import look_kernel_for
+
+        looker = look_kernel_for(radar, dem, env, intruder.swerling)
     while t <= t_end_s:
         resume = 0  # 1: the step was flown compiled, its frame's look is Python's; 2: so were the frame and look
         if quiet is not None and own_track is None and not in_contact and mode == "vector" and last_source == "gci":
@@ -447,7 +452,7 @@ def fly_interceptor(
                 t0 = next_frame
                 next_frame += frame
                 u = rng.random()  # one draw per frame, looked or not: streams stay aligned
-            tgt = (intruder.rcs_m2, intruder.swerling, gamma, env, ground_at)
+            tgt = (intruder.rcs_m2, intruder.swerling, gamma, env, ground_at, looker)
             if own_track is not None:  # track mode: the beam stays on the target
                 look = _track_look(radar, scan, intruder, t, lat, lon, alt, heading, dem, k, tgt)
             else:
@@ -571,8 +576,12 @@ def _track_look(radar, scan, intruder, t, lat, lon, alt, heading, dem, k, tgt):
 
 def _look(radar, dem, lat, lon, alt, ground, geom, target, k, tgt):
     """``tgt``: (RCS, Swerling case, (γ sea, γ land), path environment[, terrain point
-    sampler of ``dem``])."""
-    rcs, swerling, (g_sea, g_land), env, *sampler = tgt
+    sampler of ``dem``[, the compiled look: a :class:`foxbat.sensing.look_nb.LookKernel`
+    for these, which then makes the look]])."""
+    rcs, swerling, (g_sea, g_land), env, *rest = tgt
+    if len(rest) > 1 and rest[1] is not None:  # the compiled look
+        return rest[1].look(lat, lon, alt, ground, geom, target, k, rcs, g_sea, g_land, tgt[:5])
+    sampler = rest[:1]
     slant, brg, el = geom
     tlat, tlon, talt = target
     visible, snr = look_through_terrain(radar, dem, lat, lon, alt, brg, ground, slant, el, talt, rcs, g_sea, g_land, k)

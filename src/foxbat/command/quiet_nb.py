@@ -107,13 +107,13 @@ def _ground(z, dem, lat, lon):
 
 
 @njit(cache=True)
-def _bearing(addr, scratch, lat1, lon1, lat2, lon2):
-    az, d = inverse_nb(addr, scratch, lat1, lon1, lat2, lon2)
+def _bearing(g, scratch, lat1, lon1, lat2, lon2):
+    az, d = inverse_nb(g, scratch, lat1, lon1, lat2, lon2)
     return az % 360.0, d
 
 
 @njit(cache=True)
-def _picture_estimate(addr, scratch, c, pic_t, pic, t):
+def _picture_estimate(g, scratch, c, pic_t, pic, t):
     """:meth:`TrackPicture.estimate`; ok False where it gives None."""
     upd = c[C_PIC_UPDATE]
     t_call = math.floor(t / upd) * upd if upd > 0 else t
@@ -125,14 +125,14 @@ def _picture_estimate(addr, scratch, c, pic_t, pic, t):
     lat, lon, alt, ve, vn = pic[0, i], pic[1, i], pic[2, i], pic[3, i], pic[4, i]
     speed = hypot_py_nb(ve, vn)
     if speed * dt > 1.0:
-        lat, lon = destination_nb(addr, scratch, lat, lon, math.degrees(math.atan2(ve, vn)), speed * dt)
+        lat, lon = destination_nb(g, scratch, lat, lon, math.degrees(math.atan2(ve, vn)), speed * dt)
     return True, lat, lon, alt, ve, vn
 
 
 @njit(cache=True)
-def _lead_point(addr, scratch, lat, lon, speed_mps, tlat, tlon, ve, vn):
+def _lead_point(g, scratch, lat, lon, speed_mps, tlat, tlon, ve, vn):
     """:func:`foxbat.command.intercept.lead_point`."""
-    brg, dist = _bearing(addr, scratch, lat, lon, tlat, tlon)
+    brg, dist = _bearing(g, scratch, lat, lon, tlat, tlon)
     rx, ry = dist * math.sin(math.radians(brg)), dist * math.cos(math.radians(brg))
     a = ve * ve + vn * vn - speed_mps * speed_mps
     b = 2 * (rx * ve + ry * vn)
@@ -156,7 +156,7 @@ def _lead_point(addr, scratch, lat, lon, speed_mps, tlat, tlon, ve, vn):
     if not has_tau:
         return tlat, tlon
     px, py = rx + ve * tau, ry + vn * tau
-    return destination_nb(addr, scratch, lat, lon, math.degrees(math.atan2(px, py)), hypot_py_nb(px, py))
+    return destination_nb(g, scratch, lat, lon, math.degrees(math.atan2(px, py)), hypot_py_nb(px, py))
 
 
 @njit(cache=True)
@@ -175,9 +175,9 @@ def _intruder_at(itr_t, itr, t):
 
 
 @njit(cache=True)
-def _look_angles(addr, scratch, k, lat0, lon0, alt0, lat, lon, alt):
+def _look_angles(g, scratch, k, lat0, lon0, alt0, lat, lon, alt):
     """look_angles_point with libm's trigonometry (a screen's geometry, not a look's)."""
-    az, ground = inverse_nb(addr, scratch, lat0, lon0, lat, lon)
+    az, ground = inverse_nb(g, scratch, lat0, lon0, lat, lon)
     kr = k * EARTH_RADIUS_M
     phi = ground / kr
     ra, rt = kr + alt0, kr + alt
@@ -187,7 +187,7 @@ def _look_angles(addr, scratch, k, lat0, lon0, alt0, lat, lon, alt):
 
 
 @njit(cache=True)
-def _frame_needs_look(addr, scratch, c, bar_offsets, itr_t, itr, t0, lat, lon, alt, heading, est_ok, est_lat,
+def _frame_needs_look(g, scratch, c, bar_offsets, itr_t, itr, t0, lat, lon, alt, heading, est_ok, est_lat,
                       est_lon, est_alt):
     """(True, _) when the frame from t0 may hold the target in a bar (Python makes the
     look); else (False, the frame's look time) for a frame without a look: the
@@ -197,7 +197,7 @@ def _frame_needs_look(addr, scratch, c, bar_offsets, itr_t, itr, t0, lat, lon, a
     if not ok:
         return False, t0
     k = c[C_K]
-    ground0, brg0, slant0, el0 = _look_angles(addr, scratch, k, lat, lon, alt, tlat, tlon, talt)
+    ground0, brg0, slant0, el0 = _look_angles(g, scratch, k, lat, lon, alt, tlat, tlon, talt)
     az0 = math.radians((brg0 - heading + 180.0) % 360.0 - 180.0)
     hw = c[C_HALF_WIDTH]
     frac = (_min(_max(az0, -hw), hw) + hw) / (2.0 * hw)
@@ -212,7 +212,7 @@ def _frame_needs_look(addr, scratch, c, bar_offsets, itr_t, itr, t0, lat, lon, a
     # the antenna's tilt toward the controller's estimate (scan.tilt_rad)
     el_exp = 0.0
     if est_ok and math.isfinite(est_alt):
-        el_exp = math.radians(_look_angles(addr, scratch, k, lat, lon, alt, est_lat, est_lon, est_alt)[3])
+        el_exp = math.radians(_look_angles(g, scratch, k, lat, lon, alt, est_lat, est_lon, est_alt)[3])
     lo = c[C_TILT_MIN] - bar_offsets[0]
     hi = c[C_TILT_MAX] - bar_offsets[bar_offsets.size - 1]
     tilt = _min(_max(el_exp, lo), hi)
@@ -225,7 +225,7 @@ def _frame_needs_look(addr, scratch, c, bar_offsets, itr_t, itr, t0, lat, lon, a
 
 
 @njit(cache=True)
-def fly_quiet_nb(addr, scratch, st, c, sc, aero, mm_alt, mm, pic_t, pic, itr_t, itr, z, dem, bar_offsets, uniform, rows, looks):
+def fly_quiet_nb(g, scratch, st, c, sc, aero, mm_alt, mm, pic_t, pic, itr_t, itr, z, dem, bar_offsets, uniform, rows, looks):
     """Fly quiet steps from the state ``st`` until one needs Python; returns a hand-back
     code. ``rows`` (12 × n) receives the trajectory rows (``st[S_N_ROWS]`` of them),
     ``looks`` the look times of frames without a look (``st[S_N_LOOKS]``), each one a
@@ -242,7 +242,7 @@ def fly_quiet_nb(addr, scratch, st, c, sc, aero, mm_alt, mm, pic_t, pic, itr_t, 
         if fuel <= c[C_BINGO] or t > c[C_T_INTRUDER_END] or n_rows >= rows.shape[1]:
             code = NEED_STEP
             break
-        est_ok, e_lat, e_lon, e_alt, e_ve, e_vn = _picture_estimate(addr, scratch, c, pic_t, pic, t)
+        est_ok, e_lat, e_lon, e_alt, e_ve, e_vn = _picture_estimate(g, scratch, c, pic_t, pic, t)
         if not est_ok:
             code = NEED_STEP
             break
@@ -250,7 +250,7 @@ def fly_quiet_nb(addr, scratch, st, c, sc, aero, mm_alt, mm, pic_t, pic, itr_t, 
         # --- the step, as fly_interceptor's vector mode
         want_speed = _min(c[C_CRUISE_MACH] * speed_of_sound_mps(alt), max_tas_nb(sc, mm_alt, mm, alt))
         want_alt = c[C_SEARCH_ALT]
-        aim_lat, aim_lon = _lead_point(addr, scratch, lat, lon, speed, e_lat, e_lon, e_ve, e_vn)
+        aim_lat, aim_lon = _lead_point(g, scratch, lat, lon, speed, e_lat, e_lon, e_ve, e_vn)
         if math.isfinite(e_alt):
             want_alt = e_alt
         mass = empty + fuel + payload
@@ -261,7 +261,7 @@ def fly_quiet_nb(addr, scratch, st, c, sc, aero, mm_alt, mm, pic_t, pic, itr_t, 
         acc, dec = _max(up, 0.0), _max(down, 0.3)
         speed_before = speed
         speed += _max(-dec * dt, _min(acc * dt, want_speed - speed))
-        want_hdg, _ = _bearing(addr, scratch, lat, lon, aim_lat, aim_lon)
+        want_hdg, _ = _bearing(g, scratch, lat, lon, aim_lat, aim_lon)
         turn_rate = math.degrees(G0_MPS2 * math.sqrt(c[C_N_TURN] * c[C_N_TURN] - 1.0) / _max(speed, 50.0))
         delta = (want_hdg - heading + 180.0) % 360.0 - 180.0
         step = _max(-turn_rate * dt, _min(turn_rate * dt, delta))
@@ -272,7 +272,7 @@ def fly_quiet_nb(addr, scratch, st, c, sc, aero, mm_alt, mm, pic_t, pic, itr_t, 
         vz = _max(-c[C_DESCENT_LIMIT], _min(climb_lim, 0.0 + (want_alt - alt) / 10.0))
         alt += vz * dt
         horiz = math.sqrt(_max(speed * speed - vz * vz, 1.0))
-        lat, lon = destination_nb(addr, scratch, lat, lon, heading, horiz * dt)
+        lat, lon = destination_nb(g, scratch, lat, lon, heading, horiz * dt)
         fuel -= fuel_flow_nb(sc, aero, alt, speed, empty + fuel + payload, vz, (speed - speed_before) / dt, load,
                              False) * dt
         t += dt
@@ -301,7 +301,7 @@ def fly_quiet_nb(addr, scratch, st, c, sc, aero, mm_alt, mm, pic_t, pic, itr_t, 
             t0 = next_frame
             next_frame += c[C_FRAME]
             u = call_next_double_nb(uniform[0], uniform[1])  # rng.random()
-            need, t_look = _frame_needs_look(addr, scratch, c, bar_offsets, itr_t, itr, t0, lat, lon, alt, heading,
+            need, t_look = _frame_needs_look(g, scratch, c, bar_offsets, itr_t, itr, t0, lat, lon, alt, heading,
                                              est_ok, e_lat, e_lon, e_alt)
             if need:
                 st[S_U] = u
@@ -323,7 +323,7 @@ def fly_quiet_nb(addr, scratch, st, c, sc, aero, mm_alt, mm, pic_t, pic, itr_t, 
         # than a metre beyond the visual range, and the guns are done, not cleared to fire
         # or more than a metre beyond their range (its slant is numpy's hypot, within an
         # ulp of this one): then only its weapons' clock stops
-        slant = _look_angles(addr, scratch, c[C_K], lat, lon, alt, tlat, tlon, talt)[2]
+        slant = _look_angles(g, scratch, c[C_K], lat, lon, alt, tlat, tlon, talt)[2]
         seen = st[S_SEEN_VISUAL] != 0.0
         if not seen and slant <= c[C_VISUAL] + 1.0:
             code = NEED_EYES
@@ -349,9 +349,9 @@ class QuietFlight:
                  dt_s: float, cruise_mach: float, search_alt_msl_m: float, payload_kg: float, n_turn: float,
                  bingo_fuel_kg: float, reach_m: float, visual_range_m: float, weapons_range_m: float,
                  weapons_need_visual: bool, terrain_margin_m: float, descent_limit_mps: float, m_per_deg: float):
-        from foxbat.geodesic_nb import wgs84_geo
+        from foxbat.geodesic_nb import wgs84_struct
 
-        self.addr, self._g, self.scratch = wgs84_geo()
+        self.g, self.scratch = wgs84_struct(), np.zeros(3)
         self.sc, self.aero, self.mm_alt, self.mm = ac.scalars, ac.aero, ac.max_mach_alt_m, ac.max_mach
         c = np.zeros(N_CONST)
         c[C_T_END], c[C_DT], c[C_CRUISE_MACH], c[C_SEARCH_ALT] = t_end_s, dt_s, cruise_mach, search_alt_msl_m
@@ -401,7 +401,7 @@ class QuietFlight:
         st[S_SEEN_VISUAL], st[S_INTERCEPTED] = float(seen_visual), float(intercepted)
         if self._rng is not rng:
             self._rng, self.uniform = rng, uniform_source(rng)
-        code = fly_quiet_nb(self.addr, self.scratch, st, self.c, self.sc, self.aero, self.mm_alt, self.mm, self.pic_t, self.pic,
+        code = fly_quiet_nb(self.g, self.scratch, st, self.c, self.sc, self.aero, self.mm_alt, self.mm, self.pic_t, self.pic,
                             self.itr_t, self.itr, self.z, self.dem, self.bar_offsets, self.uniform, self.rows, self.looks)
         out = st.tolist()
         n = int(out[S_N_ROWS])

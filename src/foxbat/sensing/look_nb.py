@@ -13,8 +13,8 @@ on tiny arrays. :func:`look_compiled` does the same in one kernel call:
   the map and next to nodata, sea and NaN at 0 m), the exactly rounded kernels of
   :mod:`foxbat.radar.terrain_clutter` and :mod:`foxbat.propagation.factor` themselves,
   numpy's pairwise summation order, and the same branches;
-- the geodesics are PROJ's own ``geod_inverse`` / ``geod_direct`` (the library pyproj
-  calls, bit for bit) and the incomplete gamma function scipy's own
+- the geodesics are PROJ's own ``geod_inverse`` / ``geod_direct`` (the functions pyproj's
+  ``Geod`` calls, bit for bit; :mod:`foxbat.geodesic_nb`) and the incomplete gamma function scipy's own
   (``scipy.special.cython_special.gammainc``), both called from the kernel;
 - not the same last bits everywhere: numpy's SIMD ``arctan2``, ``hypot``, ``exp``,
   ``log10``, ``power``... and libm's (numba's) differ in the last bit for some inputs, so
@@ -27,8 +27,7 @@ in a :class:`LookKernel`; :func:`look_compiled` keeps a few of them.
 
 Falls back to the Python look (:func:`look_python`, the same functions ``_look`` calls)
 where the kernel cannot follow: a DEM not on WGS84 lon/lat (its points go through a pyproj
-Transformer), a platform where PROJ's shared library is not found, or arguments the
-propagation factor refuses (its ParameterError is then raised as before). Pd other than
+Transformer), or arguments the propagation factor refuses (its ParameterError is then raised as before). Pd other than
 Swerling 1 comes from ``radar.pd_from_snr``.
 
 Developers: numba caches the kernel here keyed on this file's timestamp only, and it
@@ -42,15 +41,15 @@ may call itself: numba cannot load a recursive function from its cache (it crash
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import math
-import os
 
 import numpy as np
 from numba import njit, types
 
 from foxbat.geo import EARTH_RADIUS_M, check_k, wgs84_geod
+from foxbat.geodesic_nb import geod_direct_c as _geod_direct
+from foxbat.geodesic_nb import geod_inverse_c as _geod_inverse
+from foxbat.geodesic_nb import init_geodesic
 from foxbat.propagation.factor import (F_DB_FLOOR, RAY_RESIDUAL_RATIO, _factor_kernel, _ray_elevations_kernel,
                                        _surface_constants)
 from foxbat.radar.equation import SPEED_OF_LIGHT_MPS
@@ -63,61 +62,17 @@ from foxbat.terrain.bilinear import bilinear_heights
 # ---------------------------------------------------------------- the C functions the kernel calls
 
 
-def _libproj_path() -> str | None:
-    """The PROJ shared library pyproj itself uses (its geodesics): the one this process has
-    loaded, else the copy a pyproj wheel ships, else the system's."""
-    import pyproj._geod  # noqa: F401  (loads libproj)
-
-    try:
-        with open("/proc/self/maps") as f:
-            for line in f:
-                path = line.split()[-1]
-                if "libproj" in os.path.basename(path) and os.path.exists(path):
-                    return path
-    except OSError:
-        pass
-    import glob
-
-    import pyproj
-
-    here = os.path.dirname(os.path.dirname(pyproj.__file__))
-    for pattern in ("pyproj.libs/libproj*", "pyproj/.dylibs/libproj*"):
-        found = sorted(glob.glob(os.path.join(here, pattern)))
-        if found:
-            return found[0]
-    return ctypes.util.find_library("proj")
-
-
-def _register_symbols() -> object | None:
-    """Make ``foxbat_geod_inverse``, ``foxbat_geod_direct`` (PROJ) and ``foxbat_gammainc``
-    (scipy) known to numba's linker; the loaded PROJ library, or None where it is not found
-    (then every look takes the Python path)."""
+def _register_gammainc() -> None:
+    """Make ``foxbat_gammainc`` (scipy's own) known to numba's linker; PROJ's geodesics are
+    :mod:`foxbat.geodesic_nb`'s (the functions pyproj's ``Geod`` calls)."""
     import llvmlite.binding as llvm
     from numba.extending import get_cython_function_address
 
-    try:
-        path = _libproj_path()
-        lib = ctypes.CDLL(path) if path else None
-        if lib is None:
-            return None
-        for name in ("geod_inverse", "geod_direct"):
-            llvm.add_symbol("foxbat_" + name, ctypes.cast(getattr(lib, name), ctypes.c_void_p).value)
-        llvm.add_symbol("foxbat_gammainc", get_cython_function_address("scipy.special.cython_special", "gammainc"))
-        lib.geod_init.argtypes = [ctypes.c_void_p, ctypes.c_double, ctypes.c_double]
-        lib.geod_init.restype = None
-        return lib
-    except (OSError, AttributeError, ValueError):
-        return None
+    llvm.add_symbol("foxbat_gammainc", get_cython_function_address("scipy.special.cython_special", "gammainc"))
 
 
-_LIBPROJ = _register_symbols()
+_register_gammainc()
 _P = types.CPointer(types.float64)
-_geod_inverse = types.ExternalFunction(
-    "foxbat_geod_inverse", types.void(types.voidptr, types.float64, types.float64, types.float64, types.float64,
-                                      _P, _P, _P))
-_geod_direct = types.ExternalFunction(
-    "foxbat_geod_direct", types.void(types.voidptr, types.float64, types.float64, types.float64, types.float64,
-                                     _P, _P, _P))
 _gammainc = types.ExternalFunction("foxbat_gammainc", types.float64(types.float64, types.float64))
 
 # ---------------------------------------------------------------- packed constants (indices into cst)
@@ -407,26 +362,11 @@ def look_kernel(z, cst, lat, lon, alt, ground, slant, brg, el, tlat, tlon, talt,
 
 
 def look_python(radar, dem, lat, lon, alt, ground, geom, target, k, tgt):
-    """The look in Python (:func:`foxbat.command.intercept._look`'s steps): the fallback
-    and the reference."""
-    from foxbat.radar.detection import pd_swerling1_point
-    from foxbat.sensing.airborne import look_through_terrain
-    from foxbat.sensing.path import path_factors_point_db
+    """The look in Python: :func:`foxbat.command.intercept._look` itself without the
+    compiled look in ``tgt`` (the fallback and the reference)."""
+    from foxbat.command.intercept import _look
 
-    rcs, swerling, (g_sea, g_land), env, *sampler = tgt
-    slant, brg, el = geom
-    tlat, tlon, talt = target
-    visible, snr = look_through_terrain(radar, dem, lat, lon, alt, brg, ground, slant, el, talt, rcs, g_sea, g_land, k)
-    if not visible:
-        return visible, snr, 0.0, geom, math.nan, math.nan
-    f_db, pattern_db = path_factors_point_db(radar, lat, lon, alt, tlat, tlon, talt, dem=dem, env=env,
-                                             height_at=sampler[0] if sampler else None)
-    snr = snr + 2.0 * pattern_db + 2.0 * f_db
-    if swerling == 1:
-        pd = pd_swerling1_point(snr, radar.pfa.value, radar.n_pulses)
-    else:
-        pd = float(radar.pd_from_snr(snr, swerling))
-    return visible, snr, pd, geom, f_db, pattern_db
+    return _look(radar, dem, lat, lon, alt, ground, geom, target, k, tuple(tgt[:5]))
 
 
 def _constants(radar, dem, env, swerling) -> np.ndarray | None:
@@ -434,7 +374,7 @@ def _constants(radar, dem, env, swerling) -> np.ndarray | None:
     where the kernel cannot serve them (see the module's notes)."""
     from foxbat.radar.detection import _swerling1_constants
 
-    if _LIBPROJ is None or dem.crs is None or dem.crs.to_epsg() != 4326:
+    if dem.crs is None or dem.crs.to_epsg() != 4326:
         return None
     c = np.zeros(_CST_SIZE)
     # rt.snr_db at 1 m and 1 m² is the radar constant itself (+ 0 − 0, exact); at the
@@ -475,7 +415,7 @@ def _constants(radar, dem, env, swerling) -> np.ndarray | None:
     c[_INV6:_INV6 + 6] = inv.a, inv.b, inv.c, inv.d, inv.e, inv.f
     c[_NODATA], c[_USE_NODATA] = (float(dem.nodata), 1.0) if dem.nodata is not None else (0.0, 0.0)
     geod = wgs84_geod()  # the ellipsoid pyproj's Geod holds, initialised by PROJ itself
-    _LIBPROJ.geod_init(c[_GEOD:].ctypes.data, ctypes.c_double(geod.a), ctypes.c_double(geod.f))
+    init_geodesic(c[_GEOD:].ctypes.data, geod.a, geod.f)
     return c
 
 
