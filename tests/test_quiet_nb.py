@@ -204,18 +204,21 @@ def _north_bound(lat, lon, alt, speed=250.0, duration=1500):
     return t, la, lo, np.full(t.size, float(alt))
 
 
-@pytest.mark.parametrize("fuel_kg, radar, need_visual", [(5000.0, "APQ-120", False), (700.0, None, False),
-                                                          (5000.0, "APQ-120", True), (5000.0, None, True)])
-def test_flights_end_the_same_way_fast_or_slow(fuel_kg, radar, need_visual):
+@pytest.mark.parametrize("fuel_kg, radar, need_visual, picture_s", [
+    (5000.0, "APQ-120", False, 1500), (700.0, None, False, 1500), (5000.0, "APQ-120", True, 1500),
+    (5000.0, None, True, 1500), (5000.0, None, False, 300), (5000.0, "APQ-120", False, 200)])
+def test_flights_end_the_same_way_fast_or_slow(fuel_kg, radar, need_visual, picture_s):
     """Short cases the flagship does not reach: fuel running out in the compiled loop, no
-    radar, guns that need the eyes first; the same flight either way."""
+    radar, guns that need the eyes first, a picture that stops (the standard-rate orbit
+    without a vector); the same flight either way."""
     from foxbat.radar.catalogue import get_radar_type
 
     t, la, lo, alt = _north_bound(40.6, 140.2, 6000.0, speed=200.0)
     truth = Intruder("X", t, la, lo, alt, alt.copy(), 10.0, 1)
     east = [destination(a, b, 90.0, 8_000.0) for a, b in zip(la, lo)]
-    pic = TrackPicture(t, np.array([p[0] for p in east]), np.array([p[1] for p in east]), alt.copy(),
-                       np.zeros(t.size), np.full(t.size, 200.0), 60.0, latency_s=0.0, update_s=0.0)
+    n = picture_s + 1
+    pic = TrackPicture(t[:n], np.array([p[0] for p in east])[:n], np.array([p[1] for p in east])[:n], alt[:n].copy(),
+                       np.zeros(n), np.full(n, 200.0), 60.0, latency_s=0.0, update_s=0.0)
     ac = load_aircraft("F-4EJ")
     rt = get_radar_type(radar) if radar else None
     out = []
@@ -228,6 +231,9 @@ def test_flights_end_the_same_way_fast_or_slow(fuel_kg, radar, need_visual):
     _assert_same_flights([tuple(out)], looks_to_the_bit=False)
     if fuel_kg < 1000.0:
         assert out[0].events[-1]["kind"] == "fuel_exhausted"
+    if picture_s < 1000:  # it flew on without a vector: the orbit's 3°/s turns
+        hdg = np.array(out[0].columns["heading_deg"])
+        assert np.any(np.isclose(np.diff(hdg) % 360.0, 3.0))
 
 
 def test_quiet_loop_needs_a_geographic_dem_and_a_picture():

@@ -25,8 +25,8 @@ import numpy as np
 
 from foxbat.aircraft.atmosphere import G0_MPS2, speed_of_sound_mps
 from foxbat.aircraft.performance import Aircraft, excess_power_nb, fuel_flow_nb, max_tas_nb
-from foxbat.command.quiet_nb import (DONE, FUEL_OUT, NEED_EYES, NEED_LOOK, S_N_LOOKS, S_RESET_WEAPONS, S_T0,
-                                     S_T_STEP, S_U, QuietFlight)
+from foxbat.command.quiet_nb import (DONE, FUEL_OUT, NEED_EYES, NEED_LOOK, S_GCI, S_N_LOOKS, S_ON_FINAL,
+                                     S_RESET_WEAPONS, S_T0, S_T_STEP, S_U, QuietFlight)
 from foxbat.command.recovery import (FAF_DISTANCE_M, FINAL_CAPTURE_M, FLARE_M, GLIDE_SLOPE_RAD, LOOKAHEAD_M,
                                      plan_approach, touchdown)
 from foxbat.geo import wgs84_geod
@@ -314,7 +314,8 @@ def fly_interceptor(
                             bingo_fuel_kg=bingo_fuel_kg, reach_m=reach_m, visual_range_m=visual_range_m,
                             weapons_range_m=weapons_range_m, weapons_need_visual=weapons_need_visual,
                             terrain_margin_m=TERRAIN_MARGIN_M,
-                            descent_limit_mps=DESCENT_LIMIT_MPS, m_per_deg=_M_PER_DEG)
+                            descent_limit_mps=DESCENT_LIMIT_MPS, m_per_deg=_M_PER_DEG, v_approach_mps=v_approach,
+                            v_touchdown_mps=v_touchdown)
         cols_lists = [out.columns[c] for c in _COLUMNS]
     looker = None  # the compiled look (foxbat.sensing.look_nb), same model, libm's last bits
     if fast and radar is not None:
@@ -323,10 +324,12 @@ def fly_interceptor(
         looker = look_kernel_for(radar, dem, env, intruder.swerling)
     while t <= t_end_s:
         resume = 0  # 1: the step was flown compiled, its frame's look is Python's; 2: so were the frame and look
-        if quiet is not None and own_track is None and not in_contact and mode == "vector" and last_source == "gci":
+        if quiet is not None and own_track is None and not in_contact and last_source != "own_radar":
             code, q = quiet.fly((t, lat, lon, alt, speed, heading, fuel, ground, next_frame), seen_visual, intercepted,
-                                rng, cols_lists, out.looks)
+                                last_source == "gci", approach, on_final, rng, cols_lists, out.looks)
             t, lat, lon, alt, speed, heading, fuel, ground, next_frame = q[:9]
+            on_final = bool(q[S_ON_FINAL])
+            last_source = "gci" if q[S_GCI] else None
             if q[S_RESET_WEAPONS]:
                 in_weapons_since = None
             if q[S_N_LOOKS]:

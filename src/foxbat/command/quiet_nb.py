@@ -44,7 +44,10 @@ FUEL_OUT = 4  # the step flown and appended: fuel ran out
 # state array (read and written)
 S_T, S_LAT, S_LON, S_ALT, S_SPEED, S_HDG, S_FUEL, S_GROUND, S_NEXT_FRAME = 0, 1, 2, 3, 4, 5, 6, 7, 8
 S_U, S_T0, S_T_STEP, S_RESET_WEAPONS, S_N_ROWS, S_N_LOOKS, S_SEEN_VISUAL, S_INTERCEPTED = 9, 10, 11, 12, 13, 14, 15, 16
-N_STATE = 20
+S_RTB, S_ON_FINAL, S_GCI = 17, 18, 19  # mode "rtb"; on final; the last estimate's source is the GCI (else none)
+# the approach of an aircraft going home (command.recovery.Approach and its LocalFrame)
+S_A_LAT0, S_A_LON0, S_A_KX, S_A_KY, S_A_HDG, S_A_ELEV = 20, 21, 22, 23, 24, 25
+N_STATE = 28
 
 # constants array
 C_T_END, C_DT, C_CRUISE_MACH, C_SEARCH_ALT, C_EMPTY, C_PAYLOAD, C_N_TURN, C_BINGO = 0, 1, 2, 3, 4, 5, 6, 7
@@ -53,7 +56,8 @@ C_T_INTRUDER_END, C_REACH, C_FRAME, C_K, C_MAX_SPEED, C_HALF_WIDTH, C_HALF_BAR, 
 C_TILT_MAX, C_FRAME_S, C_RANGE, C_PIC_MAX_AGE, C_PIC_LATENCY, C_PIC_UPDATE, C_TWO, C_HAS_RADAR = \
     16, 17, 18, 19, 20, 21, 22, 23
 C_TERRAIN_MARGIN, C_DESCENT_LIMIT, C_M_PER_DEG, C_VISUAL, C_WEAPONS, C_NEED_VISUAL = 24, 25, 26, 27, 28, 29
-N_CONST = 32
+C_V_APPROACH, C_V_TOUCHDOWN, C_FAF, C_CAPTURE, C_LOOKAHEAD, C_FLARE, C_GLIDE = 30, 31, 32, 33, 34, 35, 36
+N_CONST = 40
 
 # DEM sampler parameters (a geographic DEM: the inverse affine transform and nodata)
 D_A, D_B, D_C, D_D, D_E, D_F, D_NODATA, D_HAS_NODATA = 0, 1, 2, 3, 4, 5, 6, 7
@@ -238,21 +242,64 @@ def fly_quiet_nb(g, scratch, st, c, sc, aero, mm_alt, mm, pic_t, pic, itr_t, itr
     n_looks = 0
     reset_weapons = 0.0
     code = DONE
+    rtb = st[S_RTB] != 0.0
+    on_final = st[S_ON_FINAL] != 0.0
+    gci = st[S_GCI] != 0.0
+    if rtb:  # Approach._unit, along_cross, point and glide_alt_msl_m on its frame
+        a_lat0, a_lon0, a_kx, a_ky, a_elev = st[S_A_LAT0], st[S_A_LON0], st[S_A_KX], st[S_A_KY], st[S_A_ELEV]
+        h = math.radians(st[S_A_HDG])
+        ue, un = math.sin(h), math.cos(h)
+    else:
+        a_lat0 = a_lon0 = a_kx = a_ky = a_elev = ue = un = 0.0
     while t <= c[C_T_END]:
-        if fuel <= c[C_BINGO] or t > c[C_T_INTRUDER_END] or n_rows >= rows.shape[1]:
-            code = NEED_STEP
+        if n_rows >= rows.shape[1] or (not rtb and (fuel <= c[C_BINGO] or t > c[C_T_INTRUDER_END])):
+            code = NEED_STEP  # bingo or the target gone: Python turns for home
             break
         est_ok, e_lat, e_lon, e_alt, e_ve, e_vn = _picture_estimate(g, scratch, c, pic_t, pic, t)
-        if not est_ok:
-            code = NEED_STEP
+        if est_ok and not gci:
+            code = NEED_STEP  # a first or fresh vector: Python notes it among the estimates
             break
-        st[S_T_STEP] = t
-        # --- the step, as fly_interceptor's vector mode
+        # --- the step, as fly_interceptor's
         want_speed = _min(c[C_CRUISE_MACH] * speed_of_sound_mps(alt), max_tas_nb(sc, mm_alt, mm, alt))
         want_alt = c[C_SEARCH_ALT]
-        aim_lat, aim_lon = _lead_point(g, scratch, lat, lon, speed, e_lat, e_lon, e_ve, e_vn)
-        if math.isfinite(e_alt):
-            want_alt = e_alt
+        vz_ff = 0.0
+        follow_terrain = True
+        final = on_final
+        has_aim = True
+        aim_lat = aim_lon = 0.0
+        if rtb:
+            e = (lon - a_lon0) * a_kx
+            n = (lat - a_lat0) * a_ky
+            along, cross = -(e * ue + n * un), e * un - n * ue
+            if not final:
+                f_along = c[C_FAF]
+                aim_lat, aim_lon = a_lat0 + (-f_along * un - 0.0 * ue) / a_ky, a_lon0 + (-f_along * ue + 0.0 * un) / a_kx
+                d_faf = inverse_nb(g, scratch, lat, lon, aim_lat, aim_lon)[1]
+                faf_alt = a_elev + _max(c[C_FAF], 0.0) * math.tan(c[C_GLIDE])
+                want_alt = _min(_max(c[C_SEARCH_ALT], faf_alt), faf_alt + 0.05 * d_faf)
+                want_speed = _max(c[C_V_APPROACH], _min(want_speed, c[C_V_APPROACH] + 0.01 * d_faf))
+                if d_faf < c[C_CAPTURE]:
+                    final = True
+            if final:
+                la = c[C_LOOKAHEAD]
+                p_along = _max(along - la, 0.0) if along > la else -la
+                aim_lat, aim_lon = a_lat0 + (-p_along * un - 0.0 * ue) / a_ky, a_lon0 + (-p_along * ue + 0.0 * un) / a_kx
+                want_alt = a_elev + _max(along, 0.0) * math.tan(c[C_GLIDE])
+                vz_ff = -speed * math.tan(c[C_GLIDE])
+                want_speed = c[C_V_APPROACH] if along > c[C_FLARE] else c[C_V_TOUCHDOWN]
+                follow_terrain = False
+                if not along > speed * dt:
+                    code = NEED_STEP  # at the runway: Python lands or goes around
+                    break
+        elif est_ok:
+            aim_lat, aim_lon = _lead_point(g, scratch, lat, lon, speed, e_lat, e_lon, e_ve, e_vn)
+            if math.isfinite(e_alt):
+                want_alt = e_alt
+        else:
+            has_aim = False
+        st[S_T_STEP] = t
+        on_final = final
+        gci = est_ok
         mass = empty + fuel + payload
         d, thrust, rho, idle = accel_terms_nb(sc, aero, alt, speed, mass)
         up = (thrust - d) / mass
@@ -261,15 +308,20 @@ def fly_quiet_nb(g, scratch, st, c, sc, aero, mm_alt, mm, pic_t, pic, itr_t, itr
         acc, dec = _max(up, 0.0), _max(down, 0.3)
         speed_before = speed
         speed += _max(-dec * dt, _min(acc * dt, want_speed - speed))
-        want_hdg, _ = _bearing(g, scratch, lat, lon, aim_lat, aim_lon)
-        turn_rate = math.degrees(G0_MPS2 * math.sqrt(c[C_N_TURN] * c[C_N_TURN] - 1.0) / _max(speed, 50.0))
-        delta = (want_hdg - heading + 180.0) % 360.0 - 180.0
-        step = _max(-turn_rate * dt, _min(turn_rate * dt, delta))
-        load = math.sqrt(1.0 + (math.radians(abs(step) / dt) * speed / G0_MPS2) ** two)
-        heading = (heading + step) % 360.0
-        want_alt = _max(want_alt, ground + c[C_TERRAIN_MARGIN])
+        if has_aim:
+            want_hdg, _ = _bearing(g, scratch, lat, lon, aim_lat, aim_lon)
+            turn_rate = math.degrees(G0_MPS2 * math.sqrt(c[C_N_TURN] * c[C_N_TURN] - 1.0) / _max(speed, 50.0))
+            delta = (want_hdg - heading + 180.0) % 360.0 - 180.0
+            step = _max(-turn_rate * dt, _min(turn_rate * dt, delta))
+            load = math.sqrt(1.0 + (math.radians(abs(step) / dt) * speed / G0_MPS2) ** two)
+            heading = (heading + step) % 360.0
+        else:  # no picture: a standard-rate orbit
+            heading = (heading + 3.0 * dt) % 360.0
+            load = math.sqrt(1.0 + (math.radians(3.0) * speed / G0_MPS2) ** two)
+        if follow_terrain:
+            want_alt = _max(want_alt, ground + c[C_TERRAIN_MARGIN])
         climb_lim = _max(excess_power_nb(sc, aero, alt, speed, empty + fuel + payload, False, 1.0), 0.0)
-        vz = _max(-c[C_DESCENT_LIMIT], _min(climb_lim, 0.0 + (want_alt - alt) / 10.0))
+        vz = _max(-c[C_DESCENT_LIMIT], _min(climb_lim, vz_ff + (want_alt - alt) / (5.0 if final else 10.0)))
         alt += vz * dt
         horiz = math.sqrt(_max(speed * speed - vz * vz, 1.0))
         lat, lon = destination_nb(g, scratch, lat, lon, heading, horiz * dt)
@@ -302,7 +354,7 @@ def fly_quiet_nb(g, scratch, st, c, sc, aero, mm_alt, mm, pic_t, pic, itr_t, itr
             next_frame += c[C_FRAME]
             u = call_next_double_nb(uniform[0], uniform[1])  # rng.random()
             need, t_look = _frame_needs_look(g, scratch, c, bar_offsets, itr_t, itr, t0, lat, lon, alt, heading,
-                                             est_ok, e_lat, e_lon, e_alt)
+                                             est_ok, e_lat, e_lon, e_alt)  # est: the step's, as Python's
             if need:
                 st[S_U] = u
                 st[S_T0] = t0
@@ -335,6 +387,8 @@ def fly_quiet_nb(g, scratch, st, c, sc, aero, mm_alt, mm, pic_t, pic, itr_t, itr
     st[S_T], st[S_LAT], st[S_LON], st[S_ALT] = t, lat, lon, alt
     st[S_SPEED], st[S_HDG], st[S_FUEL], st[S_GROUND], st[S_NEXT_FRAME] = speed, heading, fuel, ground, next_frame
     st[S_RESET_WEAPONS] = reset_weapons
+    st[S_ON_FINAL] = 1.0 if on_final else 0.0
+    st[S_GCI] = 1.0 if gci else 0.0
     st[S_N_ROWS] = n_rows
     st[S_N_LOOKS] = n_looks
     return code
@@ -348,7 +402,10 @@ class QuietFlight:
     def __init__(self, *, ac, radar, scan, picture, intruder, dem, k: float, t_airborne_s: float, t_end_s: float,
                  dt_s: float, cruise_mach: float, search_alt_msl_m: float, payload_kg: float, n_turn: float,
                  bingo_fuel_kg: float, reach_m: float, visual_range_m: float, weapons_range_m: float,
-                 weapons_need_visual: bool, terrain_margin_m: float, descent_limit_mps: float, m_per_deg: float):
+                 weapons_need_visual: bool, terrain_margin_m: float, descent_limit_mps: float, m_per_deg: float,
+                 v_approach_mps: float, v_touchdown_mps: float):
+        from foxbat.command.recovery import FAF_DISTANCE_M, FINAL_CAPTURE_M, FLARE_M, GLIDE_SLOPE_RAD, LOOKAHEAD_M
+
         from foxbat.geodesic_nb import wgs84_struct
 
         self.g, self.scratch = wgs84_struct(), np.zeros(3)
@@ -359,6 +416,9 @@ class QuietFlight:
         c[C_T_INTRUDER_END], c[C_REACH], c[C_K] = float(intruder.t_s[-1]), reach_m, k
         c[C_MAX_SPEED], c[C_TWO] = intruder.max_speed_mps, 2.0
         c[C_VISUAL], c[C_WEAPONS], c[C_NEED_VISUAL] = visual_range_m, weapons_range_m, float(weapons_need_visual)
+        c[C_V_APPROACH], c[C_V_TOUCHDOWN], c[C_FAF], c[C_CAPTURE] = (v_approach_mps, v_touchdown_mps, FAF_DISTANCE_M,
+                                                                     FINAL_CAPTURE_M)
+        c[C_LOOKAHEAD], c[C_FLARE], c[C_GLIDE] = LOOKAHEAD_M, FLARE_M, GLIDE_SLOPE_RAD
         c[C_TERRAIN_MARGIN], c[C_DESCENT_LIMIT], c[C_M_PER_DEG] = terrain_margin_m, descent_limit_mps, m_per_deg
         if radar is not None:
             c[C_HAS_RADAR], c[C_FRAME], c[C_RANGE] = 1.0, radar.frame_time_s.value, radar.instrumented_range_m.value
@@ -390,15 +450,24 @@ class QuietFlight:
         on, and a positive step."""
         return picture is not None and dt_s > 0 and dem.crs is not None and dem.crs.to_epsg() == 4326
 
-    def fly(self, state: tuple, seen_visual: bool, intercepted: bool, rng, columns: list,
-            looks: list) -> tuple[int, list]:
+    def fly(self, state: tuple, seen_visual: bool, intercepted: bool, gci: bool, approach, on_final: bool, rng,
+            columns: list, looks: list) -> tuple[int, list]:
         """Fly from ``state`` (t, lat, lon, alt, speed, heading, fuel, ground, next frame)
-        with the eyes' and guns' state (the target seen, intercepted);
+        with the eyes' and guns' state (the target seen, intercepted), the last estimate's
+        source (the GCI or none) and, going home, the approach and whether on final;
         extends ``columns`` (the trajectory's lists, in ``_COLUMNS`` order) and ``looks``;
         returns the hand-back code and the state array as floats."""
         st = self.st
         st[:9] = state
         st[S_SEEN_VISUAL], st[S_INTERCEPTED] = float(seen_visual), float(intercepted)
+        st[S_GCI], st[S_ON_FINAL] = float(gci), float(on_final)
+        if approach is None:
+            st[S_RTB] = 0.0
+        else:
+            f = approach.frame
+            st[S_RTB] = 1.0
+            st[S_A_LAT0], st[S_A_LON0], st[S_A_KX], st[S_A_KY] = f.lat0, f.lon0, f.kx, f.ky
+            st[S_A_HDG], st[S_A_ELEV] = approach.heading_deg, approach.elevation_m
         if self._rng is not rng:
             self._rng, self.uniform = rng, uniform_source(rng)
         code = fly_quiet_nb(self.g, self.scratch, st, self.c, self.sc, self.aero, self.mm_alt, self.mm, self.pic_t, self.pic,
