@@ -678,3 +678,144 @@ def test_skipping_coasting_scans_changes_nothing():
             assert repr(on) == repr(off), (kw, scans is None)
             losses += sum(e.kind == "track_lost" for e in on.events)
     assert losses >= 12  # the skipped stretches end in losses, the case the skip must get right
+
+
+class _LoopOracle(SideTracker):
+    """run() with the scan loop it had before foxbat.tracking.scans: every (t_s, radar) key
+    of a dict, sorted, each tested in turn (the oracle of the jump from scan to scan)."""
+
+    def run(self, measurements, scans=None):
+        from foxbat.errors import ParameterError
+        from foxbat.tracking.events import extract_events
+        from foxbat.tracking.measurement import check_measurement
+        from foxbat.tracking.records import track_records
+        from foxbat.tracking.results import TrackingResult
+
+        meas = list(measurements)
+        for i, m in enumerate(meas):
+            check_measurement(m, self.side, f"measurements[{i}]")
+        groups = {}
+        for i, m in enumerate(meas):
+            groups.setdefault((float(m.t_s), m.radar), []).append(i)
+        if scans is not None:
+            for t_s, radar in scans:
+                if not math.isfinite(t_s):
+                    raise ParameterError(f"scan time must be finite, got {t_s!r}", field="scans")
+                groups.setdefault((float(t_s), str(radar)), [])
+        self._reset()
+        for m in meas:
+            self._site(m)
+        coast_s = float(self.config.max_coast_s) - 1e-3 if self.skip_coasting else -math.inf
+        horizon = math.inf if self.skip_coasting else -math.inf
+        for key in sorted(groups):
+            idx = groups[key]
+            if idx or self._tentative or (self._confirmed and key[0] >= horizon):
+                self._process_scan(key[0], key[1], [meas[i] for i in idx])
+                horizon = min((t.last_det_t_s for t in self._confirmed), default=math.inf) + coast_s
+        records = track_records(self.side, self.frame, self._finished + self._confirmed, self.ground_msl_m)
+        return TrackingResult(side=self.side, tracks=records, events=extract_events(records),
+                              end_t_s=max((k[0] for k in groups), default=None), n_scans=len(groups),
+                              n_measurements=len(meas), n_tentative_dropped=self._n_dropped)
+
+
+def test_scan_loop_jumps_as_the_plain_loop_steps():
+    """run() jumps from scan to scan (foxbat.tracking.scans' order, the next detection or the
+    coasting horizon by bisection): the same results as the loop it replaces, which tested
+    every sorted scan key, with the skip on and off, tracks lost and started, false alarms,
+    scans given (also as a generator, with numpy times, and with radars no detection names)
+    or not."""
+    rng = np.random.default_rng(8)
+    a, _ = simulate({"A": ((-60_000.0, -30_000.0, 9_000.0), (220.0, 80.0, 0.0))}, 500.0, rng,
+                    gaps=((150.0, 260.0),))
+    b, _ = simulate({"B": ((-60_000.0, 30_000.0, 6_000.0), (220.0, -80.0, 0.0))}, 700.0, rng,
+                    gaps=((300.0, 420.0),))
+    meas = sorted(a + b + _false_alarms(rng, 700.0, 0.2), key=lambda m: (m.t_s, m.radar))
+    all_scans = [(t, r) for r in RADARS for t in scan_times(r, 0.0, 800.0)] + [(5.0, "Nowhere"), (900.0, "Zed")]
+    kinds = {"none": lambda: None, "list": lambda: all_scans, "generator": lambda: iter(all_scans),
+             "numpy times": lambda: [(np.float64(t), r) for t, r in all_scans]}
+    losses = 0
+    for kw in (dict(m=1, n=1, max_coast_s=0.5), dict(m=1, n=2, max_coast_s=30.0), dict(max_coast_s=60.0)):
+        for name, scans in kinds.items():
+            for skip in (True, False):
+                new = _tracker(**kw)
+                old = _LoopOracle(SIDE, *REF, new.config)
+                new.skip_coasting = old.skip_coasting = skip
+                got, want = new.run(meas, scans=scans()), old.run(meas, scans=scans())
+                assert repr(got) == repr(want), (kw, name, skip)
+                losses += sum(e.kind == "track_lost" for e in got.events)
+    assert losses >= 20
+
+
+def test_scan_order_is_the_sorted_dict_of_scans():
+    """scans.scan_order (numpy) gives the scans, their order and measurement indices of the
+    dict-and-sorted version it replaces, over shuffled scans with repeats, equal times of
+    several radars, measurement-only and scan-only scans; the inputs it leaves to that
+    version (-0.0, numpy times, NaN with its error) give the same too."""
+    from foxbat.errors import ParameterError
+    from foxbat.tracking.scans import scan_order, scan_order_dict
+
+    rng = np.random.default_rng(9)
+    names = ["Okushiri", "Matsumae", "Zed", "A", "a"]
+    for trial in range(60):
+        n_scan = int(rng.integers(0, 300))
+        times = np.round(rng.uniform(0.0, 200.0, n_scan), int(rng.integers(0, 3))).tolist()
+        scans = [(t, names[int(rng.integers(len(names)))]) for t in times]
+        scans += scans[: int(rng.integers(0, 20))]  # repeats
+        meas = [measurement(names[int(rng.integers(2))], float(rng.choice(times)) if times and rng.random() < 0.7
+                            else float(np.round(rng.uniform(0.0, 200.0), 1)), 1e5, 30.0, 2.0)
+                for _ in range(int(rng.integers(0, 40)))]
+        rng.shuffle(scans)
+        if trial % 10 == 1:
+            scans.append((-0.0, "Zed"))
+        if trial % 10 == 2:
+            scans = [(np.float64(t), r) for t, r in scans]
+        for given in (scans, None, []):
+            got, want = scan_order(meas, given), scan_order_dict(meas, given)
+            assert [(k[0].hex(), k[1]) for k in got.keys()] == [(k[0].hex(), k[1]) for k in want.keys()], trial
+            assert got.det_pos == want.det_pos and got.dets == want.dets, trial
+            assert all(type(r) is str for _, r in got.keys())
+    # a dict keeps the first of 0.0 and -0.0 (the measurements' before the scans')
+    m0 = [measurement("Okushiri", 0.0, 1e5, 30.0, 2.0)]
+    for meas, scans in ((m0, [(-0.0, "Okushiri")]), ([], [(0.0, "Zed"), (-0.0, "Zed")]),
+                        ([], [(-0.0, "Zed"), (0.0, "Zed"), (1.0, "A")])):
+        got, want = scan_order(meas, scans), scan_order_dict(meas, scans)
+        assert [(k[0].hex(), k[1]) for k in got.keys()] == [(k[0].hex(), k[1]) for k in want.keys()]
+    for bad in (math.nan, math.inf):
+        with pytest.raises(ParameterError) as e1:
+            scan_order([], [(1.0, "A"), (bad, "B")])
+        with pytest.raises(ParameterError) as e2:
+            scan_order_dict([], [(1.0, "A"), (bad, "B")])
+        assert str(e1.value) == str(e2.value)
+
+
+def test_measurement_check_one_test_is_the_field_by_field_check():
+    """check_measurement's one test of the common case (floats, a finite sum) passes exactly
+    the measurements the field-by-field check it shortcuts passes, and raises its errors."""
+    import dataclasses
+
+    from foxbat.tracking.measurement import _check_each, check_measurement
+
+    good = [measurement("Okushiri", 12.5, 1e5, 30.0, 2.0), measurement("Matsumae", 0.0, 3e5, 359.9, None, three_d=False),
+            measurement("Okushiri", 1.0, 1.0, -10.0, -90.0), measurement("Okushiri", 1.0, 1.0, 0.0, 90.0)]
+    bad_values = [math.nan, math.inf, -math.inf, 0.0, -1.0, 1e308, -1e308, 91.0, -90.5, 5, np.float64(3.0), True,
+                  None, "1.0", 2.0]
+    fields = ["t_s", "radar_lat_deg", "radar_lon_deg", "radar_alt_msl_m", "range_m", "azimuth_deg", "elevation_deg",
+              "sigma_range_m", "sigma_azimuth_deg", "sigma_elevation_deg"]
+    cases = list(good)
+    for m in good:
+        for f in fields:
+            cases += [dataclasses.replace(m, **{f: v}) for v in bad_values]
+        cases += [dataclasses.replace(m, radar=r) for r in ("", None, 7)] + [dataclasses.replace(m, side="USSR")]
+        cases += [dataclasses.replace(m, t_s=1e308, radar_lat_deg=1e308)]  # finite, their sum is not
+    n_ok = 0
+    for m in cases:
+        outcome = []
+        for check in (check_measurement, _check_each):
+            try:
+                check(m, SIDE, "measurements[3]")
+                outcome.append(None)
+            except ParameterError as e:
+                outcome.append(str(e))
+        assert outcome[0] == outcome[1], m
+        n_ok += outcome[0] is None
+    assert n_ok > 100 and len(cases) - n_ok > 200, (n_ok, len(cases))  # both outcomes, many times

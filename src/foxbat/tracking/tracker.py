@@ -76,6 +76,7 @@ tracking; they are only counted per track, for reporting.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
@@ -99,6 +100,7 @@ from foxbat.tracking.measurement import RadarMeasurement, check_measurement
 from foxbat.tracking.motion import constant_velocity_3d
 from foxbat.tracking.records import track_records
 from foxbat.tracking.results import TrackingResult
+from foxbat.tracking.scans import scan_order
 from foxbat.tracking.sites import RadarSite, ScanDetection, radar_site
 from foxbat.tracking.state import timestamp
 from foxbat.tracking.tracks import _Track, stone_soup_track
@@ -174,38 +176,37 @@ class SideTracker:
         meas = list(measurements)
         for i, m in enumerate(meas):
             check_measurement(m, self.side, f"measurements[{i}]")
-        groups: dict[tuple[float, str], list[int]] = {}
-        for i, m in enumerate(meas):
-            groups.setdefault((float(m.t_s), m.radar), []).append(i)
-        if scans is not None:
-            for t_s, radar in scans:
-                if not math.isfinite(t_s):
-                    raise ParameterError(f"scan time must be finite, got {t_s!r}", field="scans")
-                groups.setdefault((float(t_s), str(radar)), [])
+        order = scan_order(meas, scans)  # (t_s, radar) of every scan, sorted
+        t_s, det_pos, n = order.t_s, order.det_pos, len(order.t_s)
 
         self._reset()
         for i, m in enumerate(meas):
             self._site(m)  # radar geometry, also for radars only in `scans` once seen
-        # A scan with no detection and no tentative track can only delete a confirmed track
-        # that has coasted past max_coast_s: none can before `horizon` (the oldest update plus
+        # A scan with no detection and no tentative track can only delete a confirmed track that
+        # has coasted past max_coast_s: none can before `horizon` (the oldest update plus
         # max_coast_s, less a millisecond for the microsecond-rounded timestamps the deleter
-        # compares), so those scans (most) are skipped; the rest go through the exact test.
+        # compares), so those scans (most) are skipped to the next with a detection or past it.
         process = self._process_scan
         coast_s = float(self.config.max_coast_s) - 1e-3 if self.skip_coasting else -math.inf
         horizon = math.inf if self.skip_coasting else -math.inf
-        for key in sorted(groups):
-            idx = groups[key]
-            if idx or self._tentative or (self._confirmed and key[0] >= horizon):
-                process(key[0], key[1], [meas[i] for i in idx])
-                horizon = min((t.last_det_t_s for t in self._confirmed), default=math.inf) + coast_s
-        end_t_s = max((k[0] for k in groups), default=None)
+        k = j = 0  # the scan, and the first of det_pos at or after it
+        while k < n:
+            if not self._tentative:
+                k = min(det_pos[j] if j < len(det_pos) else n, bisect_left(t_s, horizon, k) if self._confirmed else n)
+                if k >= n:
+                    break
+            process(t_s[k], order.radar(k), [meas[i] for i in order.dets.get(k, ())])
+            horizon = min((t.last_det_t_s for t in self._confirmed), default=math.inf) + coast_s
+            if j < len(det_pos) and det_pos[j] == k:
+                j += 1
+            k += 1
         records = track_records(self.side, self.frame, self._finished + self._confirmed, self.ground_msl_m)
         return TrackingResult(
             side=self.side,
             tracks=records,
             events=extract_events(records),
-            end_t_s=end_t_s,
-            n_scans=len(groups),
+            end_t_s=t_s[-1] if n else None,
+            n_scans=n,
             n_measurements=len(meas),
             n_tentative_dropped=self._n_dropped,
         )
