@@ -189,8 +189,12 @@ def test_flagship_interceptors_fast_have_the_same_events(monkeypatch):
         return real(self, *a, **kw)
 
     monkeypatch.setattr(look_nb.LookKernel, "look", look)
-    _assert_same_flights(_flagship_pairs(monkeypatch), looks_to_the_bit=False)
-    assert len(counted) > 1000 and all(counted)  # the compiled look made them
+    pairs = _flagship_pairs(monkeypatch)
+    _assert_same_flights(pairs, looks_to_the_bit=False)
+    # the frames Python still makes (hits, track mode) used the compiled look too; the
+    # quiet loop made the rest of the >1,000 real looks itself
+    assert len(counted) > 100 and all(counted)
+    assert sum(look[1] for f, _ in pairs for look in f.looks) > 1000
 
 
 def _sea(lat0=39.0, lon0=138.5, n=300, cell=0.02):

@@ -306,6 +306,11 @@ def fly_interceptor(
     event("takeoff", fuel_kg=fuel)
     t_intruder_end = float(intruder.t_s[-1])
     reach_m = max(visual_range_m, weapons_range_m) * 1.1 + 1000.0  # eyes and guns: skip the geometry beyond
+    looker = None  # the compiled look (foxbat.sensing.look_nb), same model, libm's last bits
+    if fast and radar is not None:
+        from foxbat.sensing.look_nb import look_kernel_for
+
+        looker = look_kernel_for(radar, dem, env, intruder.swerling)
     quiet = None
     if fast and QuietFlight.usable(dem, picture, dt_s):
         quiet = QuietFlight(ac=ac, radar=radar, scan=scan, picture=picture, intruder=intruder, dem=dem, k=k,
@@ -315,13 +320,8 @@ def fly_interceptor(
                             weapons_range_m=weapons_range_m, weapons_need_visual=weapons_need_visual,
                             terrain_margin_m=TERRAIN_MARGIN_M,
                             descent_limit_mps=DESCENT_LIMIT_MPS, m_per_deg=_M_PER_DEG, v_approach_mps=v_approach,
-                            v_touchdown_mps=v_touchdown)
+                            v_touchdown_mps=v_touchdown, looker=looker, gamma_db=gamma or (0.0, 0.0))
         cols_lists = [out.columns[c] for c in _COLUMNS]
-    looker = None  # the compiled look (foxbat.sensing.look_nb), same model, libm's last bits
-    if fast and radar is not None:
-        from foxbat.sensing.look_nb import look_kernel_for
-
-        looker = look_kernel_for(radar, dem, env, intruder.swerling)
     while t <= t_end_s:
         resume = 0  # 1: the step was flown compiled, its frame's look is Python's; 2: so were the frame and look
         if quiet is not None and own_track is None and not in_contact and last_source != "own_radar":

@@ -1,23 +1,33 @@
 """The quiet stretches of an interceptor's flight, compiled.
 
 Most of an interceptor's 1 s steps are quiet: it flies the controller's vector toward a
-lead point, its radar's frames see nothing (the target outside every bar or beyond the
-instrumented range) and the target is far beyond its eyes and guns. The Python loop of
+lead point (or home to its runway, or orbits without a vector), its radar's frames miss
+the target and the target is far beyond its eyes and guns. The Python loop of
 :func:`foxbat.command.intercept.fly_interceptor` spends about 20 µs on each such step in
-interpreter overhead. :func:`fly_quiet_nb` flies those steps in one compiled loop and
-hands the flight back to Python at the first step that needs more: a frame whose target
-might be in a bar (a real look), a target within reach of eyes and guns, bingo fuel, the
-target's flight over, no fresh controller's vector, fuel exhausted, or the run's end.
+interpreter overhead, and a frame that looks costs another ~35 µs. :func:`fly_quiet_nb`
+flies those steps in one compiled loop and hands the flight back to Python at the first
+step that needs more: a frame that hit (contact and lock-on are Python's), a frame the
+compiled look cannot make, the target within reach of eyes and guns, bingo, the target's
+flight over, a fresh controller's vector, touchdown or go-around, fuel exhausted, the
+run's end. In a flagship run it flies ~4,600 of ~5,030 steps and hands back ~75 times.
 
-Every value is the Python loop's, bit for bit (``tests/test_quiet_nb.py`` compares whole
-flights, and ``/work``'s golden runs stay byte-identical): the same operations in the
-same order on the same inputs; the geodesics are PROJ's own C functions
-(:mod:`foxbat.geodesic_nb`), ``math.hypot`` is CPython's algorithm, ``x ** 2`` is taken
-with a run-time exponent (LLVM would fold a constant 2 into ``x * x``, which differs from
-libm's ``pow`` in the last bit), and ``max``/``min`` keep Python's rule for ties and NaN.
-The radar's frame screen uses libm where Python's uses numpy's ``arctan2``; its verdict
-cannot differ in effect, because it only ever rules out frames whose target lies outside
-every bar (or range) by a margin of at least half the target's travel in a frame.
+The flight is the Python loop's bit for bit (``tests/test_quiet_nb.py`` compares whole
+flights, and the golden runs stay byte-identical): the same operations in the same order
+on the same inputs; the geodesics are PROJ's own C functions (:mod:`foxbat.geodesic_nb`),
+``math.hypot`` is CPython's algorithm, ``x ** 2`` is taken with a run-time exponent (LLVM
+would fold a constant 2 into ``x * x``, which differs from libm's ``pow`` in the last
+bit), ``max``/``min`` keep Python's rule for ties and NaN, and the frames' draws are the
+generator's own (:mod:`foxbat.ccall_nb`).
+
+The frames are not bit for bit: a frame that may hold the target in a bar is made here
+with libm's geometry and the compiled look (:mod:`foxbat.sensing.look_nb`), where Python
+has numpy's arctan2/hypot; its SNR and Pd agree to ~1e-13, so a miss here is a miss
+there (Pd would have to straddle the draw within that), and a hit goes back to Python,
+which makes the frame again with its own geometry (the lock-on's measurement starts from
+it). The screens that rule out a frame (target outside every bar or beyond the
+instrumented range by half its travel in a frame) or the eyes and guns (beyond their
+range by a metre) cannot change an outcome. Without the compiled look (``looker`` None)
+every frame that may hold the target goes to Python and the flight is bit for bit.
 """
 
 from __future__ import annotations
@@ -33,6 +43,7 @@ from foxbat.aircraft.performance import (BRAKE_DCD0, WING_AREA_M2, accel_terms_n
 from foxbat.geo import EARTH_RADIUS_M
 from foxbat.ccall_nb import call_next_double_nb, uniform_source
 from foxbat.geodesic_nb import destination_nb, hypot_py_nb, inverse_nb
+from foxbat.sensing.look_nb import look_kernel
 
 # hand-back codes
 DONE = 0  # t passed the run's end before a step
@@ -57,7 +68,8 @@ C_TILT_MAX, C_FRAME_S, C_RANGE, C_PIC_MAX_AGE, C_PIC_LATENCY, C_PIC_UPDATE, C_TW
     16, 17, 18, 19, 20, 21, 22, 23
 C_TERRAIN_MARGIN, C_DESCENT_LIMIT, C_M_PER_DEG, C_VISUAL, C_WEAPONS, C_NEED_VISUAL = 24, 25, 26, 27, 28, 29
 C_V_APPROACH, C_V_TOUCHDOWN, C_FAF, C_CAPTURE, C_LOOKAHEAD, C_FLARE, C_GLIDE = 30, 31, 32, 33, 34, 35, 36
-N_CONST = 40
+C_LOOKS, C_RCS, C_G_SEA, C_G_LAND, C_ENV_K = 37, 38, 39, 40, 41  # the compiled look (C_LOOKS 1) and its target terms
+N_CONST = 44
 
 # DEM sampler parameters (a geographic DEM: the inverse affine transform and nodata)
 D_A, D_B, D_C, D_D, D_E, D_F, D_NODATA, D_HAS_NODATA = 0, 1, 2, 3, 4, 5, 6, 7
@@ -229,11 +241,73 @@ def _frame_needs_look(g, scratch, c, bar_offsets, itr_t, itr, t0, lat, lon, alt,
 
 
 @njit(cache=True)
-def fly_quiet_nb(g, scratch, st, c, sc, aero, mm_alt, mm, pic_t, pic, itr_t, itr, z, dem, bar_offsets, uniform, rows, looks):
+def _interp_at(itr_t, row, x):
+    """``Intruder.at_many``'s value for one time: np.interp's arithmetic (``_interp_step``)."""
+    n = itr_t.size
+    j = np.searchsorted(itr_t, x, side="right") - 1
+    if x != x:
+        return math.nan
+    if j < 0:
+        return row[0]
+    if j >= n - 1 or itr_t[j] == x:
+        return row[j]
+    x0, x1 = itr_t[j], itr_t[j + 1]
+    y0, y1 = row[j], row[j + 1]
+    slope = (y1 - y0) / (x1 - x0)
+    r = slope * (x - x0) + y0
+    if r != r:
+        r = slope * (x - x1) + y1
+        if r != r and y0 == y1:
+            r = y0
+    return r
+
+
+@njit(cache=True)
+def _search_frame(g, scratch, c, bar_offsets, itr_t, itr, t0, lat, lon, alt, heading, est_ok, est_lat, est_lon,
+                  est_alt, lz, lcst):
+    """``_search_look`` and its look, compiled (libm's geometry, the compiled look):
+    (status, look time, visible, SNR dB, Pd, F dB, pattern dB, slant m, bearing deg,
+    elevation deg); status 1 where the compiled look cannot follow (Python makes it)."""
+    nan = math.nan
+    ok, tlat, tlon, talt = _intruder_at(itr_t, itr, t0)
+    if not ok:
+        return 0, t0, False, -math.inf, 0.0, nan, nan, nan, nan, nan
+    k = c[C_K]
+    _, brg0, _, _ = _look_angles(g, scratch, k, lat, lon, alt, tlat, tlon, talt)
+    az0 = math.radians((brg0 - heading + 180.0) % 360.0 - 180.0)
+    hw = c[C_HALF_WIDTH]
+    frac = (_min(_max(az0, -hw), hw) + hw) / (2.0 * hw)
+    nb = bar_offsets.size
+    bar_s = c[C_FRAME_S] / nb
+    tb0 = t0 + frac * bar_s
+    el_exp = 0.0
+    if est_ok and math.isfinite(est_alt):
+        el_exp = math.radians(_look_angles(g, scratch, k, lat, lon, alt, est_lat, est_lon, est_alt)[3])
+    tilt = _min(_max(el_exp, c[C_TILT_MIN] - bar_offsets[0]), c[C_TILT_MAX] - bar_offsets[nb - 1])
+    for b in range(nb):  # BarScan.bar_containing on the target's direction at each bar's dwell
+        tb = t0 + (b + (frac if b % 2 == 0 else 1.0 - frac)) * bar_s
+        la, lo, al = _interp_at(itr_t, itr[0], tb), _interp_at(itr_t, itr[1], tb), _interp_at(itr_t, itr[2], tb)
+        ground, brg, slant, el = _look_angles(g, scratch, k, lat, lon, alt, la, lo, al)
+        az = math.radians((brg - heading + 180.0) % 360.0 - 180.0)
+        if abs(az) <= hw and abs(math.radians(el) - (tilt + bar_offsets[b])) <= c[C_HALF_BAR]:
+            if slant > c[C_RANGE] or tb > itr_t[itr_t.size - 1]:
+                break
+            status, visible, snr, pd, f_db, pattern_db = look_kernel(
+                lz, lcst, lat, lon, alt, ground, slant, brg, el, la, lo, al, c[C_RCS], c[C_G_SEA], c[C_G_LAND], k,
+                c[C_ENV_K])
+            return status, tb, visible, snr, pd, f_db, pattern_db, slant, brg, el
+    return 0, tb0, False, -math.inf, 0.0, nan, nan, nan, nan, nan
+
+
+@njit(cache=True)
+def fly_quiet_nb(g, scratch, st, c, sc, aero, mm_alt, mm, pic_t, pic, itr_t, itr, z, dem, bar_offsets, uniform, lz,
+                 lcst, rows, looks):
     """Fly quiet steps from the state ``st`` until one needs Python; returns a hand-back
     code. ``rows`` (12 × n) receives the trajectory rows (``st[S_N_ROWS]`` of them),
-    ``looks`` the look times of frames without a look (``st[S_N_LOOKS]``), each one a
-    miss for the M-of-N window."""
+    ``looks`` (6 × n) the frames that missed (``st[S_N_LOOKS]``: time, visible, SNR, Pd,
+    F, pattern), each a miss for the M-of-N window. ``lz``, ``lcst``: the compiled look's
+    heights and constants (:class:`foxbat.sensing.look_nb.LookKernel`), used where
+    ``c[C_LOOKS]`` is 1; else every frame that may hold the target goes to Python."""
     t, lat, lon, alt = st[S_T], st[S_LAT], st[S_LON], st[S_ALT]
     speed, heading, fuel, ground, next_frame = st[S_SPEED], st[S_HDG], st[S_FUEL], st[S_GROUND], st[S_NEXT_FRAME]
     dt = c[C_DT]
@@ -355,12 +429,28 @@ def fly_quiet_nb(g, scratch, st, c, sc, aero, mm_alt, mm, pic_t, pic, itr_t, itr
             u = call_next_double_nb(uniform[0], uniform[1])  # rng.random()
             need, t_look = _frame_needs_look(g, scratch, c, bar_offsets, itr_t, itr, t0, lat, lon, alt, heading,
                                              est_ok, e_lat, e_lon, e_alt)  # est: the step's, as Python's
+            visible, snr, pd, f_db, pattern_db = False, -math.inf, 0.0, math.nan, math.nan
             if need:
-                st[S_U] = u
-                st[S_T0] = t0
-                code = NEED_LOOK
-                break
-            looks[n_looks] = t_look
+                status = 1
+                if c[C_LOOKS] != 0.0:
+                    status, t_look, visible, snr, pd, f_db, pattern_db, _, _, _ = _search_frame(
+                        g, scratch, c, bar_offsets, itr_t, itr, t0, lat, lon, alt, heading, est_ok, e_lat, e_lon,
+                        e_alt, lz, lcst)
+                # Python makes the frame again where the compiled one cannot follow, and where it
+                # hit: contact and lock-on are Python's, and the lock-on's measurement starts
+                # from the look's geometry, which must be numpy's to the last bit (libm's
+                # differs there and the own track, and the pursuit, would drift by ulps)
+                if status != 0 or u < pd:
+                    st[S_U] = u
+                    st[S_T0] = t0
+                    code = NEED_LOOK
+                    break
+            looks[0, n_looks] = t_look
+            looks[1, n_looks] = 1.0 if visible else 0.0
+            looks[2, n_looks] = snr
+            looks[3, n_looks] = pd
+            looks[4, n_looks] = f_db
+            looks[5, n_looks] = pattern_db
             n_looks += 1
         # --- eyes and guns: only the screen of Intruder.at and the reach box here
         ok, tlat, tlon, talt = _intruder_at(itr_t, itr, t)
@@ -403,7 +493,10 @@ class QuietFlight:
                  dt_s: float, cruise_mach: float, search_alt_msl_m: float, payload_kg: float, n_turn: float,
                  bingo_fuel_kg: float, reach_m: float, visual_range_m: float, weapons_range_m: float,
                  weapons_need_visual: bool, terrain_margin_m: float, descent_limit_mps: float, m_per_deg: float,
-                 v_approach_mps: float, v_touchdown_mps: float):
+                 v_approach_mps: float, v_touchdown_mps: float, looker=None, gamma_db=(0.0, 0.0)):
+        """``looker``: the flight's compiled look (a LookKernel) for frames that may hold the
+        target (Swerling 1 only; else, or without one, those frames go to Python);
+        ``gamma_db``: the clutter's (γ sea, γ land) for it."""
         from foxbat.command.recovery import FAF_DISTANCE_M, FINAL_CAPTURE_M, FLARE_M, GLIDE_SLOPE_RAD, LOOKAHEAD_M
 
         from foxbat.geodesic_nb import wgs84_struct
@@ -440,7 +533,12 @@ class QuietFlight:
                              0.0 if dem.nodata is None else float(dem.nodata), 0.0 if dem.nodata is None else 1.0])
         n = int(math.ceil((t_end_s - t_airborne_s) / dt_s)) + 3 if dt_s > 0 else 3
         self.rows = np.zeros((12, max(n, 3)))
-        self.looks = np.zeros(max(n, 3))
+        self.looks = np.zeros((6, max(n, 3)))
+        self.lz, self.lcst = self.z, np.zeros(1)  # placeholders of the look's arrays where it is not compiled
+        if looker is not None and looker.compiled and looker.swerling == 1 and radar is not None:
+            c[C_LOOKS], c[C_RCS], c[C_ENV_K] = 1.0, intruder.rcs_m2, looker.env_k
+            c[C_G_SEA], c[C_G_LAND] = gamma_db
+            self.lz, self.lcst = looker.z, looker.cst
         self.st = np.zeros(N_STATE)
         self._rng, self.uniform = None, None
 
@@ -471,7 +569,8 @@ class QuietFlight:
         if self._rng is not rng:
             self._rng, self.uniform = rng, uniform_source(rng)
         code = fly_quiet_nb(self.g, self.scratch, st, self.c, self.sc, self.aero, self.mm_alt, self.mm, self.pic_t, self.pic,
-                            self.itr_t, self.itr, self.z, self.dem, self.bar_offsets, self.uniform, self.rows, self.looks)
+                            self.itr_t, self.itr, self.z, self.dem, self.bar_offsets, self.uniform, self.lz, self.lcst,
+                            self.rows, self.looks)
         out = st.tolist()
         n = int(out[S_N_ROWS])
         if n:
@@ -479,5 +578,5 @@ class QuietFlight:
                 col.extend(vals)
         m = int(out[S_N_LOOKS])
         if m:
-            looks.extend([(x, False, -math.inf, 0.0, False, math.nan, math.nan) for x in self.looks[:m].tolist()])
+            looks.extend([(t, v != 0.0, snr, pd, False, f, p) for t, v, snr, pd, f, p in zip(*self.looks[:, :m].tolist())])
         return code, out
