@@ -795,7 +795,8 @@ def test_measurement_check_one_test_is_the_field_by_field_check():
 
     from foxbat.tracking.measurement import _check_each, check_measurement
 
-    good = [measurement("Okushiri", 12.5, 1e5, 30.0, 2.0), measurement("Matsumae", 0.0, 3e5, 359.9, None, three_d=False),
+    good = [measurement("Okushiri", 12.5, 1e5, 30.0, 2.0),
+            measurement("Matsumae", 0.0, 3e5, 359.9, None, three_d=False),
             measurement("Okushiri", 1.0, 1.0, -10.0, -90.0), measurement("Okushiri", 1.0, 1.0, 0.0, 90.0)]
     bad_values = [math.nan, math.inf, -math.inf, 0.0, -1.0, 1e308, -1e308, 91.0, -90.5, 5, np.float64(3.0), True,
                   None, "1.0", 2.0]

@@ -421,3 +421,38 @@ def test_model_floats_of_one_offset_are_its_values(three_d):
     x = rng.normal(0, 1, (6, 1))
     for mapping in ((0, 2, 4), (1, 3, 5), (0, 1, 2), (0, 4, 2), (5,)):
         assert x[index_of(mapping)].tobytes() == x[mapping, :].tobytes()
+
+
+def test_lone_shortcut_changes_nothing(flagship_inputs):
+    """A scan whose lone detection a lone confirmed track takes returns after the update
+    (SideTracker.lone_shortcut); with it off every such scan goes through the M-of-N and
+    initiation steps too: identical results on the flagship, with and without false alarms,
+    and on two crossing targets with false alarms (2-D and 3-D radars)."""
+    import numpy as np
+    from test_tracking import REF, SIDE, _false_alarms, simulate
+
+    from foxbat.tracking import TrackerConfig
+
+    inputs = list(flagship_inputs)
+    rng = np.random.default_rng(13)
+    targets = {"A": ((-60_000.0, -30_000.0, 9_000.0), (220.0, 80.0, 0.0)),
+               "B": ((-60_000.0, 30_000.0, 6_000.0), (220.0, -80.0, 0.0))}
+    for three_d in (True, False):
+        meas, _ = simulate(targets, 900.0, rng, three_d=three_d, gaps=((300.0, 420.0),))
+        meas = sorted(meas + _false_alarms(rng, 900.0, 0.3), key=lambda m: (m.t_s, m.radar))
+        inputs.append((SIDE, *REF, TrackerConfig(), None, meas, None))
+    calls = {True: 0, False: 0}
+
+    class Counting(SideTracker):
+        def _associate(self, tracks, dets, ts):
+            calls[self.lone_shortcut] += 1
+            return super()._associate(tracks, dets, ts)
+
+    for side, lat, lon, cfg, ground, meas, scans in inputs:
+        on = Counting(side, lat, lon, cfg, ground)
+        off = Counting(side, lat, lon, cfg, ground)
+        off.lone_shortcut = False
+        got, want = on.run(meas, scans=scans), off.run(meas, scans=scans)
+        assert repr(got) == repr(want), side
+    # the shortcut was taken: each time one association (the tentative tracks') fewer
+    assert calls[False] - calls[True] > 400, calls

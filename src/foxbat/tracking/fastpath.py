@@ -355,5 +355,5 @@ class SingleTrackEkf:
         )
 
 
-__all__ = ["FastHypothesis", "LatestStateTrack", "MeasurementPrediction", "Predicted", "SingleTrackEkf", "innovation_of",
-           "plain_innovation"]
+__all__ = ["FastHypothesis", "LatestStateTrack", "MeasurementPrediction", "Predicted", "SingleTrackEkf",
+           "innovation_of", "plain_innovation"]

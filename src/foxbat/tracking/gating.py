@@ -85,20 +85,24 @@ class ScanPreGate:
         self.k = 1.5 * gate  # a residual beyond k x its bound is outside the gate (see __call__)
         self._scan = None
         self._arrays = None
+        self._index = None
 
     def set_scan(self, site: RadarSite | None, dets: list, group: list[RadarMeasurement]) -> None:
         """The scan that :meth:`__call__` gates (``dets[i]`` is the detection of ``group[i]``);
         its arrays are made when several detections are first gated together."""
         self._arrays = None
-        if not dets:
-            self._scan = None
-            return
-        self._scan = (site, {id(d): i for i, d in enumerate(dets)}, group)
+        self._index = None  # id(detection) -> i, made on the first call
+        self._scan = (site, dets, group) if dets else None
+
+    def _scan_index(self) -> dict:
+        if self._index is None:
+            self._index = {id(d): i for i, d in enumerate(self._scan[1])}
+        return self._index
 
     def alias(self, dets: list, same: list) -> None:
         """Gate ``dets[i]`` (e.g. the Stone Soup detection of a ScanDetection) as ``same[i]``."""
         if self._scan is not None:
-            index = self._scan[1]
+            index = self._scan_index()
             for d, s in zip(dets, same):
                 index[id(d)] = index[id(s)]
 
@@ -126,7 +130,8 @@ class ScanPreGate:
         """
         if self._scan is None:
             return detections
-        site, index, group = self._scan
+        site, _, group = self._scan
+        index = self._scan_index()
         idx = [index.get(id(d)) for d in detections]
         if any(i is None for i in idx):
             return detections

@@ -82,7 +82,6 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from datetime import datetime, timedelta
 
-import numpy as np
 from stonesoup.dataassociator.neighbour import GNNWith2DAssignment
 from stonesoup.deleter.time import UpdateTimeDeleter
 from stonesoup.measures import Mahalanobis
@@ -103,7 +102,7 @@ from foxbat.tracking.results import TrackingResult
 from foxbat.tracking.scans import scan_order
 from foxbat.tracking.sites import RadarSite, ScanDetection, radar_site
 from foxbat.tracking.state import timestamp
-from foxbat.tracking.tracks import _Track, stone_soup_track
+from foxbat.tracking.tracks import _Track, bound_vertical, record, stone_soup_track
 
 
 @lru_cache(maxsize=8)
@@ -136,10 +135,15 @@ class SideTracker:
         # skip the scans that can change nothing (run's horizon); False: every scan with a
         # track goes through _process_scan, the oracle of tests/test_tracking.py
         self.skip_coasting = True
+        # a scan's lone detection taken by a lone confirmed track skips the rest of the scan's
+        # bookkeeping (False: the general case, the oracle of tests/test_tracking.py)
+        self.lone_shortcut = True
         self.ground_msl_m = ground_msl_m  # terrain (lat, lon) -> m MSL: no reported altitude below it
         self.frame = LocalFrame(ref_lat_deg, ref_lon_deg)
         self.config = (config or TrackerConfig()).validate()
         c = self.config
+        # the altitude and vertical-velocity variances are capped at their priors' (tracks.bound_vertical)
+        self._vertical_limits = ((4, c.prior_alt_sigma_m**2), (5, c.init_vertical_velocity_sigma_mps**2))
         self._gate = c.gate
         self._pregate = ScanPreGate(self._gate)
         self._transition, self._predictor, self._updater, measure = _filter_parts(
@@ -231,43 +235,6 @@ class SideTracker:
             self._sites[m.radar] = site
         return site
 
-    def _bound_vertical(self, covar: np.ndarray) -> None:
-        """Cap the altitude and vertical-velocity variances (congruence scaling keeps
-        the matrix positive semi-definite)."""
-        c = self.config
-        for i, limit in ((4, c.prior_alt_sigma_m**2), (5, c.init_vertical_velocity_sigma_mps**2)):
-            if covar[i, i] > limit:
-                s = math.sqrt(limit / covar[i, i])
-                covar[i, :] *= s
-                covar[:, i] *= s
-
-    def _record(self, tr: _Track, mean: np.ndarray, covar: np.ndarray, state, det: ScanDetection, t_s: float,
-                ts: datetime, radar: str) -> None:
-        """The new latest state of ``tr`` (``state``: as a Stone Soup state, or None to build
-        one from ``mean``, ``covar`` and ``det`` only if Stone Soup asks for it)."""
-        m = det.measurement
-        if state is not None:
-            tr.ss.append(state)  # a LatestStateTrack: the filter needs only the latest state
-        tr.stale = state is None
-        tr.mean = mean
-        tr.covar = covar
-        tr.last_det = det
-        tr.last_ts = ts
-        tr.last_det_t_s = t_s
-        tr.radars.add(radar)
-        tr.labels[None if m.false_alarm else m.target] += 1
-        tr.height_seen = tr.height_seen or m.elevation_deg is not None
-        tr.history.append(
-            (
-                t_s,
-                np.asarray(mean, dtype=float).ravel().copy(),
-                np.asarray(covar, dtype=float).copy(),
-                tr.confirmed_t_s is not None,
-                radar,
-                tr.height_seen,
-            )
-        )
-
     def _associate(self, tracks: list[_Track], dets: list[ScanDetection], ts: datetime) -> dict:
         """{Stone Soup track: hypothesis} of ``tracks`` against the scan's ``dets``; a
         hypothesis's ``measurement`` is one of ``dets`` or its Stone Soup detection."""
@@ -293,12 +260,12 @@ class SideTracker:
     def _update(self, tr: _Track, hyp, t_s: float, ts: datetime, radar: str, det: ScanDetection) -> None:
         if isinstance(hyp, FastHypothesis):
             mean, covar = SingleTrackEkf.update_state(hyp)
-            self._bound_vertical(covar)
-            self._record(tr, mean, covar, None, det, t_s, ts, radar)
+            bound_vertical(covar, self._vertical_limits)
+            record(tr, mean, covar, None, det, t_s, ts, radar)
         else:
             upd = self._updater.update(hyp)
-            self._bound_vertical(upd.covar)
-            self._record(tr, upd.state_vector, upd.covar, upd, det, t_s, ts, radar)
+            bound_vertical(upd.covar, self._vertical_limits)
+            record(tr, upd.state_vector, upd.covar, upd, det, t_s, ts, radar)
 
     def _confirm(self, tr: _Track, t_s: float) -> None:
         tr.confirmed_t_s = t_s
@@ -343,8 +310,12 @@ class SideTracker:
         self._pregate.set_scan(self._sites[radar] if dets else None, dets, group)
 
         # 2. confirmed tracks take their detections first
-        used: set[int] = set()  # ids of the dets taken
         assoc = self._associate(self._confirmed, dets, ts)
+        if self.lone_shortcut and len(dets) == 1 and len(self._confirmed) == 1 and not self._tentative:
+            hyp = assoc.get(self._confirmed[0].ss)
+            if hyp:  # a lone track takes a lone detection (most scans): steps 3 and 4 have nothing to do
+                return self._update(self._confirmed[0], hyp, t_s, ts, radar, self._scan_dets[id(hyp.measurement)])
+        used: set[int] = set()  # ids of the dets taken
         for tr in self._confirmed:
             hyp = assoc.get(tr.ss)
             if hyp:
@@ -389,7 +360,7 @@ class SideTracker:
                 last_det_t_s=t_s,
             )
             self._next_key += 1
-            self._record(tr, mean.reshape(6, 1), cov, None, d, t_s, ts, radar)
+            record(tr, mean.reshape(6, 1), cov, None, d, t_s, ts, radar)
             if c.m <= 1:
                 self._confirm(tr, t_s)
             else:

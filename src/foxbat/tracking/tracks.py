@@ -7,6 +7,7 @@ handed the track (:func:`stone_soup_track`).
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -44,6 +45,46 @@ class _Track:
     stale: bool = False
 
 
+def bound_vertical(covar: np.ndarray, limits: tuple) -> None:
+    """Cap the variances ``covar[i, i]`` at ``limit`` for each ``(i, limit)`` of ``limits`` (the
+    altitude's and vertical velocity's: congruence scaling keeps the matrix positive
+    semi-definite)."""
+    for i, limit in limits:
+        if covar[i, i] > limit:
+            s = math.sqrt(limit / covar[i, i])
+            covar[i, :] *= s
+            covar[:, i] *= s
+
+
+def record(tr: _Track, mean: np.ndarray, covar: np.ndarray, state, det: ScanDetection, t_s: float,
+           ts: datetime, radar: str) -> None:
+    """The new latest state of ``tr`` (``state``: as a Stone Soup state, or None to build
+    one from ``mean``, ``covar`` and ``det`` only if Stone Soup asks for it), at ``t_s``
+    (``ts`` as a Stone Soup timestamp) from ``radar``'s detection ``det``."""
+    m = det.measurement
+    if state is not None:
+        tr.ss.append(state)  # a LatestStateTrack: the filter needs only the latest state
+    tr.stale = state is None
+    tr.mean = mean
+    tr.covar = covar
+    tr.last_det = det
+    tr.last_ts = ts
+    tr.last_det_t_s = t_s
+    tr.radars.add(radar)
+    tr.labels[None if m.false_alarm else m.target] += 1
+    tr.height_seen = tr.height_seen or m.elevation_deg is not None
+    tr.history.append(
+        (
+            t_s,
+            np.asarray(mean, dtype=float).ravel().copy(),
+            np.asarray(covar, dtype=float).copy(),
+            tr.confirmed_t_s is not None,
+            radar,
+            tr.height_seen,
+        )
+    )
+
+
 def stone_soup_track(tr: _Track) -> Track:
     """``tr``'s Stone Soup track holding its latest state: the update that the fast path's
     :meth:`~foxbat.tracking.fastpath.SingleTrackEkf.update` would have built (the same
@@ -60,4 +101,4 @@ def stone_soup_track(tr: _Track) -> Track:
     return tr.ss
 
 
-__all__ = ["stone_soup_track"]
+__all__ = ["bound_vertical", "record", "stone_soup_track"]
