@@ -44,6 +44,7 @@ from foxbat.geo import EARTH_RADIUS_M
 from foxbat.ccall_nb import call_next_double_nb, uniform_source
 from foxbat.geodesic_nb import destination_nb, hypot_py_nb, inverse_nb
 from foxbat.sensing.look_nb import look_kernel
+from foxbat.terrain.bilinear import bilinear_height
 
 # hand-back codes
 DONE = 0  # t passed the run's end before a step
@@ -88,37 +89,9 @@ def _min(a, b):
 
 
 @njit(cache=True)
-def height_nb(z, dem, lat, lon):
-    """:func:`foxbat.terrain.point.point_sampler`'s value (NaN off the grid or next to nodata)."""
-    nr, nc = z.shape
-    col = dem[D_A] * lon + dem[D_B] * lat + dem[D_C] - 0.5
-    row = dem[D_D] * lon + dem[D_E] * lat + dem[D_F] - 0.5
-    if not (-0.5 <= row <= nr - 0.5 and -0.5 <= col <= nc - 0.5):
-        return math.nan
-    r_top, c_top = nr - 1.0, nc - 1.0
-    r_hi, c_hi = max(nr - 2, 0), max(nc - 2, 0)
-    r = 0.0 if row < 0.0 else row
-    r = r_top if r > r_top else r
-    cc = 0.0 if col < 0.0 else col
-    cc = c_top if cc > c_top else cc
-    r0 = int(r)
-    r0 = r_hi if r0 > r_hi else r0
-    c0 = int(cc)
-    c0 = c_hi if c0 > c_hi else c0
-    r1 = r0 + 1 if r0 + 1 < nr else nr - 1
-    c1 = c0 + 1 if c0 + 1 < nc else nc - 1
-    fr, fc = r - r0, cc - c0
-    z00, z01, z10, z11 = float(z[r0, c0]), float(z[r0, c1]), float(z[r1, c0]), float(z[r1, c1])
-    if dem[D_HAS_NODATA] != 0.0:
-        nd = dem[D_NODATA]
-        if z00 == nd or z01 == nd or z10 == nd or z11 == nd:
-            return math.nan
-    return z00 * (1 - fr) * (1 - fc) + z01 * (1 - fr) * fc + z10 * fr * (1 - fc) + z11 * fr * fc
-
-
-@njit(cache=True)
 def _ground(z, dem, lat, lon):
-    g = height_nb(z, dem, lat, lon)
+    """The interceptor's ``heights``: the point sampler's value, the sea and off the map 0 m."""
+    g = bilinear_height(lon, lat, z, dem[:6], dem[D_NODATA], dem[D_HAS_NODATA] != 0.0)
     return g if g > 0.0 else 0.0  # NaN (off the map) and the sea: 0 m
 
 
@@ -500,6 +473,7 @@ class QuietFlight:
         from foxbat.command.recovery import FAF_DISTANCE_M, FINAL_CAPTURE_M, FLARE_M, GLIDE_SLOPE_RAD, LOOKAHEAD_M
 
         from foxbat.geodesic_nb import wgs84_struct
+        from foxbat.terrain.point import sampler_arrays
 
         self.g, self.scratch = wgs84_struct(), np.zeros(3)
         self.sc, self.aero, self.mm_alt, self.mm = ac.scalars, ac.aero, ac.max_mach_alt_m, ac.max_mach
@@ -527,10 +501,8 @@ class QuietFlight:
                                                              picture.vel_e_mps, picture.vel_n_mps)])
         self.itr_t = np.asarray(intruder.t_s, float)
         self.itr = np.vstack([np.asarray(x, float) for x in (intruder.lat, intruder.lon, intruder.alt_msl_m)])
-        inv = ~dem.transform
-        self.z = dem.heights_m
-        self.dem = np.array([inv.a, inv.b, inv.c, inv.d, inv.e, inv.f,
-                             0.0 if dem.nodata is None else float(dem.nodata), 0.0 if dem.nodata is None else 1.0])
+        self.z, inv, nodata, use_nodata = sampler_arrays(dem)
+        self.dem = np.array([*inv, nodata, float(use_nodata)])
         n = int(math.ceil((t_end_s - t_airborne_s) / dt_s)) + 3 if dt_s > 0 else 3
         self.rows = np.zeros((12, max(n, 3)))
         self.looks = np.zeros((6, max(n, 3)))
