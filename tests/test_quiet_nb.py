@@ -22,7 +22,6 @@ from foxbat.geo import wgs84_geod
 from foxbat.geodesic_nb import destination_nb, hypot_py_nb, inverse_nb, wgs84_struct
 from foxbat.sensing.geometry import destination
 from foxbat.terrain import from_array
-from foxbat.terrain.point import point_sampler
 
 K = 4.0 / 3.0
 
@@ -80,32 +79,6 @@ def test_kernel_draws_are_the_generators_own():
     r1, r2 = np.random.default_rng(7), np.random.default_rng(7)
     assert draw(uniform_source(r1), 300).tolist() == [r2.random() for _ in range(300)]
     assert r1.normal() == r2.normal()  # and the stream goes on where the kernel left it
-
-
-def test_point_heights_are_the_dems_own():
-    """The one-point sampler (the compiled blend the interceptor's loops call) against
-    Dem.elevation_m (numpy) on the built-in DEM, off the map and next to nodata."""
-    from foxbat.terrain.dem import open_dem
-
-    dem = open_dem()  # the built-in DEM
-    f = point_sampler(dem)
-    nr, nc = dem.heights_m.shape
-    w, n = dem.transform @ (0, 0)
-    e, s_ = dem.transform @ (nc, nr)
-    rng = np.random.default_rng(4)
-    lats, lons = rng.uniform(s_ - 1, n + 1, 5000), rng.uniform(w - 1, e + 1, 5000)
-    want = np.asarray(dem.elevation_m(lats, lons), float)
-    got = np.array([f(a, b) for a, b in zip(lats.tolist(), lons.tolist())])
-    assert np.array_equal(got, want, equal_nan=True) and np.isnan(got).any()
-    z = np.arange(36, dtype=np.float32).reshape(6, 6)
-    z[2, 3] = -9999.0
-    d = from_array(z, Affine(0.1, 0, 140.0, 0, -0.1, 41.0), "EPSG:4326", nodata=-9999.0)
-    f = point_sampler(d)
-    lats, lons = rng.uniform(40.3, 41.05, 3000), rng.uniform(139.95, 140.65, 3000)
-    want = np.asarray(d.elevation_m(lats, lons), float)
-    got = np.array([f(a, b) for a, b in zip(lats.tolist(), lons.tolist())])
-    assert np.array_equal(got, want, equal_nan=True)
-    assert math.isnan(f(40.75, 140.33))
 
 
 def _flown_both_ways(monkeypatch, scenario_runs):

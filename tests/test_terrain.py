@@ -160,3 +160,9 @@ def test_compiled_sampler_gives_the_numpy_samplers_bits(dtype, nodata, crs):
     np.testing.assert_array_equal(dem.elevation_m(lat.reshape(50, 100), lon.reshape(50, 100)), want.reshape(50, 100))
     one = dem.elevation_m(float(lat[3]), float(lon[3]))
     assert np.ndim(one) == 0 and (one == want[3] or (np.isnan(one) and np.isnan(want[3])))
+    # the one-point sampler the interceptors' loops use (the compiled blend; the vectorised
+    # sampler for a projected DEM)
+    from foxbat.terrain.point import point_sampler
+
+    f = point_sampler(dem)
+    np.testing.assert_array_equal([f(a, b) for a, b in zip(lat[:1000].tolist(), lon[:1000].tolist())], want[:1000])
