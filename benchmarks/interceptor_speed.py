@@ -7,8 +7,11 @@ Per source tree, in a fresh process: ``sim.prepare`` once, one warm-up ``sim.run
 ``--per-round`` runs of ``sim.run`` (seeds 0, 1, ...), each timed per stage through its
 progress callback; printed are the medians of the "interceptors" stage, of "tracking" and
 of the whole ``sim.run``, in wall and process CPU seconds (the CPU figure moves less when
-other work shares the machine), and a digest of every interceptor's trajectory, events
-and looks: before and after must print the same digest (same seed, same bits).
+other work shares the machine), and two digests of every interceptor's flight: its
+trajectory, events, estimates and each look's time, visibility and hit, to the bit; and
+its looks' SNR, Pd, F and pattern rounded to 1e-9 (the compiled look has libm's last bits
+where the Python look had numpy's). Before and after must print the same digests (same
+seed, same events).
 
 ``--before`` is the ``src`` folder of a checkout without this work (with its compiled
 coverage kernel), e.g. ``git archive bc4aeac src | tar -x -C /tmp/before`` plus
@@ -34,7 +37,19 @@ n = int(sys.argv[1])
 sc = load_run_scenario()
 p = sim.prepare(sc)
 sim.run(sc, prepared=p, seed=0)  # warm-up: numba cache loads, pyproj set-up
-rows, h = [], hashlib.sha256()
+import numpy as np
+
+
+def plain(x):
+    # the value, not its type: the Python loop leaves some numbers numpy scalars, the compiled one floats
+    if isinstance(x, dict):
+        return {k: plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [plain(v) for v in x]
+    return x.item() if isinstance(x, np.generic) else x
+
+
+rows, h, hl = [], hashlib.sha256(), hashlib.sha256()
 for seed in range(n):
     stage = {}
     last = [None, 0.0, 0.0]
@@ -49,8 +64,9 @@ for seed in range(n):
     stage["total"] = (time.perf_counter() - w0, time.process_time() - c0)
     rows.append(stage)
     for f in r.interceptors:
-        h.update(repr((f.columns, f.events, f.looks, f.estimates)).encode())
-print(json.dumps({"rows": rows, "digest": h.hexdigest()[:16]}))
+        h.update(repr(plain((f.columns, f.events, [(lk[0], lk[1], lk[4]) for lk in f.looks], f.estimates))).encode())
+        hl.update(repr([tuple(round(x, 9) for x in (lk[2], lk[3], lk[5], lk[6])) for lk in f.looks]).encode())
+print(json.dumps({"rows": rows, "digest": h.hexdigest()[:16] + " " + hl.hexdigest()[:16]}))
 """
 
 STAGES = ("interceptors", "tracking", "total")
@@ -95,10 +111,12 @@ def main() -> None:
         ratio = f"   after/before {med['after'][s][0] / med['before'][s][0]:.2f}x wall" if a.before else ""
         print(f"  {s:13s} {line}{ratio}")
     for name in srcs:
-        print(f"  interceptors digest ({name}): {', '.join(sorted(digests[name]))}")
+        print(f"  interceptors digests, flight and looks ({name}): {', '.join(sorted(digests[name]))}")
     if a.before:
-        same = digests["before"] == digests["after"]
-        print(f"  same interceptor trajectories, events and looks: {'yes' if same else 'NO'}")
+        flight = {d.split()[0] for d in digests["before"]} == {d.split()[0] for d in digests["after"]}
+        looks = {d.split()[1] for d in digests["before"]} == {d.split()[1] for d in digests["after"]}
+        print(f"  same trajectories, events, estimates and look outcomes (to the bit): {'yes' if flight else 'NO'}")
+        print(f"  same looks' SNR, Pd, F and pattern (to 1e-9): {'yes' if looks else 'NO'}")
     total = med["after"]["total"][0]
     print(f"target 5 runs/s/worker (0.2 s per sim.run): {1.0 / total:.2f} runs/s now")
 
