@@ -26,15 +26,20 @@ from foxbat.terrain import from_array
 K = 4.0 / 3.0
 
 
+def _plain(x):
+    """The value, not its container or numpy scalar type (the Python loop leaves some
+    numbers numpy scalars, the compiled one floats)."""
+    if isinstance(x, dict):
+        return {k: _plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    return x.item() if isinstance(x, np.generic) else x
+
+
 def _same(a, b) -> bool:
-    """Equal, NaN equal to NaN, element by element through tuples, lists and dicts."""
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
-        return True
-    return a == b and type(a) is type(b) if not isinstance(a, float) else a == b
+    """The same values to the bit: repr of the plain values (-0.0 is not 0.0, 1 is not
+    1.0, NaN is NaN)."""
+    return repr(_plain(a)) == repr(_plain(b))
 
 
 def test_geodesics_are_pyprojs_bit_for_bit():
@@ -180,36 +185,125 @@ def _north_bound(lat, lon, alt, speed=250.0, duration=1500):
     return t, la, lo, np.full(t.size, float(alt))
 
 
-@pytest.mark.parametrize("fuel_kg, radar, need_visual, picture_s", [
-    (5000.0, "APQ-120", False, 1500), (700.0, None, False, 1500), (5000.0, "APQ-120", True, 1500),
-    (5000.0, None, True, 1500), (5000.0, None, False, 300), (5000.0, "APQ-120", False, 200)])
-def test_flights_end_the_same_way_fast_or_slow(fuel_kg, radar, need_visual, picture_s):
-    """Short cases the flagship does not reach: fuel running out in the compiled loop, no
-    radar, guns that need the eyes first, a picture that stops (the standard-rate orbit
-    without a vector); the same flight either way."""
+def _fly_both(*, fuel_kg=5000.0, radar="APQ-120", need_visual=False, picture_s=1500, intruder_s=1500,
+              off_km=8.0, t_end_s=900.0, bingo_kg=100.0, dt_s=1.0, swerling=1, dem=None, clear_air=None,
+              runway_heading_deg=None):
+    """One interceptor flown fast and slow from the same generator state, against a
+    target flying north at 200 m/s that the controller's picture places ``off_km`` east."""
     from foxbat.radar.catalogue import get_radar_type
 
-    t, la, lo, alt = _north_bound(40.6, 140.2, 6000.0, speed=200.0)
-    truth = Intruder("X", t, la, lo, alt, alt.copy(), 10.0, 1)
-    east = [destination(a, b, 90.0, 8_000.0) for a, b in zip(la, lo)]
-    n = picture_s + 1
+    t, la, lo, alt = _north_bound(40.6, 140.2, 6000.0, speed=200.0, duration=intruder_s)
+    truth = Intruder("X", t, la, lo, alt, alt.copy(), 10.0, swerling)
+    east = [destination(a, b, 90.0, off_km * 1000.0) for a, b in zip(la, lo)]
+    n = min(picture_s, intruder_s) + 1
     pic = TrackPicture(t[:n], np.array([p[0] for p in east])[:n], np.array([p[1] for p in east])[:n], alt[:n].copy(),
                        np.zeros(n), np.full(n, 200.0), 60.0, latency_s=0.0, update_s=0.0)
     ac = load_aircraft("F-4EJ")
     rt = get_radar_type(radar) if radar else None
+    extra = {} if clear_air is None else {"clear_air": clear_air}
     out = []
     for fast in (True, False):
-        out.append(fly_interceptor("I 1", "Blue", ac, rt, 40.0, 140.2, 0.0, 0.0, 900.0, fuel_kg, pic, truth, _sea(),
-                                   K, np.random.default_rng(2), cruise_mach=0.9, search_alt_msl_m=6000.0,
-                                   visual_range_m=5000.0, weapons_range_m=1500.0, intercept_hold_s=10.0,
-                                   bingo_fuel_kg=100.0, sea="sea_state_3", land="wooded_hills",
-                                   weapons_need_visual=need_visual, fast=fast))
+        out.append(fly_interceptor("I 1", "Blue", ac, rt, 40.0, 140.2, 0.0, 0.0, t_end_s, fuel_kg, pic, truth,
+                                   dem if dem is not None else _sea(), K, np.random.default_rng(2), cruise_mach=0.9,
+                                   search_alt_msl_m=6000.0, visual_range_m=5000.0, weapons_range_m=1500.0,
+                                   intercept_hold_s=10.0, bingo_fuel_kg=bingo_kg, sea="sea_state_3",
+                                   land="wooded_hills", weapons_need_visual=need_visual, dt_s=dt_s,
+                                   runway_heading_deg=runway_heading_deg, runway_length_m=2500.0, fast=fast,
+                                   **extra))
     _assert_same_flights([tuple(out)], looks_to_the_bit=False)
-    if fuel_kg < 1000.0:
-        assert out[0].events[-1]["kind"] == "fuel_exhausted"
-    if picture_s < 1000:  # it flew on without a vector: the orbit's 3°/s turns
-        hdg = np.array(out[0].columns["heading_deg"])
-        assert np.any(np.isclose(np.diff(hdg) % 360.0, 3.0))
+    return out[0]
+
+
+def _kinds(f):
+    return [e["kind"] for e in f.events]
+
+
+@pytest.mark.parametrize("case", [
+    dict(), dict(fuel_kg=700.0, radar=None), dict(need_visual=True), dict(radar=None, need_visual=True),
+    dict(radar=None, picture_s=300), dict(picture_s=200), dict(off_km=0.0, t_end_s=1500.0),
+    dict(off_km=0.0, need_visual=True, t_end_s=1500.0), dict(radar=None, off_km=0.0, t_end_s=1500.0),
+    dict(swerling=3), dict(dt_s=0.5), dict(dt_s=2.0),
+    dict(dt_s=0.7, radar=None)])
+def test_flights_end_the_same_way_fast_or_slow(case):
+    """Cases the flagship does not reach: fuel running out in the compiled loop, no
+    radar, guns that need the eyes first, a picture that stops (the standard-rate orbit
+    without a vector), a picture on the truth (guns within range), a Swerling 3 target
+    (Python's Pd), steps other than 1 s; the same flight either way."""
+    f = _fly_both(**case)
+    if case.get("fuel_kg", 5000.0) < 1000.0:
+        assert _kinds(f)[-1] == "fuel_exhausted"
+    if case.get("picture_s", 1500) < 1000:  # it flew on without a vector: the orbit's 3°/s turns
+        hdg = np.array(f.columns["heading_deg"])
+        assert np.any(np.isclose(np.diff(hdg) % 360.0, 3.0 * case.get("dt_s", 1.0)))
+    if case.get("off_km") == 0.0 and not case.get("need_visual"):
+        assert "intercept" in _kinds(f)
+
+
+@pytest.mark.parametrize("heading", [None, 0.0, 90.0, 180.0, 270.0])
+def test_the_way_home_is_the_same_fast_or_slow(heading):
+    """Bingo at once, the target's flight over early: home to the runway, go-arounds and
+    the landing, on each runway direction; the same flight either way."""
+    f = _fly_both(radar=None, bingo_kg=4800.0, t_end_s=2500.0, runway_heading_deg=heading)
+    assert "landing" in _kinds(f) or "go_around" in _kinds(f)
+    g = _fly_both(radar=None, intruder_s=300, t_end_s=1500.0, runway_heading_deg=heading)
+    assert "return_to_base" in _kinds(g)
+
+
+@pytest.mark.parametrize("dtype", [">f4", np.float16, np.int16])
+def test_any_dem_dtype_flies_the_same(dtype):
+    """DEM bands numba cannot read as they are (big-endian, float16) go to the kernels as
+    the float64 copy the compiled sampler takes; land in the way."""
+    z = (np.random.default_rng(1).random((300, 300)) * 900).astype(dtype)
+    dem = from_array(z, Affine(0.02, 0, 138.5, 0, -0.02, 45.0), "EPSG:4326")
+    _fly_both(dem=dem)
+
+
+@pytest.mark.parametrize("base, top, clear, seen", [
+    (2000.0, 8000.0, False, False), (3000.0, None, False, False), (7000.0, None, False, True),
+    (1000.0, 3000.0, False, True),
+    (2000.0, 8000.0, True, True), (None, None, False, True)])
+def test_clouds_between_the_eyes_and_the_target(base, top, clear, seen):
+    """The scenario's cloud layer (WeatherSpec.clear_between) judged in the compiled loop:
+    the target within visual range but the layer in between; the same flight either way,
+    and with a caller's own sky function (Python asks it) too."""
+    from foxbat.scenario.run import WeatherSpec
+
+    w = WeatherSpec(cloud_base_m=base, cloud_top_m=top, clear=clear)
+    # no radar: no lock-on hands the chase to Python, the compiled loop meets the target
+    f = _fly_both(radar=None, off_km=0.0, need_visual=True, t_end_s=1500.0, clear_air=w.clear_between)
+    g = _fly_both(radar=None, off_km=0.0, need_visual=True, t_end_s=1500.0,
+                  clear_air=lambda a, b: w.clear_between(a, b))
+    assert _same(f.events, g.events)
+    # the target flies at 6,000 m and the interceptor near it: a layer from 2 or 3 km up
+    # is in the way, one from 7 km is above both
+    assert ("visual" in _kinds(f)) == seen
+
+
+def test_the_compiled_loop_flies_most_of_the_flagship(monkeypatch):
+    """The compiled loop, not Python, flies most steps and frames of a flagship run."""
+    from foxbat.command import quiet_nb
+    from foxbat.montecarlo.runner import get_prepared, load_study, run_seed
+
+    counts = [0, 0, 0]
+    real = quiet_nb.QuietFlight.fly
+
+    def fly(self, *a, **kw):
+        code, q = real(self, *a, **kw)
+        counts[0] += int(q[quiet_nb.S_N_ROWS])
+        counts[1] += int(q[quiet_nb.S_N_LOOKS])
+        counts[2] += 1
+        return code, q
+
+    monkeypatch.setattr(quiet_nb.QuietFlight, "fly", fly)
+    study = load_study("belenko-1976")
+    v = study.values(10_001)
+    sc, low = study.scenario(v)
+    r = sim_module.run(sc, seed=run_seed(study.seed, 10_001), low_level_m=low,
+                       prepared=get_prepared(study.coverage_key(v), sc, study.id))
+    steps = sum(len(f.columns["t_s"]) for f in r.interceptors)
+    looks = sum(len(f.looks) for f in r.interceptors)
+    assert counts[0] > 0.85 * steps and counts[1] > 0.85 * looks
+    assert counts[2] < 0.1 * steps  # hand-backs
 
 
 def test_quiet_loop_needs_a_geographic_dem_and_a_picture():

@@ -1,7 +1,7 @@
 """A NumPy Generator's draws inside a numba kernel, from addresses that arrive as integers.
 
 numba can take a Generator argument, but unboxing one costs about 12 µs per call from
-Python, and an interceptor's quiet stretch is entered some 2,000 times per run. Here the
+Python, and an interceptor's quiet stretch is entered from tens to over a thousand times a run. Here the
 bit generator's ``next_double`` and its state travel as two uint64 values in an array
 (unboxed in nanoseconds) and each draw is one indirect call in the compiled code: the
 same function on the same state as ``Generator.random()``. The addresses are taken in the

@@ -5,7 +5,7 @@ pyproj's ``Geod.fwd``/``Geod.inv`` are PROJ's ``geod_direct``/``geod_inverse`` (
 algorithms, C). A compiled loop that steps an aircraft along geodesics cannot call
 pyproj, so this module calls those same C functions of the PROJ library pyproj loaded,
 as external functions numba links to: the same code on the same inputs, so the same
-bits (``tests/test_geodesic_nb.py`` compares them on 20,000 random
+bits (``tests/test_quiet_nb.py`` compares them on 5,000 random
 pairs each way). ``hypot`` is CPython's ``math.hypot`` algorithm (an exactly rounded sum
 of squares with a differential correction), not libm's ``hypot``, whose last bit differs
 from CPython's for about 1 input in 200.

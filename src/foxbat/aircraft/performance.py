@@ -32,6 +32,7 @@ from numba import njit
 from foxbat.aircraft.atmosphere import (G0_MPS2, RHO0_KG_M3, T0_K, density_kg_m3, speed_of_sound_mps,
                                         temperature_k)
 from foxbat.aircraft.catalogue import AircraftSpec, get_spec
+from foxbat.nbcache import key_on_sources
 
 KGF_N = 9.80665
 V_LOF_FACTOR = 1.1  # lift-off at 1.1 V_s (take-off flaps): the usual rule for jet fighters
@@ -438,3 +439,9 @@ def ground_accel_nb(sc, aero, alt, tas, mass, ab, braking, chute, engines):
             d += q * sc[CHUTE_CDS_M2]
         return (thr - d) / mass - sc[MU_BRAKE] * G0_MPS2
     return (thrust_max_nb(sc, alt, v, ab) - d) / mass - sc[MU_ROLL] * G0_MPS2
+
+
+# kernels here compile in code and constants of these modules: recompile when they change
+key_on_sources(__name__, [
+    "foxbat.aircraft.atmosphere",
+])

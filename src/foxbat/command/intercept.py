@@ -217,13 +217,32 @@ def lead_point(lat, lon, speed_mps, tlat, tlon, ve, vn):
     return destination(lat, lon, math.degrees(math.atan2(px, py)), math.hypot(px, py))
 
 
+def always_clear(alt1_msl_m: float, alt2_msl_m: float) -> bool:
+    """The default sky between the crews' eyes and the target: no cloud."""
+    return True
+
+
+def _sky(clear_air) -> tuple | None:
+    """The sky the compiled loop can judge itself: (cloud base, cloud top, clear) of a
+    WeatherSpec's ``clear_between`` or the default clear sky; None for any other function
+    (Python then asks it)."""
+    from foxbat.scenario.run import WeatherSpec
+
+    if clear_air is always_clear:
+        return (None, None, True)
+    w = getattr(clear_air, "__self__", None)
+    if isinstance(w, WeatherSpec) and getattr(clear_air, "__func__", None) is WeatherSpec.clear_between:
+        return (w.cloud_base_m, w.cloud_top_m, w.clear)
+    return None
+
+
 def fly_interceptor(
     ident: str, side: str, ac: Aircraft, radar: RadarType | None, base_lat: float, base_lon: float,
     base_elev_m: float, t_airborne_s: float, t_end_s: float, fuel_kg: float, picture: TrackPicture | None,
     intruder: Intruder, dem: Dem, k: float, rng: np.random.Generator, *, cruise_mach: float,
     search_alt_msl_m: float, visual_range_m: float, weapons_range_m: float, intercept_hold_s: float,
     bingo_fuel_kg: float, sea: str, land: str, dt_s: float = 1.0, weapons_need_visual: bool = False,
-    clear_air: Callable[[float, float], bool] = lambda a, b: True,
+    clear_air: Callable[[float, float], bool] = always_clear,
     runway_heading_deg: float | None = None, runway_length_m: float | None = None,
     env: PathEnvironment | None = None, fast: bool = True,
 ) -> InterceptorFlight:
@@ -237,9 +256,13 @@ def fly_interceptor(
     (:mod:`foxbat.sensing.path`; ``env`` defaults to ``k`` and the clutter classes
     ``sea``/``land`` with the default sea state and land type).
 
-    ``fast``: fly the quiet stretches (the controller's vector, frames without a look,
-    the target beyond eyes and guns) in one compiled loop (:mod:`foxbat.command.quiet_nb`);
-    the flight is the same bit for bit either way (``fast=False`` is the tests' oracle)."""
+    ``fast``: fly the quiet stretches (on the controller's vector, home, or orbiting; the
+    radar's frames that miss; the target beyond eyes and guns) in one compiled loop
+    (:mod:`foxbat.command.quiet_nb`), and make every look with the compiled look
+    (:mod:`foxbat.sensing.look_nb`). The trajectory, events, estimates and draws are the
+    same as with ``fast=False`` (the tests' oracle) on the flagship's seeds; the looks'
+    SNR and Pd differ in their last bits (libm's trigonometry where numpy's was), and in
+    a rare look at a bar's edge or a profile length's step the outcome could too."""
     env = env or PathEnvironment(k=k, sea_clutter=sea, land_clutter=land)
     out = InterceptorFlight(ident, side, ac.name)
     out.columns = {c: [] for c in _COLUMNS}
@@ -261,7 +284,7 @@ def fly_interceptor(
     lat, lon = base_lat, base_lon
     alt = base_elev_m + 50.0
     ground = heights(lat, lon)
-    t = t_airborne_s
+    t = float(t_airborne_s)  # a float either way (the compiled loop's times are)
     heading = 0.0
     speed = ac.liftoff_tas_mps(base_elev_m, empty + payload + fuel_kg)
     fuel = fuel_kg
@@ -320,7 +343,8 @@ def fly_interceptor(
                             weapons_range_m=weapons_range_m, weapons_need_visual=weapons_need_visual,
                             terrain_margin_m=TERRAIN_MARGIN_M,
                             descent_limit_mps=DESCENT_LIMIT_MPS, m_per_deg=_M_PER_DEG, v_approach_mps=v_approach,
-                            v_touchdown_mps=v_touchdown, looker=looker, gamma_db=gamma or (0.0, 0.0))
+                            v_touchdown_mps=v_touchdown, looker=looker, gamma_db=gamma or (0.0, 0.0),
+                            sky=_sky(clear_air))
         cols_lists = [out.columns[c] for c in _COLUMNS]
     while t <= t_end_s:
         resume = 0  # 1: the step was flown compiled, its frame's look is Python's; 2: so were the frame and look

@@ -45,6 +45,7 @@ from foxbat.ccall_nb import call_next_double_nb, uniform_source
 from foxbat.geodesic_nb import destination_nb, hypot_py_nb, inverse_nb
 from foxbat.sensing.look_nb import look_kernel
 from foxbat.terrain.bilinear import bilinear_height
+from foxbat.nbcache import key_on_sources
 
 # hand-back codes
 DONE = 0  # t passed the run's end before a step
@@ -59,7 +60,7 @@ S_U, S_T0, S_T_STEP, S_RESET_WEAPONS, S_N_ROWS, S_N_LOOKS, S_SEEN_VISUAL, S_INTE
 S_RTB, S_ON_FINAL, S_GCI = 17, 18, 19  # mode "rtb"; on final; the last estimate's source is the GCI (else none)
 # the approach of an aircraft going home (command.recovery.Approach and its LocalFrame)
 S_A_LAT0, S_A_LON0, S_A_KX, S_A_KY, S_A_HDG, S_A_ELEV = 20, 21, 22, 23, 24, 25
-N_STATE = 28
+N_STATE = 26
 
 # constants array
 C_T_END, C_DT, C_CRUISE_MACH, C_SEARCH_ALT, C_EMPTY, C_PAYLOAD, C_N_TURN, C_BINGO = 0, 1, 2, 3, 4, 5, 6, 7
@@ -70,7 +71,10 @@ C_TILT_MAX, C_FRAME_S, C_RANGE, C_PIC_MAX_AGE, C_PIC_LATENCY, C_PIC_UPDATE, C_TW
 C_TERRAIN_MARGIN, C_DESCENT_LIMIT, C_M_PER_DEG, C_VISUAL, C_WEAPONS, C_NEED_VISUAL = 24, 25, 26, 27, 28, 29
 C_V_APPROACH, C_V_TOUCHDOWN, C_FAF, C_CAPTURE, C_LOOKAHEAD, C_FLARE, C_GLIDE = 30, 31, 32, 33, 34, 35, 36
 C_LOOKS, C_RCS, C_G_SEA, C_G_LAND, C_ENV_K = 37, 38, 39, 40, 41  # the compiled look (C_LOOKS 1) and its target terms
-N_CONST = 44
+# the sky between the crews' eyes and the target: 0 unknown (clear_air is the caller's own
+# function: Python decides), 1 always clear, 2 a cloud layer from C_CLOUD_BASE to C_CLOUD_TOP
+C_SKY, C_CLOUD_BASE, C_CLOUD_TOP = 42, 43, 44
+N_CONST = 48
 
 # DEM sampler parameters (a geographic DEM: the inverse affine transform and nodata)
 D_A, D_B, D_C, D_D, D_E, D_F, D_NODATA, D_HAS_NODATA = 0, 1, 2, 3, 4, 5, 6, 7
@@ -441,8 +445,14 @@ def fly_quiet_nb(g, scratch, st, c, sc, aero, mm_alt, mm, pic_t, pic, itr_t, itr
         slant = _look_angles(g, scratch, c[C_K], lat, lon, alt, tlat, tlon, talt)[2]
         seen = st[S_SEEN_VISUAL] != 0.0
         if not seen and slant <= c[C_VISUAL] + 1.0:
-            code = NEED_EYES
-            break
+            if c[C_SKY] == 0.0:
+                code = NEED_EYES
+                break
+            # WeatherSpec.clear_between: the eyes see nothing through the layer
+            lo, hi = _min(alt, talt), _max(alt, talt)
+            if c[C_SKY] == 1.0 or hi <= c[C_CLOUD_BASE] or lo >= c[C_CLOUD_TOP]:
+                code = NEED_EYES
+                break
         if st[S_INTERCEPTED] == 0.0 and (seen or c[C_NEED_VISUAL] == 0.0) and slant <= c[C_WEAPONS] + 1.0:
             code = NEED_EYES
             break
@@ -466,10 +476,12 @@ class QuietFlight:
                  dt_s: float, cruise_mach: float, search_alt_msl_m: float, payload_kg: float, n_turn: float,
                  bingo_fuel_kg: float, reach_m: float, visual_range_m: float, weapons_range_m: float,
                  weapons_need_visual: bool, terrain_margin_m: float, descent_limit_mps: float, m_per_deg: float,
-                 v_approach_mps: float, v_touchdown_mps: float, looker=None, gamma_db=(0.0, 0.0)):
+                 v_approach_mps: float, v_touchdown_mps: float, looker=None, gamma_db=(0.0, 0.0), sky=None):
         """``looker``: the flight's compiled look (a LookKernel) for frames that may hold the
         target (Swerling 1 only; else, or without one, those frames go to Python);
-        ``gamma_db``: the clutter's (γ sea, γ land) for it."""
+        ``gamma_db``: the clutter's (γ sea, γ land) for it; ``sky``: None where the eyes'
+        clear air is the caller's own function (Python decides each time the target is
+        within visual range), else (cloud base m or None, cloud top m or None, clear)."""
         from foxbat.command.recovery import FAF_DISTANCE_M, FINAL_CAPTURE_M, FLARE_M, GLIDE_SLOPE_RAD, LOOKAHEAD_M
 
         from foxbat.geodesic_nb import wgs84_struct
@@ -486,6 +498,11 @@ class QuietFlight:
         c[C_V_APPROACH], c[C_V_TOUCHDOWN], c[C_FAF], c[C_CAPTURE] = (v_approach_mps, v_touchdown_mps, FAF_DISTANCE_M,
                                                                      FINAL_CAPTURE_M)
         c[C_LOOKAHEAD], c[C_FLARE], c[C_GLIDE] = LOOKAHEAD_M, FLARE_M, GLIDE_SLOPE_RAD
+        if sky is not None:
+            base, top, clear = sky
+            c[C_SKY] = 1.0 if clear or base is None else 2.0
+            c[C_CLOUD_BASE] = 0.0 if base is None else base
+            c[C_CLOUD_TOP] = math.inf if top is None else top
         c[C_TERRAIN_MARGIN], c[C_DESCENT_LIMIT], c[C_M_PER_DEG] = terrain_margin_m, descent_limit_mps, m_per_deg
         if radar is not None:
             c[C_HAS_RADAR], c[C_FRAME], c[C_RANGE] = 1.0, radar.frame_time_s.value, radar.instrumented_range_m.value
@@ -552,3 +569,15 @@ class QuietFlight:
         if m:
             looks.extend([(t, v != 0.0, snr, pd, False, f, p) for t, v, snr, pd, f, p in zip(*self.looks[:, :m].tolist())])
         return code, out
+
+
+# kernels here compile in code and constants of these modules: recompile when they change
+key_on_sources(__name__, [
+    "foxbat.aircraft.atmosphere",
+    "foxbat.aircraft.performance",
+    "foxbat.ccall_nb",
+    "foxbat.geo",
+    "foxbat.geodesic_nb",
+    "foxbat.sensing.look_nb",
+    "foxbat.terrain.bilinear",
+])

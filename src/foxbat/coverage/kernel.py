@@ -24,6 +24,7 @@ import numpy as np
 from numba import njit, prange
 
 from foxbat.coverage.prefetch import prefetch
+from foxbat.nbcache import key_on_sources
 
 # rays processed together by one thread
 _CHUNK = 128
@@ -262,3 +263,9 @@ def replace_inf(a, fill):
 def warm_up_small() -> None:
     """Load the cheapest cached kernel, which makes numba load its registries."""
     replace_inf(np.zeros((1, 1), np.float32), 0.0)
+
+
+# kernels here compile in code and constants of these modules: recompile when they change
+key_on_sources(__name__, [
+    "foxbat.coverage.prefetch",
+])

@@ -33,6 +33,7 @@ from foxbat.flight.layout import (
     PH_GLIDE, PH_GROUND, PH_ROLL, RADIUS, RATE, RWY_ELEV, RWY_LEN, SM_GS, SM_MACH, SPEED, SPEED_MODE,
     TD_DIST, TURNS, VERT_MODE, VM_AGL, VM_ALT, VM_TF,
 )
+from foxbat.nbcache import key_on_sources
 
 WGS84_A = 6378137.0
 WGS84_E2 = 6.69437999014e-3
@@ -674,3 +675,11 @@ def _record(out, i, t, lat, lon, alt, ground, v, vz, psi, n_load, fuel, mass, ff
     out[i, C_FF] = ff
     out[i, C_LEG] = leg
     out[i, C_PHASE] = phase
+
+
+# kernels here compile in code and constants of these modules: recompile when they change
+key_on_sources(__name__, [
+    "foxbat.aircraft.atmosphere",
+    "foxbat.aircraft.performance",
+    "foxbat.flight.layout",
+])

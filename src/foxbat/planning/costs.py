@@ -32,6 +32,7 @@ from foxbat.aircraft.atmosphere import speed_of_sound_mps
 from foxbat.aircraft.performance import (CEILING_M, IDLE_FF_KG_S, MAX_DESC_MPS, TSFC_DRY, Aircraft,
                                          excess_power_nb, fuel_flow_nb, max_tas_nb, min_tas_nb)
 from foxbat.sensing.geometry import look_angles
+from foxbat.nbcache import key_on_sources
 
 PD_MAX = 1.0 - 1e-9
 """Pd is capped here so that −ln(1 − Pd) stays finite (20.7 per scan)."""
@@ -262,3 +263,12 @@ def fuel_constants(ac: Aircraft, mass_kg: float) -> tuple[float, float, float]:
 
     return (float(ac.scalars[TSFC_DRY] * mass_kg * G0_MPS2), float(ac.scalars[IDLE_FF_KG_S]),
             float(ac.scalars[MAX_DESC_MPS]))
+
+
+# kernels here compile in code and constants of these modules: recompile when they change
+key_on_sources(__name__, [
+    "foxbat.aircraft.atmosphere",
+    "foxbat.aircraft.performance",
+    "foxbat.sensing.geometry",
+    "foxbat.sensing.path",
+])

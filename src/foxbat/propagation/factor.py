@@ -18,9 +18,8 @@ intermediate and diffraction regions and the interpolation that joins them.
 F is a field ratio: f_db = 20·log10(F). The received power of a monostatic radar scales
 with F⁴, so its SNR changes by 2·f_db (= 40·log10 F).
 
-Developers: numba caches the kernels here keyed on this file's timestamp, and they
-inline :mod:`.sphere` and :mod:`.diffraction`; after editing those, touch this file (or
-delete ``__pycache__/*.nbi``) or the old code keeps running.
+Developers: the kernels here compile in :mod:`.sphere` and :mod:`.diffraction`; their
+disk cache is keyed on those files too (:func:`foxbat.nbcache.key_on_sources`).
 """
 
 from __future__ import annotations
@@ -37,6 +36,7 @@ from foxbat.propagation import diffraction as _dif
 from foxbat.propagation import roughness as _rough
 from foxbat.propagation import surface as _surf
 from foxbat.propagation.sphere import reflection_geometry, reflection_point_cubic_m
+from foxbat.nbcache import key_on_sources
 
 REGION_INTERFERENCE, REGION_INTERMEDIATE, REGION_DIFFRACTION = 0, 1, 2
 REGION_NAMES = ("interference", "intermediate", "diffraction")
@@ -325,3 +325,13 @@ def ray_elevations_rad(ground_range_m, radar_height_m, target_height_m, k: float
     _ray_elevations_kernel(np.ascontiguousarray(d, dtype=float).ravel(), np.ascontiguousarray(h1, dtype=float).ravel(),
                            np.ascontiguousarray(h2, dtype=float).ravel(), a, out_d, out_r)
     return out_d.reshape(d.shape), out_r.reshape(d.shape)
+
+
+# kernels here compile in code and constants of these modules: recompile when they change
+key_on_sources(__name__, [
+    "foxbat.geo",
+    "foxbat.propagation.sphere",
+    "foxbat.propagation.diffraction",
+    "foxbat.propagation.roughness",
+    "foxbat.propagation.surface",
+])

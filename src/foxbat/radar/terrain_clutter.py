@@ -30,6 +30,7 @@ from numba import njit
 from foxbat.geo import DEFAULT_K, EARTH_RADIUS_M
 from foxbat.radar.clutter import beam_pattern_two_way, clutter_cell_area_m2, sigma0_constant_gamma
 from foxbat.radar.equation import SPEED_OF_LIGHT_MPS, from_db
+from foxbat.nbcache import key_on_sources
 
 
 @dataclass(frozen=True)
@@ -295,6 +296,14 @@ def clutter_rcs_cells_m2(cells: ClutterCells, range_m: float, *, gamma_sea_db: f
     gain = np.maximum(np.exp(-8.0 * math.log(2.0) * d * d), _sidelobe_floor(float(sidelobe_two_way_db)))
     return float(np.sum(np.where(lit, sigma * gain, 0.0)))
 
+
+
+# kernels here compile in code and constants of these modules: recompile when they change
+key_on_sources(__name__, [
+    "foxbat.geo",
+    "foxbat.radar.clutter",
+    "foxbat.radar.equation",
+])
 
 __all__ = ["ProfileView", "view_profile", "ClutterCells", "cells_at_range", "clutter_rcs_m2", "path_clear",
            "profile_cells", "clutter_rcs_cells_m2"]

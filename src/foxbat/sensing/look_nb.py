@@ -30,12 +30,10 @@ where the kernel cannot follow: a DEM not on WGS84 lon/lat (its points go throug
 Transformer), or arguments the propagation factor refuses (its ParameterError is then raised as before). Pd other than
 Swerling 1 comes from ``radar.pd_from_snr``.
 
-Developers: numba caches the kernel here keyed on this file's timestamp only, and it
-compiles in the kernels it calls from :mod:`foxbat.radar.terrain_clutter`,
-:mod:`foxbat.propagation.factor` (with :mod:`.sphere`, :mod:`.diffraction`) and
-:mod:`foxbat.terrain.bilinear`, and the constants it imports (``PROFILE_STEP_M``,
-``MIN_HEIGHT_M``, ``F_DB_FLOOR``, the pattern's); after editing those, touch this file (or
-delete ``__pycache__/look_nb*.nbi``) or the old code keeps running here. No kernel here
+Developers: the kernel compiles in the kernels it calls from
+:mod:`foxbat.radar.terrain_clutter`, :mod:`foxbat.propagation.factor` and
+:mod:`foxbat.terrain.bilinear`, and the constants it imports; its disk cache is keyed on
+those modules' sources too (:func:`foxbat.nbcache.key_on_sources`). No kernel here
 may call itself: numba cannot load a recursive function from its cache (it crashes).
 """
 
@@ -58,6 +56,7 @@ from foxbat.radar.terrain_clutter import _cells_nb, _dz_dh_nb, _gradient_nb, _pa
 from foxbat.sensing.airborne import PROFILE_STEP_M
 from foxbat.sensing.path import MIN_HEIGHT_M, polarization
 from foxbat.terrain.bilinear import bilinear_heights
+from foxbat.nbcache import key_on_sources
 
 # ---------------------------------------------------------------- the C functions the kernel calls
 
@@ -72,7 +71,6 @@ def _register_gammainc() -> None:
 
 
 _register_gammainc()
-_P = types.CPointer(types.float64)
 _gammainc = types.ExternalFunction("foxbat_gammainc", types.float64(types.float64, types.float64))
 
 # ---------------------------------------------------------------- packed constants (indices into cst)
@@ -462,8 +460,9 @@ _MAX_KERNELS = 8
 
 def look_kernel_for(radar, dem, env, swerling: int = 1) -> LookKernel:
     """The :class:`LookKernel` of these objects, made once (it holds them, so their ids
-    stay theirs while it is kept; a few kept, the oldest dropped)."""
-    key = (id(radar), id(dem), id(env), swerling)
+    stay theirs while it is kept; a few kept, the oldest dropped). The environment is
+    keyed by value (a run makes a new, equal one per flight)."""
+    key = (id(radar), id(dem), env, swerling)
     lk = _KERNELS.get(key)
     if lk is None:
         if len(_KERNELS) >= _MAX_KERNELS:
@@ -485,10 +484,24 @@ def look_compiled(radar, dem, lat, lon, alt, ground, geom, target, k, tgt):
     flies one interceptor can hold its own (:func:`look_kernel_for`) and call
     ``LookKernel.look`` directly."""
     rcs, swerling, (g_sea, g_land), env = tgt[0], tgt[1], tgt[2], tgt[3]
-    lk = _KERNELS.get((id(radar), id(dem), id(env), swerling))
+    lk = _KERNELS.get((id(radar), id(dem), env, swerling))
     if lk is None:
         lk = look_kernel_for(radar, dem, env, swerling)
     return lk.look(lat, lon, alt, ground, geom, target, k, rcs, g_sea, g_land, tgt)
 
+
+
+# kernels here compile in code and constants of these modules: recompile when they change
+key_on_sources(__name__, [
+    "foxbat.geo",
+    "foxbat.geodesic_nb",
+    "foxbat.propagation.factor",
+    "foxbat.radar.equation",
+    "foxbat.radar.pattern",
+    "foxbat.radar.terrain_clutter",
+    "foxbat.sensing.airborne",
+    "foxbat.sensing.path",
+    "foxbat.terrain.bilinear",
+])
 
 __all__ = ["LookKernel", "look_compiled", "look_kernel_for", "look_python", "look_kernel"]
