@@ -10,11 +10,12 @@ way, ``dask scheduler`` plus W ``dask worker ADDR --nworkers 1 --nthreads 1`` pr
 (foxbat.montecarlo.cluster.CliCluster), and the study sent to it through ``--scheduler ADDR``'s
 code path (foxbat.montecarlo.runner.remote_client).
 
-For each worker count: start the cluster, warm every worker up with ``--warmup`` runs each
-(imports, numba cache loads), then time ``--runs`` fresh runs of the whole study through the
-same path as the command (foxbat.montecarlo.runner.run_study: coverage sets computed once each
-on the workers and shipped to all, plugin, futures, as_completed, Parquet batches), ``--repeats``
-times (each on new run indices). Prints the median runs/s for each count and the scaling ratio
+For each repeat and worker count in turn (1 worker, 2 workers, 1, 2, ...: the machine's speed
+drifts): start the cluster, warm every worker up with ``--warmup`` runs each (imports, numba
+cache loads), then time ``--runs`` fresh runs of the whole study through the same path as the
+command (foxbat.montecarlo.runner.run_study: coverage sets computed once each on the workers
+and shipped to all, plugin, futures, as_completed, Parquet batches); every repeat runs the same
+run indices. Prints the median runs/s for each count and the scaling ratio
 of the medians (ideal: 2.0 when the machine has two free cores: the driver and the scheduler
 share them; the CPU each of them spends per run is printed, and the workers' CPU per run all
 together: when it stays the same from 1 to 2 workers, the cluster adds no work and a ratio
@@ -225,10 +226,20 @@ def main() -> None:
                           f"{statistics.median(plain_rates[w]) / statistics.median(plain_rates[1]):.2f}x "
                           f"(this machine's ceiling for this work)")
     rates, steady = {}, {}
+    per: dict[int, list] = {w: [] for w in a.workers}
     with tempfile.TemporaryDirectory(prefix="foxbat-mc-bench-") as d:
+        # repeats interleaved (1 worker, 2 workers, 1, 2, ...), each a fresh cluster and the
+        # same runs: the machine's speed drifts by a quarter over minutes here, and running
+        # every 1-worker repeat before every 2-worker one put that drift into the ratio
+        for k in range(a.repeats):
+            for w in a.workers:
+                tmp = Path(d) / f"r{k}w{w}"
+                tmp.mkdir()
+                per[w].append(measure(study, a.cluster, w, a.runs, a.warmup, 1, tmp, a.runs_per_task))
         for w in a.workers:
-            r, drv, sch, wrk, first, st = measure(study, a.cluster, w, a.runs, a.warmup, a.repeats, Path(d),
-                                                  a.runs_per_task)
+            r = [m[0][0] for m in per[w]]
+            st = [m[5][0] for m in per[w]]
+            drv, sch, wrk, first = (statistics.median(m[i] for m in per[w]) for i in (1, 2, 3, 4))
             rates[w] = statistics.median(r)
             steady[w] = statistics.median(st)
             who = "driver" if a.cluster == "cli" else "driver and scheduler"
