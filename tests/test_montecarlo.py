@@ -573,3 +573,27 @@ def test_plugin_freezes_the_workers_heap_and_teardown_releases_it():
         plugin.teardown()
     assert gc.get_freeze_count() == 0
     assert study.id not in R._PINNED
+
+
+def test_a_target_at_the_antenna_is_measured_at_the_first_range_gate():
+    """Run 3867 of the flagship study (of a 10,000-run study, with 6153, 7683 and 7928):
+    the MiG near a Soviet antenna, the range noise drawn longer than the slant range, a
+    negative measured range, and the run ended in an error. A radar reports no range
+    shorter than its first gate (c·τ/2)."""
+    from foxbat import sim
+    from foxbat.montecarlo.runner import get_prepared, load_study, run_row, run_seed
+    from foxbat.radar.equation import SPEED_OF_LIGHT_MPS
+
+    study = load_study("belenko-1976")
+    v = study.values(3867)
+    sc, low = study.scenario(v)
+    res = sim.run(sc, seed=run_seed(study.seed, 3867), low_level_m=low,
+                  prepared=get_prepared(study.coverage_key(v), sc, study.id))
+    gate = {r.name: SPEED_OF_LIGHT_MPS * r.rtype.pulse_width_s.value / 2.0 for r in res.radars}
+    clamped = 0
+    for lk in res.looks:
+        r = lk.range_m[lk.detected]
+        assert (r >= gate[lk.radar]).all()
+        clamped += int(np.sum(r == gate[lk.radar]))
+    assert clamped >= 1  # the detection that had a negative range
+    assert run_row(study, 3867)["outcome"] != "error"

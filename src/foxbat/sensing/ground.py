@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from foxbat.radar.catalogue import RadarType
+from foxbat.radar.equation import SPEED_OF_LIGHT_MPS
 from foxbat.sensing.geometry import look_angles
 from foxbat.sensing.path import PathEnvironment, hard_window, path_factors_db, signal_snr_db
 from foxbat.terrain.dem import Dem
@@ -131,7 +132,10 @@ def ground_looks(radar: GroundRadar, target: str, traj_t: np.ndarray, lat: np.nd
     noise_r = rng.standard_normal(n) * rt.sigma_range_m.value
     noise_a = rng.standard_normal(n) * rt.sigma_bearing_deg.value
     noise_e = rng.standard_normal(n) * (rt.sigma_elevation_deg.value if rt.sigma_elevation_deg else 0.0)
-    rng_m = np.where(detected, slant + noise_r, np.nan)
+    # a radar reports a range no shorter than its first range gate, half a pulse length out
+    # (a target near the antenna with the range noise drawn short gave a negative range)
+    first_gate_m = SPEED_OF_LIGHT_MPS * rt.pulse_width_s.value / 2.0
+    rng_m = np.where(detected, np.maximum(slant + noise_r, first_gate_m), np.nan)
     az_m = np.where(detected, np.mod(az + noise_a, 360.0), np.nan)
     if measures_elevation(rt):
         # the radar's processor corrects the refracted angle with its standard refraction
