@@ -337,3 +337,23 @@ def test_compiled_look_finds_pyprojs_proj_after_rasterio(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() in ("True", "False")
+
+
+@pytest.mark.parametrize("module", ["foxbat.aircraft.performance", "foxbat.propagation.factor",
+                                    "foxbat.radar.terrain_clutter", "foxbat.flight.kernel", "foxbat.planning.costs",
+                                    "foxbat.coverage.kernel", "foxbat.sensing.look_nb", "foxbat.command.quiet_nb"])
+def test_modules_keyed_on_their_sources_import_alone(module):
+    """Each module whose kernels are keyed on other modules' sources imports in a fresh
+    process by itself (a dependency it imports lazily is imported for the digest), and
+    its kernels' cache stamp carries the digest."""
+    import subprocess
+    import sys
+
+    code = (f"import {module} as m\n"
+            "from numba.core.registry import CPUDispatcher\n"
+            "ks = [v for v in vars(m).values() if isinstance(v, CPUDispatcher) and v.__module__ == m.__name__]\n"
+            "assert ks and all(isinstance(k._cache._cache_file._source_stamp, tuple) for k in ks), ks\n"
+            "print(len(m.NUMBA_SOURCES))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-1500:]
+    assert int(out.stdout.strip()) >= 2

@@ -12,6 +12,7 @@ load the cache).
 from __future__ import annotations
 
 import hashlib
+import importlib
 import sys
 from pathlib import Path
 
@@ -19,11 +20,11 @@ from numba.core.registry import CPUDispatcher
 
 
 def sources_digest(module_names: list[str]) -> str:
-    """sha256 of the named modules' source files (imported already), in order."""
+    """sha256 of the named modules' source files, in order."""
     h = hashlib.sha256()
     for name in module_names:
         h.update(name.encode())
-        h.update(Path(sys.modules[name].__file__).read_bytes())
+        h.update(Path(importlib.import_module(name).__file__).read_bytes())
     return h.hexdigest()
 
 
@@ -34,7 +35,9 @@ def key_on_sources(module_name: str, dependencies: list[str]) -> None:
     mod = sys.modules[module_name]
     names = [module_name]
     for dep in dependencies:
-        for n in getattr(sys.modules[dep], "NUMBA_SOURCES", [dep]):
+        # imported here: a dependency the module itself imports only inside a function may
+        # not be loaded yet when the module is
+        for n in getattr(importlib.import_module(dep), "NUMBA_SOURCES", [dep]):
             if n not in names:
                 names.append(n)
     mod.NUMBA_SOURCES = names
