@@ -179,7 +179,6 @@ def write_run_folder(res: RunResult, out_dir: str | os.PathLike) -> list[Path]:
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    d = res.scenario.defenders
     written = []
 
     def put(name, text):

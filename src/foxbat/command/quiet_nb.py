@@ -77,7 +77,7 @@ C_SKY, C_CLOUD_BASE, C_CLOUD_TOP = 42, 43, 44
 N_CONST = 48
 
 # DEM sampler parameters (a geographic DEM: the inverse affine transform and nodata)
-D_A, D_B, D_C, D_D, D_E, D_F, D_NODATA, D_HAS_NODATA = 0, 1, 2, 3, 4, 5, 6, 7
+D_NODATA, D_HAS_NODATA = 6, 7  # after the inverse affine's six terms (a..f)
 
 
 @njit(cache=True)
@@ -150,6 +150,13 @@ def _lead_point(g, scratch, lat, lon, speed_mps, tlat, tlon, ve, vn):
         return tlat, tlon
     px, py = rx + ve * tau, ry + vn * tau
     return destination_nb(g, scratch, lat, lon, math.degrees(math.atan2(px, py)), hypot_py_nb(px, py))
+
+
+@njit(cache=True)
+def _approach_point(lat0, lon0, kx, ky, ue, un, along_m):
+    """``Approach.point(along_m)``: on the centreline ``along_m`` before touchdown (its
+    LocalFrame's to_latlon of the same sums, the zero cross-track terms included)."""
+    return lat0 + (-along_m * un - 0.0 * ue) / ky, lon0 + (-along_m * ue + 0.0 * un) / kx
 
 
 @njit(cache=True)
@@ -321,10 +328,10 @@ def fly_quiet_nb(g, scratch, st, c, sc, aero, mm_alt, mm, pic_t, pic, itr_t, itr
         if rtb:
             e = (lon - a_lon0) * a_kx
             n = (lat - a_lat0) * a_ky
-            along, cross = -(e * ue + n * un), e * un - n * ue
+            along = -(e * ue + n * un)  # Approach.along_cross (cross track: Python, at touchdown)
             if not final:
                 f_along = c[C_FAF]
-                aim_lat, aim_lon = a_lat0 + (-f_along * un - 0.0 * ue) / a_ky, a_lon0 + (-f_along * ue + 0.0 * un) / a_kx
+                aim_lat, aim_lon = _approach_point(a_lat0, a_lon0, a_kx, a_ky, ue, un, f_along)
                 d_faf = inverse_nb(g, scratch, lat, lon, aim_lat, aim_lon)[1]
                 faf_alt = a_elev + _max(c[C_FAF], 0.0) * math.tan(c[C_GLIDE])
                 want_alt = _min(_max(c[C_SEARCH_ALT], faf_alt), faf_alt + 0.05 * d_faf)
@@ -334,7 +341,7 @@ def fly_quiet_nb(g, scratch, st, c, sc, aero, mm_alt, mm, pic_t, pic, itr_t, itr
             if final:
                 la = c[C_LOOKAHEAD]
                 p_along = _max(along - la, 0.0) if along > la else -la
-                aim_lat, aim_lon = a_lat0 + (-p_along * un - 0.0 * ue) / a_ky, a_lon0 + (-p_along * ue + 0.0 * un) / a_kx
+                aim_lat, aim_lon = _approach_point(a_lat0, a_lon0, a_kx, a_ky, ue, un, p_along)
                 want_alt = a_elev + _max(along, 0.0) * math.tan(c[C_GLIDE])
                 vz_ff = -speed * math.tan(c[C_GLIDE])
                 want_speed = c[C_V_APPROACH] if along > c[C_FLARE] else c[C_V_TOUCHDOWN]
@@ -557,9 +564,9 @@ class QuietFlight:
             st[S_A_HDG], st[S_A_ELEV] = approach.heading_deg, approach.elevation_m
         if self._rng is not rng:
             self._rng, self.uniform = rng, uniform_source(rng)
-        code = fly_quiet_nb(self.g, self.scratch, st, self.c, self.sc, self.aero, self.mm_alt, self.mm, self.pic_t, self.pic,
-                            self.itr_t, self.itr, self.z, self.dem, self.bar_offsets, self.uniform, self.lz, self.lcst,
-                            self.rows, self.looks)
+        code = fly_quiet_nb(self.g, self.scratch, st, self.c, self.sc, self.aero, self.mm_alt, self.mm, self.pic_t,
+                            self.pic, self.itr_t, self.itr, self.z, self.dem, self.bar_offsets, self.uniform, self.lz,
+                            self.lcst, self.rows, self.looks)
         out = st.tolist()
         n = int(out[S_N_ROWS])
         if n:
@@ -567,7 +574,8 @@ class QuietFlight:
                 col.extend(vals)
         m = int(out[S_N_LOOKS])
         if m:
-            looks.extend([(t, v != 0.0, snr, pd, False, f, p) for t, v, snr, pd, f, p in zip(*self.looks[:, :m].tolist())])
+            looks.extend([(t, v != 0.0, snr, pd, False, f, p)
+                          for t, v, snr, pd, f, p in zip(*self.looks[:, :m].tolist())])
         return code, out
 
 
